@@ -1,0 +1,1534 @@
+"""The log: one SQLite file, one append-only, hash-chained ``events`` table, and projections.
+
+>>> from anpr_ops import OpLog
+>>> with OpLog.memory() as log:
+...     result = log.append({
+...         "kind": "operation", "event_id": "op-1", "op_id": "kaiser-2020-04-18",
+...         "occurred_at": "2020-04-18T07:00:00+01:00", "name": "Op Kaiser",
+...         "force": "metropolitan", "starts_at": "2020-04-18T08:00:00+01:00",
+...         "sites": [{"site_id": "vauxhall", "name": "Vauxhall Bridge"}]})
+...     (result.appended, log.verify().ok)
+(('op-1',), True)
+
+Writing: :meth:`OpLog.append` and :meth:`OpLog.extend` validate, canonicalise and hash outside
+the lock, then in one ``BEGIN IMMEDIATE`` transaction read the chain head, check identity and
+references against the log, insert the events and update the projections, and commit — the
+whole batch or nothing. Reading: :meth:`OpLog.events` offers the current (corrected) view or
+every stored event as appended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import threading
+import urllib.parse
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+
+import attrs
+
+from anpr_ops import _schema
+from anpr_ops._canonical import GENESIS_HASH, canonical_text
+from anpr_ops.chain import Checkpoint, VerifyResult
+from anpr_ops.errors import (
+    BrokenReferenceError,
+    CorrectionError,
+    EventConflictError,
+    EventNotFoundError,
+    EventValidationError,
+    FieldProblem,
+    GuardsMissingError,
+    LogBusyError,
+    LogError,
+    LogNotFoundError,
+    NotALogError,
+    SchemaVersionError,
+    StorageError,
+)
+from anpr_ops.events import (
+    EVENT_ADAPTER,
+    AnprHit,
+    ArrestEnquiry,
+    Correction,
+    Event,
+    OffenceDefinition,
+    Operation,
+    Outcome,
+    Patrol,
+    Search,
+    Seizure,
+    VehicleStop,
+    WeaponSweep,
+    _EventBase,
+    canonical_dict,
+    format_utc,
+    parse_events,
+)
+from anpr_ops.offences import (
+    CjsClass,
+    Offence,
+    OffenceCatalogue,
+    OffenceCategory,
+    builtin_catalogue,
+)
+from anpr_ops.verify import read_log_id, verify_connection
+from anpr_ops.vocab import DrugClass, EventKind
+
+__all__ = ["AppendResult", "OpLog"]
+
+Durability = Literal["full", "normal"]
+
+# The tables each kind projects into; the first is the kind's own table.
+KIND_TABLES: dict[str, tuple[str, ...]] = {
+    EventKind.OPERATION: ("operations", "sites"),
+    EventKind.ANPR_HIT: ("anpr_hits", "anpr_hit_reasons"),
+    EventKind.VEHICLE_STOP: ("vehicle_stops",),
+    EventKind.SEARCH: ("searches",),
+    EventKind.OUTCOME: ("outcomes", "outcome_offences"),
+    EventKind.SEIZURE: ("seizures",),
+    EventKind.WEAPON_SWEEP: ("weapon_sweeps",),
+    EventKind.ARREST_ENQUIRY: ("arrest_enquiries", "arrest_enquiry_offences"),
+    EventKind.PATROL: ("patrols",),
+    EventKind.CORRECTION: ("corrections",),
+    EventKind.OFFENCE_DEFINITION: ("offence_definitions",),
+}
+_OWNER_COLUMN = {"sites": "op_seq"}
+_INSERT = {table.name: table.insert_sql() for table in _schema.DERIVED}
+_CHUNK = 900  # ids per IN (...) query, well under SQLite's variable limit
+
+# Fields that refer to another event, and the kind they must refer to.
+_REFERENCES: dict[str, EventKind] = {
+    "hit_id": EventKind.ANPR_HIT,
+    "stop_id": EventKind.VEHICLE_STOP,
+    "search_id": EventKind.SEARCH,
+    "enquiry_id": EventKind.ARREST_ENQUIRY,
+    "sweep_id": EventKind.WEAPON_SWEEP,
+}
+# Who may refer to an event of each kind: (table, column) pairs, for retraction checks.
+_DEPENDANTS: dict[str, tuple[tuple[str, str], ...]] = {
+    EventKind.ANPR_HIT: (("vehicle_stops", "hit_id"),),
+    EventKind.VEHICLE_STOP: (
+        ("searches", "stop_id"),
+        ("outcomes", "stop_id"),
+        ("seizures", "stop_id"),
+    ),
+    EventKind.SEARCH: (("outcomes", "search_id"), ("seizures", "search_id")),
+    EventKind.ARREST_ENQUIRY: (("outcomes", "enquiry_id"),),
+    EventKind.WEAPON_SWEEP: (("seizures", "sweep_id"),),
+}
+_SITE_TABLES = ("anpr_hits", "vehicle_stops", "searches", "seizures", "weapon_sweeps", "patrols")
+
+
+@attrs.frozen
+class AppendResult:
+    """What an append did.
+
+    ``appended`` lists the ids written, in order; ``duplicates`` the ids that were already in
+    the log (or earlier in the batch) with identical content, and so were not written again.
+    ``first_seq``/``last_seq`` span the new events (``None`` when nothing was written);
+    ``head_hash`` is the chain head afterwards.
+    """
+
+    appended: tuple[str, ...]
+    duplicates: tuple[str, ...]
+    first_seq: int | None
+    last_seq: int | None
+    head_hash: str
+
+    @property
+    def count(self) -> int:
+        """How many events were written."""
+        return len(self.appended)
+
+    @property
+    def noop(self) -> bool:
+        """True when nothing was written (every event was already there)."""
+        return not self.appended
+
+
+# --------------------------------------------------------------------------- sqlite errors
+
+
+def _translate(exc: sqlite3.Error, doing: str) -> LogError:
+    """The library error for a sqlite3 error raised while ``doing`` something."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc)
+    if primary in {5, 6} or "locked" in text or "busy" in text:
+        return LogBusyError(
+            f"{doing}: the log is locked by another writer beyond the busy timeout ({text})"
+        )
+    if primary == 8 or "readonly" in text:
+        return StorageError(f"{doing}: the log file is read-only ({text})", code="read_only")
+    if primary == 13 or "full" in text:
+        return StorageError(
+            f"{doing}: the disk (or the file's size limit) is full", code="disk_full"
+        )
+    if primary in {11, 26} or "not a database" in text or "malformed" in text:
+        return NotALogError(
+            f"{doing}: the file is damaged or not a database ({text})", code="corrupt"
+        )
+    if primary == 14:
+        return StorageError(f"{doing}: the file cannot be opened ({text})", code="cannot_open")
+    if primary == 10:
+        return StorageError(f"{doing}: disk I/O error ({text})", code="io_error")
+    if primary == 19 and "anpr_ops:" in text:
+        return GuardsMissingError(f"{doing}: the database refused the write ({text})")
+    return LogError(f"{doing}: {text}", code="sqlite_error")
+
+
+# --------------------------------------------------------------------------- projections
+
+
+def _b(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _common(event: _EventBase, seq: int) -> tuple[Any, ...]:
+    return (
+        seq,
+        event.event_id,
+        event.op_id,
+        format_utc(event.occurred_at),
+        event.officer_id,
+        event.notes,
+    )
+
+
+def _project(
+    event: _EventBase, seq: int, category: Any, target_seq: int | None = None
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The derived rows of one (current) event, projected at ``seq``."""
+    c = _common(event, seq)
+    if isinstance(event, Operation):
+        ends = format_utc(event.ends_at) if event.ends_at else None
+        rows: list[tuple[str, tuple[Any, ...]]] = [
+            (
+                "operations",
+                (
+                    *c,
+                    event.name,
+                    event.force,
+                    event.timezone,
+                    format_utc(event.starts_at),
+                    ends,
+                    event.parent_op_id,
+                    event.description,
+                ),
+            )
+        ]
+        rows += [
+            ("sites", (event.op_id, s.site_id, seq, s.name, s.latitude, s.longitude))
+            for s in event.sites
+        ]
+        return rows
+    if isinstance(event, AnprHit):
+        return [
+            (
+                "anpr_hits",
+                (
+                    *c,
+                    event.site_id,
+                    event.camera_id,
+                    event.vrm,
+                    event.vrm_country,
+                    event.raw_vrm,
+                    event.hotlist.value,
+                    event.confidence,
+                ),
+            ),
+            *[("anpr_hit_reasons", (seq, r.value)) for r in event.reasons],
+        ]
+    if isinstance(event, VehicleStop):
+        return [
+            (
+                "vehicle_stops",
+                (
+                    *c,
+                    event.site_id,
+                    event.vrm,
+                    event.vrm_country,
+                    event.hit_id,
+                    event.power.value,
+                    event.reason.value,
+                    event.occupants,
+                ),
+            )
+        ]
+    if isinstance(event, Search):
+        return [
+            (
+                "searches",
+                (
+                    *c,
+                    event.stop_id,
+                    event.site_id,
+                    event.search_type.value,
+                    event.legislation.value,
+                    event.object_of_search.value,
+                    event.grounds,
+                    event.vrm,
+                    event.vrm_country,
+                    int(event.vrm_unknown),
+                    event.subject_ref,
+                    _v(event.self_defined_ethnicity),
+                    _v(event.officer_defined_ethnicity),
+                    _v(event.gender),
+                    _v(event.age_range),
+                    _b(event.outcome_linked_to_object),
+                    _b(event.removal_of_more_than_outer_clothing),
+                    event.latitude,
+                    event.longitude,
+                    _b(event.part_of_policing_operation),
+                    event.policing_operation,
+                ),
+            )
+        ]
+    if isinstance(event, Outcome):
+        codes = event.offences
+        if codes:
+            primary: str | None = category(codes[0])
+        else:
+            primary = OffenceCategory.UNKNOWN.value if event.offences_unknown else None
+        return [
+            (
+                "outcomes",
+                (
+                    *c,
+                    event.subject_ref,
+                    event.search_id,
+                    event.stop_id,
+                    event.enquiry_id,
+                    event.disposal.value,
+                    int(event.offences_unknown),
+                    codes[0] if codes else None,
+                    primary,
+                ),
+            ),
+            *[("outcome_offences", (seq, i, code, category(code))) for i, code in enumerate(codes)],
+        ]
+    if isinstance(event, Seizure):
+        return [
+            (
+                "seizures",
+                (
+                    *c,
+                    event.search_id,
+                    event.stop_id,
+                    event.sweep_id,
+                    event.site_id,
+                    event.item.value,
+                    _v(event.drug_class),
+                    event.drug,
+                    _v(event.weapon_type),
+                    event.quantity,
+                    event.vrm,
+                    event.vrm_country,
+                    _v(event.power),
+                ),
+            )
+        ]
+    if isinstance(event, WeaponSweep):
+        return [
+            ("weapon_sweeps", (*c, event.site_id, event.location, event.latitude, event.longitude))
+        ]
+    if isinstance(event, ArrestEnquiry):
+        return [
+            (
+                "arrest_enquiries",
+                (
+                    *c,
+                    event.subject_ref,
+                    _v(event.underlying_offence_category),
+                    int(event.high_harm),
+                    int(event.located),
+                ),
+            ),
+            *[
+                ("arrest_enquiry_offences", (seq, i, code, category(code)))
+                for i, code in enumerate(event.wanted_for)
+            ],
+        ]
+    if isinstance(event, Patrol):
+        return [
+            (
+                "patrols",
+                (
+                    *c,
+                    event.site_id,
+                    event.location,
+                    format_utc(event.ends_at),
+                    event.latitude,
+                    event.longitude,
+                ),
+            )
+        ]
+    if isinstance(event, Correction):
+        action = "retract" if event.retract else "replace"
+        return [("corrections", (*c, event.target_id, target_seq, action, event.reason))]
+    if isinstance(event, OffenceDefinition):
+        return [
+            (
+                "offence_definitions",
+                (
+                    *c,
+                    event.code,
+                    event.title,
+                    event.category.value,
+                    event.statute,
+                    event.section,
+                    _v(event.cjs_class),
+                    _v(event.drug_class),
+                ),
+            )
+        ]
+    raise TypeError(f"no projection for {type(event).__name__}")  # pragma: no cover
+
+
+def _v(value: Any) -> Any:
+    return None if value is None else value.value
+
+
+@attrs.define
+class _Live:
+    """What a batch knows about one event: where it is, its kind, and its current version."""
+
+    seq: int
+    kind: str
+    op_id: str
+    live: bool
+    event: _EventBase | None = None  # current version, when loaded or written in this batch
+
+
+@attrs.define
+class _Op:
+    seq: int
+    event_id: str
+    sites: frozenset[str]
+    parent: str | None
+
+
+class _Projector:
+    """Collects the projection changes of a batch, then writes them in one pass per table."""
+
+    def __init__(self, conn: sqlite3.Connection, category: Any) -> None:
+        self.conn = conn
+        self.category = category
+        self.pending: dict[int, list[tuple[str, tuple[Any, ...]]]] = {}
+        self.deletes: dict[int, str] = {}  # seq of a stored event -> its kind
+        self.changed_codes: set[str] = set()
+
+    def add(self, event: _EventBase, seq: int, target_seq: int | None = None) -> None:
+        self.pending[seq] = _project(event, seq, self.category, target_seq)
+        if isinstance(event, OffenceDefinition):
+            self.changed_codes.add(event.code)
+
+    def drop(self, seq: int, kind: str, stored: bool) -> None:
+        """Forget the projection of the event at ``seq`` (it was corrected or retracted)."""
+        self.pending.pop(seq, None)
+        if stored:
+            self.deletes[seq] = kind
+
+    def flush(self) -> None:
+        conn = self.conn
+        for table, column in _delete_plan(self.deletes):
+            seqs = [(seq,) for seq, kind in self.deletes.items() if table in KIND_TABLES[kind]]
+            conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", seqs)
+        grouped: dict[str, list[tuple[Any, ...]]] = {}
+        for rows in self.pending.values():
+            for table, row in rows:
+                grouped.setdefault(table, []).append(row)
+        for table, rows in grouped.items():
+            conn.executemany(_INSERT[table], rows)
+        for code in sorted(self.changed_codes):
+            category = self.category(code)
+            conn.execute(
+                "UPDATE outcome_offences SET category = ? WHERE code = ?", (category, code)
+            )
+            conn.execute(
+                "UPDATE arrest_enquiry_offences SET category = ? WHERE code = ?", (category, code)
+            )
+            conn.execute(
+                "UPDATE outcomes SET primary_category = ? WHERE primary_offence = ?",
+                (category, code),
+            )
+        self.pending.clear()
+        self.deletes.clear()
+        self.changed_codes.clear()
+
+
+def _delete_plan(deletes: Mapping[int, str]) -> list[tuple[str, str]]:
+    tables = {table for kind in set(deletes.values()) for table in KIND_TABLES[kind]}
+    return [(table, _OWNER_COLUMN.get(table, "seq")) for table in sorted(tables)]
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+class _Batch:
+    """The checks of one append, against the log and the batch so far, and its writes."""
+
+    def __init__(self, conn: sqlite3.Connection, head_seq: int, head_hash: str) -> None:
+        self.conn = conn
+        self.seq = head_seq
+        self.stored_below = head_seq + 1  # events below this seq have rows in the tables
+        self.head_hash = head_hash
+        self.prev_raw = bytes.fromhex(head_hash)
+        self.known: dict[str, _Live] = {}
+        self.ops: dict[str, _Op | None] = {}
+        self.definitions = _stored_definitions(conn)
+        self.catalogue = builtin_catalogue()
+        self.projector = _Projector(conn, self.category)
+        self.rows: list[tuple[int, str, str, str]] = []
+        self.appended: list[str] = []
+        self.duplicates: list[str] = []
+        self.first_seq: int | None = None
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def offence(self, code: str) -> Offence | None:
+        return self.definitions.get(code) or self.catalogue.get(code)
+
+    def category(self, code: str) -> str:
+        offence = self.offence(code)
+        return offence.category.value if offence else OffenceCategory.OTHER.value
+
+    def prefetch(self, events: Sequence[tuple[_EventBase, str]]) -> dict[str, tuple[int, str]]:
+        """Load what the batch refers to in one query per kind of thing; return stored ids."""
+        ids = {event.event_id for event, _ in events}
+        refs: set[str] = set()
+        op_ids: set[str] = set()
+        for event, _ in events:
+            op_ids.add(event.op_id)
+            for inner in _with_replacement(event):
+                refs.update(_refs_of(inner).values())
+                if isinstance(inner, Operation) and inner.parent_op_id:
+                    op_ids.add(inner.parent_op_id)
+            if isinstance(event, Correction):
+                refs.add(event.target_id)
+        stored: dict[str, tuple[int, str]] = {}
+        for chunk in _chunks(sorted(ids)):
+            marks = ",".join("?" * len(chunk))
+            for event_id, seq, body in self.conn.execute(
+                f"SELECT event_id, seq, body FROM events WHERE event_id IN ({marks})", chunk
+            ):
+                stored[event_id] = (seq, body)
+        self._load_events(refs)
+        self._load_ops(op_ids)
+        return stored
+
+    def _load_events(self, ids: Iterable[str]) -> None:
+        wanted = sorted(set(ids) - set(self.known))
+        found: dict[str, _Live] = {}
+        for chunk in _chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            for event_id, seq, kind, op_id in self.conn.execute(
+                f"SELECT event_id, seq, kind, op_id FROM events WHERE event_id IN ({marks})", chunk
+            ):
+                found[event_id] = _Live(seq, kind, op_id, live=True)
+        by_seq = {live.seq: live for live in found.values()}
+        for chunk in _chunks(sorted(by_seq)):
+            marks = ",".join("?" * len(chunk))
+            for (seq,) in self.conn.execute(
+                "SELECT DISTINCT target_seq FROM corrections "
+                f"WHERE action = 'retract' AND target_seq IN ({marks})",
+                chunk,
+            ):
+                by_seq[seq].live = False
+        self.known.update(found)
+
+    def _load_ops(self, op_ids: Iterable[str]) -> None:
+        wanted = sorted(set(op_ids) - set(self.ops))
+        for op_id in wanted:
+            self.ops[op_id] = None
+        for chunk in _chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT op_id, seq, event_id, parent_op_id FROM operations "
+                f"WHERE op_id IN ({marks})",
+                chunk,
+            ).fetchall()
+            sites: dict[str, set[str]] = {}
+            for op_id, site_id in self.conn.execute(
+                f"SELECT op_id, site_id FROM sites WHERE op_id IN ({marks})", chunk
+            ):
+                sites.setdefault(op_id, set()).add(site_id)
+            for op_id, seq, event_id, parent in rows:
+                self.ops[op_id] = _Op(seq, event_id, frozenset(sites.get(op_id, ())), parent)
+
+    def _op(self, op_id: str) -> _Op | None:
+        if op_id not in self.ops:
+            self._load_ops([op_id])
+        return self.ops[op_id]
+
+    def _event(self, event_id: str) -> _Live | None:
+        if event_id not in self.known:
+            self._load_events([event_id])
+        return self.known.get(event_id)
+
+    # -- checks -------------------------------------------------------------------------
+
+    def check(self, event: _EventBase) -> _Live | None:
+        """Check ``event`` against the log and the batch; return its target when a correction."""
+        if isinstance(event, Operation):
+            self._check_new_operation(event)
+        else:
+            self._check_op(event, event.op_id)
+        if isinstance(event, Correction):
+            return self._check_correction(event)
+        self._check_body(event, event)
+        return None
+
+    def _check_new_operation(self, event: Operation) -> None:
+        if self._op(event.op_id) is not None:
+            message = (
+                f"event {event.event_id!r} (operation): operation {event.op_id!r} is already "
+                "open in this log; correct its operation event to change it"
+            )
+            raise BrokenReferenceError(
+                message,
+                event_id=event.event_id,
+                field="op_id",
+                ref=event.op_id,
+                code="operation_exists",
+            )
+        self._check_parent(event)
+
+    def _check_parent(self, event: Operation) -> None:
+        parent = event.parent_op_id
+        if parent is None:
+            return
+        if self._op(parent) is None:
+            message = (
+                f"event {event.event_id!r} (operation): parent_op_id {parent!r} names no "
+                "operation opened earlier in the log or the batch"
+            )
+            raise BrokenReferenceError(
+                message, event_id=event.event_id, field="parent_op_id", ref=parent
+            )
+        seen = {event.op_id}
+        current: str | None = parent
+        while current is not None:
+            if current in seen:
+                message = (
+                    f"event {event.event_id!r} (operation): parent_op_id {parent!r} would make "
+                    f"operation {event.op_id!r} its own ancestor"
+                )
+                raise BrokenReferenceError(
+                    message,
+                    event_id=event.event_id,
+                    field="parent_op_id",
+                    ref=parent,
+                    code="parent_cycle",
+                )
+            seen.add(current)
+            op = self._op(current)
+            current = op.parent if op else None
+
+    def _check_op(self, event: _EventBase, op_id: str) -> _Op:
+        op = self._op(op_id)
+        if op is None:
+            kind = getattr(event, "kind", "event")
+            message = (
+                f"event {event.event_id!r} ({kind}): op_id {op_id!r} names no operation opened "
+                "earlier in the log or the batch"
+            )
+            raise BrokenReferenceError(message, event_id=event.event_id, field="op_id", ref=op_id)
+        return op
+
+    def _check_body(self, outer: _EventBase, event: _EventBase) -> None:
+        """References of one (non-correction) event: site, referenced events, offence codes."""
+        kind = getattr(event, "kind", "")
+        where = f"event {outer.event_id!r} ({kind})"
+        site_id = getattr(event, "site_id", None)
+        if site_id is not None and not isinstance(event, Operation):
+            op = self._check_op(event, event.op_id)
+            if site_id not in op.sites:
+                known = ", ".join(sorted(op.sites)) or "none"
+                message = (
+                    f"{where}: site_id {site_id!r} is not a site of operation {event.op_id!r} "
+                    f"(its sites: {known})"
+                )
+                raise BrokenReferenceError(
+                    message,
+                    event_id=outer.event_id,
+                    field="site_id",
+                    ref=site_id,
+                    code="unknown_site",
+                )
+        for field, ref in _refs_of(event).items():
+            self._check_ref(outer, where, field, ref, _REFERENCES[field], event.op_id)
+        codes: tuple[str, ...] = ()
+        field = ""
+        if isinstance(event, Outcome):
+            codes, field = event.offences, "offences"
+        elif isinstance(event, ArrestEnquiry):
+            codes, field = event.wanted_for, "wanted_for"
+        for i, code in enumerate(codes):
+            if self.offence(code) is None:
+                error = self.catalogue.unknown(code)
+                error.args = (f"{where}: {field}[{i}]: {error.message}",)
+                raise error
+        if isinstance(event, OffenceDefinition):
+            existing = self.definitions.get(event.code)
+            if existing is not None and existing.defined_by != event.event_id:
+                message = (
+                    f"{where}: offence {event.code} is already defined by event "
+                    f"{existing.defined_by!r}; correct that event to change the definition"
+                )
+                raise EventConflictError(message, event_id=outer.event_id, code="already_defined")
+
+    def _check_ref(
+        self, outer: _EventBase, where: str, field: str, ref: str, kind: str, op_id: str
+    ) -> _Live:
+        target = self._event(ref)
+        problem = None
+        if target is None:
+            problem = "names no event in the log or earlier in the batch"
+        elif target.kind != kind:
+            problem = f"names a {target.kind}, not a {kind}"
+        elif target.op_id != op_id:
+            problem = f"names an event of operation {target.op_id!r}, not {op_id!r}"
+        elif not target.live:
+            problem = "names an event that was retracted"
+        if problem is not None:
+            message = f"{where}: {field} {ref!r} {problem}"
+            raise BrokenReferenceError(message, event_id=outer.event_id, field=field, ref=ref)
+        assert target is not None
+        return target
+
+    def _check_correction(self, event: Correction) -> _Live:
+        where = f"event {event.event_id!r} (correction)"
+        target = self._event(event.target_id)
+        if target is None:
+            message = f"{where}: target_id {event.target_id!r} names no event in the log or batch"
+            raise BrokenReferenceError(
+                message, event_id=event.event_id, field="target_id", ref=event.target_id
+            )
+        problem = None
+        if target.kind == EventKind.CORRECTION:
+            problem = "targets a correction; correct the original event again instead"
+        elif target.op_id != event.op_id:
+            problem = f"belongs to operation {event.op_id!r} but its target to {target.op_id!r}"
+        elif not target.live:
+            problem = "targets an event that was already retracted"
+        elif event.replacement is not None and event.replacement.kind != target.kind:
+            problem = (
+                f"replaces a {target.kind} with a {event.replacement.kind}; "
+                "a replacement has its target's kind"
+            )
+        elif event.retract and target.kind == EventKind.OPERATION:
+            problem = "cannot retract an operation; retract its events or correct it instead"
+        if problem is not None:
+            raise CorrectionError(f"{where}: {problem}", event_id=event.event_id)
+        replacement = event.replacement
+        if replacement is None:
+            self._check_no_dependants(event, target)
+        elif isinstance(replacement, Operation):
+            self._check_operation_replacement(event, replacement, target)
+        else:
+            self._check_body(event, replacement)
+            if isinstance(replacement, OffenceDefinition):
+                self._check_definition_replacement(event, replacement, target)
+        return target
+
+    def _check_operation_replacement(
+        self, event: Correction, replacement: Operation, target: _Live
+    ) -> None:
+        op = self._op(replacement.op_id)
+        assert op is not None
+        removed = op.sites - set(replacement.site_ids)
+        used = self._sites_in_use(replacement.op_id, removed)
+        if used:
+            message = (
+                f"event {event.event_id!r} (correction): the replacement drops site(s) "
+                f"{', '.join(sorted(used))} that live events of {replacement.op_id!r} still use"
+            )
+            raise CorrectionError(message, event_id=event.event_id, code="site_in_use")
+        self._check_parent(replacement)
+
+    def _sites_in_use(self, op_id: str, sites: frozenset[str]) -> set[str]:
+        used: set[str] = set()
+        for site_id in sites:
+            for table in _SITE_TABLES:
+                if self._stored_users(
+                    f"SELECT seq, event_id FROM {table} WHERE op_id = ? AND site_id = ?",
+                    (op_id, site_id),
+                ):
+                    used.add(site_id)
+                    break
+        for _, ev in self._batch_versions():
+            site = getattr(ev, "site_id", None)
+            if ev.op_id == op_id and site in sites and not isinstance(ev, Operation):
+                used.add(site)
+        return used
+
+    def _check_definition_replacement(
+        self, event: Correction, replacement: OffenceDefinition, target: _Live
+    ) -> None:
+        code = self._definition_code(target)
+        if replacement.code != code:
+            message = (
+                f"event {event.event_id!r} (correction): a definition's replacement keeps its "
+                f"code ({code}); define {replacement.code} with a new event"
+            )
+            raise CorrectionError(message, event_id=event.event_id, code="definition_code")
+
+    def _stored_users(self, sql: str, params: tuple[Any, ...]) -> list[str]:
+        # Rows of events corrected earlier in this batch are still in the tables until the
+        # flush: leave them out, and judge those events by their batch version instead.
+        return [
+            event_id
+            for seq, event_id in self.conn.execute(sql, params)
+            if seq not in self.projector.deletes
+        ]
+
+    def _batch_versions(self) -> Iterator[tuple[str, _EventBase]]:
+        for event_id, live in self.known.items():
+            if live.live and live.event is not None:
+                yield event_id, live.event
+
+    def _check_no_dependants(self, event: Correction, target: _Live) -> None:
+        where = f"event {event.event_id!r} (correction)"
+        ref = event.target_id
+        users: list[str] = []
+        for table, column in _DEPENDANTS.get(target.kind, ()):
+            users += self._stored_users(
+                f"SELECT seq, event_id FROM {table} WHERE {column} = ?", (ref,)
+            )
+        users += [eid for eid, ev in self._batch_versions() if ref in _refs_of(ev).values()]
+        if target.kind == EventKind.OFFENCE_DEFINITION:
+            users += self._definition_users(target)
+        if users:
+            message = (
+                f"{where}: cannot retract {ref!r} while live events refer to it "
+                f"({', '.join(sorted(set(users))[:5])}); retract or correct those first"
+            )
+            raise CorrectionError(message, event_id=event.event_id, code="has_dependants")
+
+    def _definition_users(self, target: _Live) -> list[str]:
+        code = self._definition_code(target)
+        if code in self.catalogue:
+            return []  # the catalogue still knows the code after the definition goes
+        users: list[str] = []
+        for table, owner in (
+            ("outcome_offences", "outcomes"),
+            ("arrest_enquiry_offences", "arrest_enquiries"),
+        ):
+            users += self._stored_users(
+                f"SELECT DISTINCT o.seq, o.event_id FROM {table} c JOIN {owner} o "
+                "ON o.seq = c.seq WHERE c.code = ?",
+                (code,),
+            )
+        for event_id, ev in self._batch_versions():
+            codes = getattr(ev, "offences", ()) or getattr(ev, "wanted_for", ())
+            if code in codes:
+                users.append(event_id)
+        return users
+
+    # -- writes -------------------------------------------------------------------------
+
+    def write(self, event: _EventBase, body: str) -> None:
+        """Take the next seq, chain the hash, and record the event and its projection."""
+        target = self.check(event)
+        self.seq += 1
+        seq = self.seq
+        digest = hashlib.sha256(self.prev_raw + body.encode("utf-8")).digest()
+        hash_hex = digest.hex()
+        self.rows.append((seq, body, self.head_hash, hash_hex))
+        self.prev_raw, self.head_hash = digest, hash_hex
+        if self.first_seq is None:
+            self.first_seq = seq
+        self.appended.append(event.event_id)
+        kind = getattr(event, "kind")  # noqa: B009
+        self.known[event.event_id] = _Live(seq, kind, event.op_id, live=True, event=event)
+        if isinstance(event, Correction):
+            assert target is not None
+            self.projector.add(event, seq, target.seq)
+            self._apply_correction(event, target)
+        else:
+            self._remember(event, seq)
+            self.projector.add(event, seq)
+
+    def _remember(self, event: _EventBase, seq: int) -> None:
+        if isinstance(event, Operation):
+            self.ops[event.op_id] = _Op(
+                seq, event.event_id, frozenset(event.site_ids), event.parent_op_id
+            )
+        elif isinstance(event, OffenceDefinition):
+            self.definitions[event.code] = event.to_offence()
+
+    def _apply_correction(self, event: Correction, target: _Live) -> None:
+        self.projector.drop(target.seq, target.kind, target.seq < self.stored_below)
+        replacement = event.replacement
+        if replacement is None:
+            target.live = False
+            target.event = None
+            if target.kind == EventKind.OFFENCE_DEFINITION:
+                code = self._definition_code(target)
+                self.definitions.pop(code, None)
+                self.projector.changed_codes.add(code)
+            return
+        target.event = replacement
+        self._remember(replacement, target.seq)
+        self.projector.add(replacement, target.seq)
+
+    def _definition_code(self, target: _Live) -> str:
+        if isinstance(target.event, OffenceDefinition):
+            return target.event.code
+        row = self.conn.execute(
+            "SELECT code FROM offence_definitions WHERE seq = ?", (target.seq,)
+        ).fetchone()
+        return str(row[0])
+
+
+def _refs_of(event: _EventBase) -> dict[str, str]:
+    return {
+        field: value
+        for field in _REFERENCES
+        if isinstance(value := getattr(event, field, None), str)
+    }
+
+
+def _with_replacement(event: _EventBase) -> list[_EventBase]:
+    if isinstance(event, Correction) and event.replacement is not None:
+        return [event.replacement]
+    return [event]
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _stored_definitions(conn: sqlite3.Connection) -> dict[str, Offence]:
+    rows = conn.execute(
+        "SELECT code, title, category, statute, section, cjs_class, drug_class, event_id "
+        "FROM offence_definitions"
+    )
+    return {
+        code: Offence(
+            code=code,
+            title=title,
+            category=OffenceCategory(category),
+            statute=statute,
+            section=section,
+            cjs_class=CjsClass(cjs) if cjs else None,
+            drug_class=DrugClass(drug) if drug else None,
+            defined_by=event_id,
+        )
+        for code, title, category, statute, section, cjs, drug, event_id in rows
+    }
+
+
+# --------------------------------------------------------------------------- the log
+
+
+class OpLog:
+    """An operations log: one SQLite file (or memory), append-only and hash-chained.
+
+    Open one with :meth:`open` (``create=True`` to make a new file) or :meth:`memory`; use it
+    as a context manager or call :meth:`close`. An ``OpLog`` may be shared between threads;
+    several processes may append to one file at once.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, *, readonly: bool) -> None:
+        """Use :meth:`open` or :meth:`memory`; this wraps an already-checked connection."""
+        self._conn = conn
+        self._path = path
+        self._readonly = readonly
+        self._lock = threading.RLock()
+        self._closed = False
+        self._log_id = read_log_id(conn)
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = False,
+        readonly: bool = False,
+        busy_timeout: float = 30.0,
+        durability: Durability = "full",
+    ) -> OpLog:
+        """Open the log at ``path``; with ``create=True`` make it if it does not exist.
+
+        Without ``create``, a missing file is a :class:`~anpr_ops.errors.LogNotFoundError` and
+        nothing is created. A new file is readable by its owner only. ``busy_timeout`` is how
+        long (seconds) an append waits for another writer; ``durability="full"`` syncs every
+        commit to disk, ``"normal"`` survives a killed process but not a power cut.
+
+        Refuses, with a clear error, a file that is not an anpr_ops log, one written by a newer
+        version, and one whose append-only guards were removed or altered.
+        """
+        if str(path) == ":memory:":
+            return cls.memory()
+        target = Path(path)
+        created = False
+        if target.is_dir():
+            raise StorageError(f"{target} is a folder, not a log file", code="is_a_folder")
+        if not target.exists():
+            if not create or readonly:
+                raise LogNotFoundError(
+                    f"no log file at {target} (open it with create=True to make a new one)"
+                )
+            if not target.parent.is_dir():
+                raise StorageError(
+                    f"cannot create {target}: the folder {target.parent} does not exist",
+                    code="missing_folder",
+                )
+            created = _create_private_file(target)
+        mode = "ro" if readonly else "rw"
+        uri = f"file:{urllib.parse.quote(str(target.resolve()))}?mode={mode}"
+        try:
+            conn = sqlite3.connect(
+                uri, uri=True, isolation_level=None, check_same_thread=False, timeout=busy_timeout
+            )
+        except sqlite3.Error as exc:
+            raise _translate(exc, f"opening {target}") from None
+        try:
+            _prepare(conn, create=create, readonly=readonly, durability=durability, wal=True)
+        except BaseException:
+            conn.close()
+            if created:
+                with contextlib.suppress(OSError):
+                    target.unlink()
+            raise
+        return cls(conn, target, readonly=readonly)
+
+    @classmethod
+    def memory(cls) -> OpLog:
+        """A new, empty log held in memory (gone when closed). For tests and scratch work."""
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        _prepare(conn, create=True, readonly=False, durability="normal", wal=False)
+        return cls(conn, None, readonly=False)
+
+    def close(self) -> None:
+        """Close the connection. Further use raises ``LogError``."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self._path) if self._path else ":memory:"
+        return f"<OpLog {where}{' (closed)' if self._closed else ''}>"
+
+    # -- facts about the log ------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        """The file, or ``None`` for an in-memory log."""
+        return self._path
+
+    @property
+    def log_id(self) -> str:
+        """A random id given to the log when it was created (checkpoints name it)."""
+        return self._log_id
+
+    @property
+    def schema_version(self) -> int:
+        """The storage schema version of the file."""
+        with self._reading() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def head(self) -> tuple[int, str]:
+        """``(seq, hash)`` of the last event; ``(0, GENESIS_HASH)`` for an empty log."""
+        with self._reading() as conn:
+            return _head(conn)
+
+    def __len__(self) -> int:
+        return self.head()[0]
+
+    # -- writing ------------------------------------------------------------------------
+
+    def append(self, event: _EventBase | Mapping[str, Any]) -> AppendResult:
+        """Append one event (a model or a mapping in the interchange format).
+
+        Appending an event whose ``event_id`` is already stored with identical content is a
+        no-op (``result.noop``); with different content it is an
+        :class:`~anpr_ops.errors.EventConflictError`.
+        """
+        return self.extend([event])
+
+    def extend(self, events: Iterable[_EventBase | Mapping[str, Any]]) -> AppendResult:
+        """Append a batch atomically: every event is written, or none is.
+
+        References may point to earlier events of the same batch. Any error (validation,
+        conflict, broken reference, storage) leaves the log exactly as it was.
+        """
+        items = list(events)
+        parsed: Sequence[_EventBase]
+        if all(isinstance(item, _EventBase) for item in items):
+            parsed = items  # type: ignore[assignment]  # narrowed by the check above
+        else:
+            parsed = parse_events(items)
+        prepared = [(event, _body(event, index)) for index, event in enumerate(parsed)]
+        with self._writing("appending") as conn:
+            head_seq, head_hash = _head(conn)
+            batch = _Batch(conn, head_seq, head_hash)
+            stored = batch.prefetch(prepared)
+            in_batch: dict[str, str] = {}
+            for event, body in prepared:
+                event_id = event.event_id
+                previous = in_batch.get(event_id)
+                if previous is None and event_id in stored:
+                    previous = stored[event_id][1]
+                if previous is not None:
+                    if previous != body:
+                        raise _conflict(event)
+                    batch.duplicates.append(event_id)
+                    continue
+                in_batch[event_id] = body
+                batch.write(event, body)
+            if batch.rows:
+                conn.executemany(
+                    "INSERT INTO events (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)",
+                    batch.rows,
+                )
+                batch.projector.flush()
+            return AppendResult(
+                appended=tuple(batch.appended),
+                duplicates=tuple(batch.duplicates),
+                first_seq=batch.first_seq,
+                last_seq=batch.seq if batch.appended else None,
+                head_hash=batch.head_hash,
+            )
+
+    def correct(
+        self,
+        target_id: str,
+        *,
+        reason: str,
+        replacement: _EventBase | Mapping[str, Any] | None = None,
+        retract: bool = False,
+        occurred_at: datetime | None = None,
+        event_id: str | None = None,
+        officer_id: str | None = None,
+    ) -> AppendResult:
+        """Append a correction of ``target_id``: a ``replacement`` or ``retract=True``.
+
+        A replacement given as a mapping may leave out ``kind``, ``event_id`` and ``op_id``:
+        they are the target's. ``occurred_at`` defaults to now.
+        """
+        target = self.get(target_id, corrected=False)
+        data: dict[str, Any] = {
+            "kind": "correction",
+            "op_id": target.op_id,
+            "occurred_at": occurred_at or datetime.now(UTC),
+            "target_id": target_id,
+            "reason": reason,
+        }
+        if event_id is not None:
+            data["event_id"] = event_id
+        if officer_id is not None:
+            data["officer_id"] = officer_id
+        if replacement is not None:
+            if isinstance(replacement, Mapping):
+                kind = getattr(target, "kind")  # noqa: B009
+                replacement = {"kind": kind, "op_id": target.op_id, **replacement}
+                replacement.setdefault("event_id", target_id)
+            data["replacement"] = replacement
+        if retract:
+            data["retract"] = True
+        return self.append(data)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def events(
+        self,
+        op_id: str | None = None,
+        kind: str | None = None,
+        *,
+        corrected: bool = True,
+        include_children: bool = False,
+    ) -> Iterator[Event]:
+        """The events of the log, in the order they were appended.
+
+        ``corrected=True`` (the default) gives the current view: a replaced event as its
+        replacement (at the original's place), no retracted events, and no correction events
+        themselves. ``corrected=False`` gives every stored event as appended, corrections
+        included. Filter by ``op_id`` (and its child operations with ``include_children``) and
+        by ``kind``.
+        """
+        ops = self.op_ids(op_id, include_children=include_children) if op_id else None
+        if kind is not None:
+            kind = EventKind(kind).value
+        fixes: dict[int, tuple[str, int]] = {}
+        if corrected:
+            with self._reading() as conn:
+                for target_seq, seq, action in conn.execute(
+                    "SELECT target_seq, seq, action FROM corrections ORDER BY seq"
+                ):
+                    fixes[target_seq] = (action, seq)
+        where, params = [], []
+        if ops is not None:
+            where.append(f"op_id IN ({','.join('?' * len(ops))})")
+            params += ops
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        sql = "SELECT seq, kind, body FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " AND seq > ?" if where else " WHERE seq > ?"
+        sql += " ORDER BY seq LIMIT 1000"
+        last = 0
+        while True:
+            with self._reading() as conn:
+                rows = conn.execute(sql, (*params, last)).fetchall()
+                replacements: dict[int, str] = {}
+                if corrected:
+                    wanted = [
+                        fixes[s][1] for s, _, _ in rows if fixes.get(s, ("",))[0] == "replace"
+                    ]
+                    for chunk in _chunks(wanted):
+                        marks = ",".join("?" * len(chunk))
+                        replacements.update(
+                            conn.execute(
+                                "SELECT seq, json_extract(body, '$.replacement') FROM events "
+                                f"WHERE seq IN ({marks})",
+                                chunk,
+                            ).fetchall()
+                        )
+            if not rows:
+                return
+            for seq, row_kind, body in rows:
+                last = seq
+                if corrected:
+                    if row_kind == EventKind.CORRECTION:
+                        continue
+                    fix = fixes.get(seq)
+                    if fix is not None:
+                        if fix[0] == "retract":
+                            continue
+                        body = replacements[fix[1]]
+                yield EVENT_ADAPTER.validate_json(body)
+
+    def get(self, event_id: str, *, corrected: bool = True) -> Event:
+        """One event by id; its current version unless ``corrected=False``.
+
+        Raises :class:`~anpr_ops.errors.EventNotFoundError` for an unknown id, and for a
+        retracted one in the corrected view.
+        """
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT seq, body FROM events WHERE event_id = ?", (event_id,)
+            ).fetchone()
+            if row is None:
+                raise EventNotFoundError(f"no event {event_id!r} in the log")
+            seq, body = row
+            if corrected:
+                fix = conn.execute(
+                    "SELECT action, seq FROM corrections WHERE target_seq = ? "
+                    "ORDER BY seq DESC LIMIT 1",
+                    (seq,),
+                ).fetchone()
+                if fix is not None:
+                    if fix[0] == "retract":
+                        raise EventNotFoundError(f"event {event_id!r} was retracted")
+                    (body,) = conn.execute(
+                        "SELECT json_extract(body, '$.replacement') FROM events WHERE seq = ?",
+                        (fix[1],),
+                    ).fetchone()
+        return EVENT_ADAPTER.validate_json(body)
+
+    def operation(self, op_id: str) -> Operation:
+        """The current version of the operation ``op_id``."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT event_id FROM operations WHERE op_id = ?", (op_id,)
+            ).fetchone()
+        if row is None:
+            raise EventNotFoundError(f"no operation {op_id!r} in the log")
+        event = self.get(row[0])
+        assert isinstance(event, Operation)
+        return event
+
+    def operations(self) -> list[Operation]:
+        """Every operation of the log (current versions), in the order they were opened."""
+        return [e for e in self.events(kind="operation") if isinstance(e, Operation)]
+
+    def op_ids(self, op_id: str, *, include_children: bool = True) -> list[str]:
+        """``op_id`` and, with ``include_children``, every operation below it (any depth)."""
+        with self._reading() as conn:
+            if (
+                conn.execute("SELECT 1 FROM operations WHERE op_id = ?", (op_id,)).fetchone()
+                is None
+            ):
+                raise EventNotFoundError(f"no operation {op_id!r} in the log")
+            if not include_children:
+                return [op_id]
+            rows = conn.execute(
+                "WITH RECURSIVE tree(op_id) AS (SELECT ? UNION "
+                "SELECT o.op_id FROM operations o JOIN tree t ON o.parent_op_id = t.op_id) "
+                "SELECT op_id FROM tree",
+                (op_id,),
+            ).fetchall()
+        return [op_id, *sorted(r[0] for r in rows if r[0] != op_id)]
+
+    def offences(self) -> OffenceCatalogue:
+        """The packaged catalogue with this log's offence definitions on top."""
+        with self._reading() as conn:
+            defined = _stored_definitions(conn)
+        return builtin_catalogue().with_offences(defined.values())
+
+    # -- integrity ----------------------------------------------------------------------
+
+    def verify(self, checkpoint: Checkpoint | None = None) -> VerifyResult:
+        """Recompute the whole hash chain; with a ``checkpoint``, also compare against it.
+
+        Returns a :class:`~anpr_ops.chain.VerifyResult` (``ok``, ``checked``,
+        ``first_bad_seq``, ``reason``); it does not raise for a broken chain.
+        """
+        with self._reading(snapshot=True) as conn:
+            return verify_connection(conn, checkpoint)
+
+    def checkpoint(self, op_id: str | None = None) -> Checkpoint:
+        """A checkpoint of the log's head now, or of operation ``op_id``'s latest event.
+
+        Keep ``checkpoint.to_text()`` somewhere else; ``verify(checkpoint=...)`` later detects
+        truncation and rewrites that the chain alone cannot.
+        """
+        name = self._path.name if self._path else ":memory:"
+        with self._reading(snapshot=True) as conn:
+            if op_id is None:
+                seq, head_hash = _head(conn)
+                return Checkpoint(self._log_id, name, "log", seq, seq, head_hash)
+            row = conn.execute(
+                "SELECT max(seq), count(*) FROM events WHERE op_id = ?", (op_id,)
+            ).fetchone()
+            if not row or row[0] is None:
+                raise EventNotFoundError(f"no events of operation {op_id!r} in the log")
+            seq, count = row
+            (head_hash,) = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
+            return Checkpoint(self._log_id, name, f"op:{op_id}", seq, count, head_hash)
+
+    def rebuild(self) -> None:
+        """Rebuild every derived table from ``events`` alone, in one transaction."""
+        with self._writing("rebuilding") as conn:
+            for table in reversed(_schema.DERIVED):
+                conn.execute(f"DELETE FROM {table.name}")
+            _replay(conn)
+
+    # -- connection plumbing ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _reading(self, *, snapshot: bool = False) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._closed:
+                raise LogError("the log is closed", code="closed")
+            conn = self._conn
+            try:
+                if snapshot:
+                    conn.execute("BEGIN")
+                    try:
+                        yield conn
+                    finally:
+                        conn.execute("COMMIT")
+                else:
+                    yield conn
+            except sqlite3.Error as exc:
+                raise _translate(exc, "reading the log") from None
+
+    @contextlib.contextmanager
+    def _writing(self, doing: str) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._closed:
+                raise LogError("the log is closed", code="closed")
+            if self._readonly:
+                raise StorageError(f"{doing}: the log was opened read-only", code="read_only")
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _translate(exc, doing) from None
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                _rollback(conn)
+                raise _translate(exc, doing) from None
+            except BaseException:
+                _rollback(conn)
+                raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
+def _replay(conn: sqlite3.Connection) -> None:
+    """Project every stored event, in order, into the (empty) derived tables."""
+    batch = _Batch(conn, 0, GENESIS_HASH)
+    batch.definitions = {}
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT 5000", (last,)
+        ).fetchall()
+        if not rows:
+            break
+        batch.stored_below = rows[0][0]  # earlier chunks are already in the tables
+        for seq, body in rows:
+            event = EVENT_ADAPTER.validate_json(body)
+            last = seq
+            kind = getattr(event, "kind")  # noqa: B009
+            if isinstance(event, Correction):
+                target = batch._event(event.target_id)
+                assert target is not None
+                batch.known[event.event_id] = _Live(seq, kind, event.op_id, True, event)
+                batch.projector.add(event, seq, target.seq)
+                batch._apply_correction(event, target)
+            else:
+                batch.known[event.event_id] = _Live(seq, kind, event.op_id, True, event)
+                batch._remember(event, seq)
+                batch.projector.add(event, seq)
+        batch.projector.flush()
+        batch.known.clear()
+
+
+def _head(conn: sqlite3.Connection) -> tuple[int, str]:
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+
+
+def _body(event: _EventBase, index: int) -> str:
+    try:
+        text = canonical_text(canonical_dict(event))
+        text.encode("utf-8")
+    except (ValueError, TypeError) as exc:
+        # Lone surrogates (not text) are the only way a validated event gets here.
+        message = (
+            f"event {event.event_id!r}: a string holds characters that are not valid Unicode "
+            f"text ({type(exc).__name__})"
+        )
+        problems = [FieldProblem(loc=(), kind="string_unicode", message="not valid Unicode text")]
+        raise EventValidationError(
+            message, problems=problems, event_id=event.event_id, index=index, code="not_unicode"
+        ) from None
+    return text
+
+
+def _conflict(event: _EventBase) -> EventConflictError:
+    message = (
+        f"event {event.event_id!r} is already in the log (or earlier in the batch) with "
+        "different content; an event cannot be changed: append a correction instead"
+    )
+    return EventConflictError(message, event_id=event.event_id)
+
+
+def _create_private_file(target: Path) -> bool:
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False  # someone else created it first; open it as it is
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create {target}: {exc.strerror}", code="cannot_create"
+        ) from None
+    os.close(fd)
+    return True
+
+
+def _prepare(
+    conn: sqlite3.Connection, *, create: bool, readonly: bool, durability: Durability, wal: bool
+) -> None:
+    """Configure the connection, create the schema of a new log, and check an existing one."""
+    try:
+        tables = {
+            name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if not tables:
+            if not create:
+                raise NotALogError("the file is empty: not an anpr_ops log", code="empty_file")
+            _initialise(conn, wal=wal)
+            tables = {"events"}
+        if not readonly:
+            conn.execute(f"PRAGMA synchronous = {durability.upper()}")
+            if wal:
+                (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+                if mode != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+        _check(conn, tables)
+    except sqlite3.Error as exc:
+        raise _translate(exc, "opening the log") from None
+
+
+def _check(conn: sqlite3.Connection, tables: set[str]) -> None:
+    (app_id,) = conn.execute("PRAGMA application_id").fetchone()
+    if app_id != _schema.APPLICATION_ID or "events" not in tables:
+        raise NotALogError(
+            "the file is a SQLite database but not an anpr_ops log (no anpr_ops application id "
+            "or events table); refusing to touch it",
+            code="not_a_log",
+        )
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > _schema.SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"the log has schema version {version}, newer than this anpr_ops understands "
+            f"({_schema.SCHEMA_VERSION}); upgrade anpr_ops to open it"
+        )
+    if version < 1:
+        raise NotALogError(
+            "the log has no schema version: it was never initialised", code="not_a_log"
+        )
+    (encoding,) = conn.execute("PRAGMA encoding").fetchone()
+    if encoding != "UTF-8":
+        raise NotALogError(f"the log's text encoding is {encoding}, not UTF-8", code="encoding")
+    problems = _schema.guard_problems(conn)
+    if problems:
+        raise GuardsMissingError(
+            "the append-only guards of events are not intact ("
+            + "; ".join(problems)
+            + "): the file may have been tampered with; refusing to open it"
+        )
+
+
+def _initialise(conn: sqlite3.Connection, *, wal: bool) -> None:
+    if wal:
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"PRAGMA application_id = {_schema.APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {_schema.SCHEMA_VERSION}")
+        conn.execute(_schema.META)
+        conn.execute(_schema.EVENTS)
+        for sql in (*_schema.EVENT_INDEXES, *_schema.GUARDS.values()):
+            conn.execute(sql)
+        for table in _schema.DERIVED:
+            conn.execute(table.create_sql())
+        for sql in _schema.DERIVED_INDEXES:
+            conn.execute(sql)
+        meta = {
+            "log_id": uuid.uuid4().hex,
+            "created_at": format_utc(datetime.now(UTC)),
+            "schema_version": str(_schema.SCHEMA_VERSION),
+        }
+        conn.executemany("INSERT INTO anpr_ops_meta (key, value) VALUES (?, ?)", meta.items())
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
