@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -841,6 +842,11 @@ def validation_error(
     problems = problems_of(exc)
     event_id = None
     kind = None
+    if isinstance(data, str | bytes | bytearray):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            data = None
     if isinstance(data, Mapping):
         raw_id, raw_kind = data.get("event_id"), data.get("kind")
         if isinstance(raw_id, str) and re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", raw_id):

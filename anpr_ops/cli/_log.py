@@ -1,0 +1,131 @@
+"""Commands about the log itself: init, append, verify, checkpoint, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from anpr_ops.chain import Checkpoint
+from anpr_ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, cli
+from anpr_ops.events import event_json_schema
+from anpr_ops.interop.jsonl import read_jsonl
+from anpr_ops.log import OpLog
+
+
+def existing_log(path: Path) -> OpLog:
+    """Open a log that must already exist (a missing file is an error, never created)."""
+    return OpLog.open(path)
+
+
+@cli.command()
+@click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
+def init(db: Path) -> int:
+    """Create an empty log file DB (readable by its owner only).
+
+    \b
+    Example:
+      anpr-ops init day.db
+    """
+    if db.exists():
+        raise click.UsageError(f"{db} already exists; anpr-ops init only creates new logs")
+    with OpLog.open(db, create=True) as log:
+        click.echo(f"created {db} (log id {log.log_id})")
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", type=click.File("rb"))
+@click.option("--create", is_flag=True, help="Create DB if it does not exist yet.")
+def append(db: Path, source: click.utils.LazyFile, create: bool) -> int:
+    """Append the events of a JSON Lines file (or - for stdin) to DB, as one atomic batch.
+
+    Every line is checked first; one bad line (named with its line number and field) leaves
+    the log unchanged. Events already in the log with identical content are skipped.
+
+    \b
+    Example:
+      anpr-ops append day.db events.jsonl
+      cat events.jsonl | anpr-ops append day.db -
+    """
+    events = read_jsonl(source)
+    with OpLog.open(db, create=create) as log:
+        result = log.extend(events)
+        click.echo(
+            f"appended {result.count} event(s), {len(result.duplicates)} already present; "
+            f"log now holds {len(log)} event(s)"
+        )
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A checkpoint file to verify against (detects truncation and rewrites).",
+)
+def verify(db: Path, checkpoint_file: Path | None) -> int:
+    """Recompute DB's hash chain. Exit 0 when it holds, 1 when it does not, 2 on usage errors.
+
+    \b
+    Example:
+      anpr-ops verify day.db --checkpoint day.checkpoint
+    """
+    if not db.is_file():
+        click.echo(f"anpr-ops: error: no log file at {db}", err=True)
+        return EXIT_USAGE
+    checkpoint = None
+    if checkpoint_file is not None:
+        checkpoint = Checkpoint.from_text(checkpoint_file.read_text(encoding="utf-8"))
+    with OpLog.open(db, readonly=True) as log:
+        result = log.verify(checkpoint)
+    click.echo(f"{db}: {result.summary()}")
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+@cli.command()
+@click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--op", "op_id", help="Checkpoint one operation instead of the whole log.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the checkpoint to this file instead of stdout.",
+)
+def checkpoint(db: Path, op_id: str | None, output: Path | None) -> int:
+    """Print a checkpoint of DB's chain head; keep it somewhere else.
+
+    \b
+    Example:
+      anpr-ops checkpoint day.db -o day.checkpoint
+      anpr-ops verify day.db --checkpoint day.checkpoint
+    """
+    with existing_log(db) as log:
+        text = log.checkpoint(op_id).to_text()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"checkpoint written to {output}", err=True)
+    return EXIT_OK
+
+
+@cli.command()
+def schema() -> int:
+    """Print the JSON Schema of one line of the JSON Lines interchange format.
+
+    \b
+    Example:
+      anpr-ops schema > event.schema.json
+    """
+    json.dump(event_json_schema(), sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+__all__ = ["EXIT_FAILED", "existing_log"]
