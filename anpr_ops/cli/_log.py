@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -40,7 +41,7 @@ def init(db: Path) -> int:
 @click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("source", type=click.File("rb"))
 @click.option("--create", is_flag=True, help="Create DB if it does not exist yet.")
-def append(db: Path, source: click.utils.LazyFile, create: bool) -> int:
+def append(db: Path, source: IO[bytes], create: bool) -> int:
     """Append the events of a JSON Lines file (or - for stdin) to DB, as one atomic batch.
 
     Every line is checked first; one bad line (named with its line number and field) leaves
