@@ -17,8 +17,8 @@ demo: $(STAMP)
 	$(BIN)/anpr-ops demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check anpr_ops tests benchmarks
-	$(BIN)/ruff format --check anpr_ops tests benchmarks
+	$(BIN)/ruff check anpr_ops tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check anpr_ops tests $(wildcard benchmarks)
 	$(BIN)/mypy
 
 test: lint

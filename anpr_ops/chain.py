@@ -78,7 +78,7 @@ class Checkpoint:
     seq: int
     events: int
     head_hash: str
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
     @property
     def op_id(self) -> str | None:

@@ -1466,13 +1466,13 @@ def _prepare(
                 raise NotALogError("the file is empty: not an anpr_ops log", code="empty_file")
             _initialise(conn, wal=wal)
             tables = {"events"}
+        _check(conn, tables)  # before changing anything: a foreign file stays untouched
         if not readonly:
             conn.execute(f"PRAGMA synchronous = {durability.upper()}")
             if wal:
                 (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
                 if mode != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
-        _check(conn, tables)
     except sqlite3.Error as exc:
         raise _translate(exc, "opening the log") from None
 

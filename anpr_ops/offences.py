@@ -18,7 +18,6 @@ report is reproducible from the log file alone.
 from __future__ import annotations
 
 import csv
-import difflib
 import functools
 import io
 import re
@@ -223,9 +222,18 @@ class OffenceCatalogue(Mapping[str, Offence]):
         return self._by_code.get(code, default)
 
     def suggest(self, code: str, limit: int = 3) -> tuple[str, ...]:
-        """Catalogued codes that look like ``code`` (a mistyped digit, swapped digits)."""
+        """Catalogued codes within two typing slips of ``code``, closest first.
+
+        A slip is a wrong, missing or extra character, or two neighbours swapped (``MD71243``
+        for ``MD71234``).
+        """
         guess = code.strip().upper() if code.isascii() else code
-        return tuple(difflib.get_close_matches(guess, list(self._by_code), n=limit, cutoff=0.6))
+        scored = sorted(
+            (distance, candidate)
+            for candidate in self._by_code
+            if (distance := _slips(guess, candidate)) <= 2
+        )
+        return tuple(candidate for _, candidate in scored[:limit])
 
     def unknown(self, code: str) -> UnknownOffenceCodeError:
         """The error for an unknown ``code``, with suggestions, ready to raise."""
@@ -249,6 +257,21 @@ class OffenceCatalogue(Mapping[str, Offence]):
     def with_offences(self, offences: Iterable[Offence]) -> OffenceCatalogue:
         """A new catalogue: this one, with ``offences`` added or replacing same-code entries."""
         return OffenceCatalogue([*self._by_code.values(), *offences])
+
+
+def _slips(a: str, b: str) -> int:
+    """Optimal string alignment distance: edits, with a swap of neighbours counting as one."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, start=1):
+        row = [i]
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            best = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, rows[-2][j - 2] + 1)
+            row.append(best)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def _blank_to_none(value: str) -> str | None:

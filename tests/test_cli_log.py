@@ -1,0 +1,123 @@
+"""The log commands of anpr-ops: exit statuses, one-line errors, no side effects."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from anpr_ops import OpLog
+from anpr_ops.cli import main
+from tests import factory as f
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_jsonl(path: Path, events: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    return path
+
+
+def test_init_append_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "day.db"
+    assert run(capsys, "init", str(db))[0] == 0
+    source = write_jsonl(tmp_path / "e.jsonl", f.chain())
+    code, out, _ = run(capsys, "append", str(db), str(source))
+    assert code == 0 and "appended 6 event(s)" in out
+    code, out, _ = run(capsys, "append", str(db), str(source))
+    assert code == 0 and "appended 0 event(s), 6 already present" in out
+    code, out, _ = run(capsys, "verify", str(db))
+    assert code == 0 and "chain holds: 6 events checked" in out
+
+
+def test_a_bad_line_names_its_number_and_field_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "day.db"
+    with OpLog.open(db, create=True) as log:
+        log.append(f.operation())
+        head = log.head()
+    events = [f.hit(), f.hit("hit-2"), {**f.hit("hit-3"), "hotlist": "nope"}]
+    source = write_jsonl(tmp_path / "e.jsonl", events)
+    code, out, err = run(capsys, "append", str(db), str(source))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "line 3" in err and "hotlist" in err
+    assert "Traceback" not in err
+    with OpLog.open(db) as log:
+        assert log.head() == head
+
+
+def test_append_to_a_missing_log_does_not_create_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "missing.db"
+    source = write_jsonl(tmp_path / "e.jsonl", f.chain())
+    code, _, err = run(capsys, "append", str(db), str(source))
+    assert code == 1 and "no log file" in err and not db.exists()
+    assert run(capsys, "append", "--create", str(db), str(source))[0] == 0
+
+
+def test_verify_exit_statuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "day.db"
+    with OpLog.open(db, create=True) as log:
+        log.extend(f.chain())
+    checkpoint = tmp_path / "day.checkpoint"
+    assert run(capsys, "checkpoint", str(db), "-o", str(checkpoint))[0] == 0
+    assert run(capsys, "verify", str(db), "--checkpoint", str(checkpoint))[0] == 0
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET hash = ? WHERE seq = 2", ("0" * 64,))
+    conn.commit()
+    conn.close()
+    code, _, err = run(capsys, "verify", str(db))
+    # The guards are gone, so the file is refused before the chain is even read.
+    assert code == 1 and "guards" in err
+    assert run(capsys, "verify", str(tmp_path / "absent.db"))[0] == 2
+    assert run(capsys, "verify", str(db), "--no-such-option")[0] == 2
+
+
+def test_verify_reports_a_broken_chain_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from anpr_ops._schema import GUARDS
+
+    db = tmp_path / "day.db"
+    with OpLog.open(db, create=True) as log:
+        log.extend(f.chain())
+    conn = sqlite3.connect(db)
+    for name in GUARDS:
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("UPDATE events SET hash = ? WHERE seq = 2", ("0" * 64,))
+    for sql in GUARDS.values():
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
+    code, out, _ = run(capsys, "verify", str(db))
+    assert code == 1 and "chain broken at seq 2" in out
+
+
+def test_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema")
+    assert code == 0 and json.loads(out)["title"].startswith("anpr_ops event")
+
+
+def test_demo_records_and_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "demo.db"
+    code, out, _ = run(capsys, "demo", "--db", str(db))
+    assert code == 0 and "chain holds" in out and str(db) in out
+    code, out, _ = run(capsys, "demo", "--db", str(db))
+    assert code == 0 and "recorded 0 new event(s)" in out
+
+
+@pytest.mark.parametrize("command", ["init", "append", "verify", "checkpoint", "schema", "demo"])
+def test_every_command_has_help_with_an_example(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and "Example:" in out and "anpr-ops" in out
