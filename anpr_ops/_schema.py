@@ -33,13 +33,19 @@ APPLICATION_ID = 0x414E5052
 #: Written to ``PRAGMA user_version``; a file with a larger number is refused.
 SCHEMA_VERSION = 1
 
-EVENTS = """
+def _from_body(field: str) -> str:
+    # iif(json_valid(...)): an UPDATE computes the new row's generated columns before BEFORE
+    # triggers run, so invalid JSON must yield NULL here for the guard to be what refuses it.
+    return f"iif(json_valid(body), json_extract(body, '$.{field}'), NULL)"
+
+
+EVENTS = f"""
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT GENERATED ALWAYS AS (json_extract(body, '$.event_id')) VIRTUAL,
-    kind TEXT GENERATED ALWAYS AS (json_extract(body, '$.kind')) VIRTUAL,
-    op_id TEXT GENERATED ALWAYS AS (json_extract(body, '$.op_id')) VIRTUAL,
-    occurred_at TEXT GENERATED ALWAYS AS (json_extract(body, '$.occurred_at')) VIRTUAL,
+    event_id TEXT GENERATED ALWAYS AS ({_from_body("event_id")}) VIRTUAL,
+    kind TEXT GENERATED ALWAYS AS ({_from_body("kind")}) VIRTUAL,
+    op_id TEXT GENERATED ALWAYS AS ({_from_body("op_id")}) VIRTUAL,
+    occurred_at TEXT GENERATED ALWAYS AS ({_from_body("occurred_at")}) VIRTUAL,
     body TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL

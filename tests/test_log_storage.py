@@ -51,6 +51,7 @@ def rows(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
 
 ATTACKS = [
     "UPDATE events SET body = body",
+    "UPDATE events SET body = 'tampered' WHERE seq = 1",
     "UPDATE events SET hash = 'x' WHERE seq = 3",
     "UPDATE events SET prev_hash = prev_hash WHERE seq = 1",
     "DELETE FROM events WHERE seq = 8",
