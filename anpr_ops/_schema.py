@@ -33,6 +33,7 @@ APPLICATION_ID = 0x414E5052
 #: Written to ``PRAGMA user_version``; a file with a larger number is refused.
 SCHEMA_VERSION = 1
 
+
 def _from_body(field: str) -> str:
     # iif(json_valid(...)): an UPDATE computes the new row's generated columns before BEFORE
     # triggers run, so invalid JSON must yield NULL here for the guard to be what refuses it.

@@ -225,15 +225,16 @@ class OffenceCatalogue(Mapping[str, Offence]):
         """Catalogued codes within two typing slips of ``code``, closest first.
 
         A slip is a wrong, missing or extra character, or two neighbours swapped (``MD71243``
-        for ``MD71234``).
+        for ``MD71234``). Among equally close codes, one with the same characters rearranged
+        comes first: swapped digits are the commonest slip with codes.
         """
         guess = code.strip().upper() if code.isascii() else code
         scored = sorted(
-            (distance, candidate)
+            (distance, sorted(candidate) != sorted(guess), candidate)
             for candidate in self._by_code
             if (distance := _slips(guess, candidate)) <= 2
         )
-        return tuple(candidate for _, candidate in scored[:limit])
+        return tuple(candidate for *_, candidate in scored[:limit])
 
     def unknown(self, code: str) -> UnknownOffenceCodeError:
         """The error for an unknown ``code``, with suggestions, ready to raise."""
