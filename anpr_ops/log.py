@@ -20,7 +20,9 @@ every stored event as appended.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import itertools
 import os
 import sqlite3
 import threading
@@ -1295,14 +1297,32 @@ class OpLog:
 
     # -- integrity ----------------------------------------------------------------------
 
-    def verify(self, checkpoint: Checkpoint | None = None) -> VerifyResult:
+    def verify(
+        self, checkpoint: Checkpoint | None = None, *, projections: bool = False
+    ) -> VerifyResult:
         """Recompute the whole hash chain; with a ``checkpoint``, also compare against it.
 
-        Returns a :class:`~anpr_ops.chain.VerifyResult` (``ok``, ``checked``,
-        ``first_bad_seq``, ``reason``); it does not raise for a broken chain.
+        With ``projections=True``, also rebuild the derived tables from the events (in a
+        temporary database) and compare them with the stored ones: the projections are not
+        chained, so this is how an edit to them is found. Returns a
+        :class:`~anpr_ops.chain.VerifyResult` (``ok``, ``checked``, ``first_bad_seq``,
+        ``problem``, ``reason``); it does not raise for a broken chain.
         """
         with self._reading(snapshot=True) as conn:
-            return verify_connection(conn, checkpoint)
+            result = verify_connection(conn, checkpoint)
+            if not (projections and result.ok):
+                return result
+            mismatch = _projection_mismatch(conn)
+        if mismatch is None:
+            return result
+        table, seq = mismatch
+        return _failed(
+            result,
+            problem="projection_mismatch",
+            reason=f"table {table} differs from a rebuild from the events "
+            f"(first difference at seq {seq}); run rebuild() after checking how",
+            first_bad_seq=seq,
+        )
 
     def checkpoint(self, op_id: str | None = None) -> Checkpoint:
         """A checkpoint of the log's head now, or of operation ``op_id``'s latest event.
@@ -1372,6 +1392,41 @@ class OpLog:
             except BaseException:
                 _rollback(conn)
                 raise
+
+
+def _failed(result: VerifyResult, **changes: Any) -> VerifyResult:
+    """``result`` marked failed with the given problem (VerifyResult is a frozen dataclass)."""
+    return dataclasses.replace(result, ok=False, **changes)
+
+
+def _projection_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | None:
+    """The first derived table (and seq) that differs from a fresh rebuild, or ``None``."""
+    with contextlib.closing(sqlite3.connect("", isolation_level=None)) as shadow:
+        shadow.execute(_schema.EVENTS)
+        for table in _schema.DERIVED:
+            shadow.execute(table.create_sql())
+        last = 0
+        while rows := conn.execute(
+            "SELECT seq, body, prev_hash, hash FROM events WHERE seq > ? ORDER BY seq LIMIT 5000",
+            (last,),
+        ).fetchall():
+            shadow.executemany(
+                "INSERT INTO events (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)", rows
+            )
+            last = rows[-1][0]
+        shadow.execute("BEGIN")
+        _replay(shadow)
+        shadow.execute("COMMIT")
+        for table in _schema.DERIVED:
+            order = ", ".join(table.column_names)
+            sql = f"SELECT {order} FROM {table.name} ORDER BY {order}"
+            stored, rebuilt = conn.execute(sql), shadow.execute(sql)
+            for mine, theirs in itertools.zip_longest(stored, rebuilt):
+                if mine != theirs:
+                    row = mine if mine is not None else theirs
+                    seq = row[0] if table.column_names[0] == "seq" else None
+                    return table.name, seq
+    return None
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -364,3 +364,27 @@ def test_stdlib_verifier_agrees_on_a_tampered_file_and_a_checkpoint(
     assert done.returncode == 1
     assert "events were removed from the end" in done.stdout
     assert run_stdlib_verifier(str(tmp_path / "absent.db")).returncode == 2
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE outcomes SET disposal = 'summons'",
+        "DELETE FROM anpr_hits",
+        "UPDATE outcome_offences SET category = 'other'",
+        "INSERT INTO weapon_sweeps (seq, event_id, op_id, occurred_at, location) "
+        "VALUES (99, 'ghost', 'kaiser-2020-04-18', '2020-04-18T10:00:00Z', 'nowhere')",
+        "UPDATE sites SET name = 'Elsewhere' WHERE site_id = 'vauxhall'",
+    ],
+)
+def test_edited_projections_are_found_by_a_deep_verify_and_repaired_by_rebuild(
+    db: Path, raw: sqlite3.Connection, sql: str
+) -> None:
+    raw.execute(sql)
+    raw.commit()
+    with OpLog.open(db) as log:
+        assert log.verify().ok  # the chain covers the events, not the projections
+        deep = log.verify(projections=True)
+        assert (deep.ok, deep.problem) == (False, "projection_mismatch")
+        log.rebuild()
+        assert log.verify(projections=True).ok
