@@ -26,6 +26,7 @@ import itertools
 import os
 import sqlite3
 import threading
+import time
 import urllib.parse
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -998,10 +999,19 @@ class OpLog:
         except sqlite3.Error as exc:
             raise _translate(exc, f"opening {target}") from None
         try:
-            _prepare(conn, create=create, readonly=readonly, durability=durability, wal=True)
+            _prepare(
+                conn,
+                create=create,
+                readonly=readonly,
+                durability=durability,
+                wal=True,
+                busy_timeout=busy_timeout,
+            )
         except BaseException:
             conn.close()
-            if created:
+            # Remove the file we created only while it is still empty: once another process
+            # has made it a log, it may already hold that process's events.
+            if created and target.exists() and target.stat().st_size == 0:
                 with contextlib.suppress(OSError):
                     target.unlink()
             raise
@@ -1011,7 +1021,7 @@ class OpLog:
     def memory(cls) -> OpLog:
         """A new, empty log held in memory (gone when closed). For tests and scratch work."""
         conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        _prepare(conn, create=True, readonly=False, durability="normal", wal=False)
+        _prepare(conn, create=True, readonly=False, durability="normal", wal=False, busy_timeout=0)
         return cls(conn, None, readonly=False)
 
     def close(self) -> None:
@@ -1509,7 +1519,13 @@ def _create_private_file(target: Path) -> bool:
 
 
 def _prepare(
-    conn: sqlite3.Connection, *, create: bool, readonly: bool, durability: Durability, wal: bool
+    conn: sqlite3.Connection,
+    *,
+    create: bool,
+    readonly: bool,
+    durability: Durability,
+    wal: bool,
+    busy_timeout: float,
 ) -> None:
     """Configure the connection, create the schema of a new log, and check an existing one."""
     try:
@@ -1519,7 +1535,7 @@ def _prepare(
         if not tables:
             if not create:
                 raise NotALogError("the file is empty: not an anpr_ops log", code="empty_file")
-            _initialise(conn, wal=wal)
+            _initialise(conn)
             tables = {"events"}
         _check(conn, tables)  # before changing anything: a foreign file stays untouched
         if not readonly:
@@ -1527,9 +1543,28 @@ def _prepare(
             if wal:
                 (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
                 if mode != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
+                    _use_wal(conn, busy_timeout)
     except sqlite3.Error as exc:
         raise _translate(exc, "opening the log") from None
+
+
+def _use_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch the file to WAL, waiting up to ``busy_timeout`` for other connections.
+
+    The switch needs an exclusive lock, and SQLite reports SQLITE_BUSY at once instead of
+    calling the busy handler, so several processes opening a new log together would fail here
+    without this retry.
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", 0)
+            if code & 0xFF != 5 or time.monotonic() >= deadline:  # 5: SQLITE_BUSY
+                raise
+        time.sleep(0.001)
 
 
 def _check(conn: sqlite3.Connection, tables: set[str]) -> None:
@@ -1562,11 +1597,14 @@ def _check(conn: sqlite3.Connection, tables: set[str]) -> None:
         )
 
 
-def _initialise(conn: sqlite3.Connection, *, wal: bool) -> None:
-    if wal:
-        conn.execute("PRAGMA journal_mode = WAL")
+def _initialise(conn: sqlite3.Connection) -> None:
+    # The file becomes WAL afterwards, in _prepare, like any existing log that is not yet.
     conn.execute("BEGIN IMMEDIATE")
     try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone():
+            # Another process created the log between our first look and taking the lock.
+            conn.execute("ROLLBACK")
+            return
         conn.execute(f"PRAGMA application_id = {_schema.APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {_schema.SCHEMA_VERSION}")
         conn.execute(_schema.META)
