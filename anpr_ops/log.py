@@ -1183,12 +1183,16 @@ class OpLog:
         included. Filter by ``op_id`` (and its child operations with ``include_children``) and
         by ``kind``.
         """
-        ops = self.op_ids(op_id, include_children=include_children) if op_id else None
         if kind is not None:
             kind = EventKind(kind).value
         fixes: dict[int, tuple[str, int]] = {}
-        if corrected:
-            with self._reading() as conn:
+        # The operations, the head and the corrections are read in one snapshot, and the pages
+        # below stop at that head: the events come out as the log was at one moment, even
+        # while other connections append (a correction appended meanwhile is not half-applied).
+        with self._reading(snapshot=True) as conn:
+            ops = self.op_ids(op_id, include_children=include_children) if op_id else None
+            head = _head(conn)[0]
+            if corrected:
                 for target_seq, seq, action in conn.execute(
                     "SELECT target_seq, seq, action FROM corrections ORDER BY seq"
                 ):
@@ -1203,12 +1207,12 @@ class OpLog:
         sql = "SELECT seq, kind, body FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " AND seq > ?" if where else " WHERE seq > ?"
+        sql += " AND seq > ? AND seq <= ?" if where else " WHERE seq > ? AND seq <= ?"
         sql += " ORDER BY seq LIMIT 1000"
         last = 0
         while True:
             with self._reading() as conn:
-                rows = conn.execute(sql, (*params, last)).fetchall()
+                rows = conn.execute(sql, (*params, last, head)).fetchall()
                 replacements: dict[int, str] = {}
                 if corrected:
                     wanted = [
