@@ -6,7 +6,9 @@ check it without installing anpr_ops' dependencies::
     python -m anpr_ops.verify day.db --checkpoint day.checkpoint
 
 Exit status: 0 when the chain holds (and matches the checkpoint), 1 when it does not, 2 when
-the file or checkpoint cannot be read. ``OpLog.verify()`` runs this same code.
+the file or checkpoint cannot be read, or the file is not an anpr_ops log of a schema version
+this verifier knows (the files ``OpLog.open`` refuses for the same reasons). ``OpLog.verify()``
+runs this same code.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from anpr_ops._schema import guard_problems
+from anpr_ops._schema import APPLICATION_ID, SCHEMA_VERSION, guard_problems
 from anpr_ops.chain import Checkpoint, VerifyResult, verify_rows
-from anpr_ops.errors import CheckpointError
+from anpr_ops.errors import AnprOpsError, NotALogError, SchemaVersionError
 
-__all__ = ["main", "read_log_id", "verify_connection", "verify_file"]
+__all__ = ["check_format", "main", "read_log_id", "verify_connection", "verify_file"]
 
 _ROWS = "SELECT seq, CAST(body AS BLOB), prev_hash, hash FROM events ORDER BY seq"
 
@@ -32,6 +34,26 @@ def read_log_id(conn: sqlite3.Connection) -> str:
     """The ``log_id`` a log was created with ("" if the meta table has none)."""
     row = conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'log_id'").fetchone()
     return str(row[0]) if row else ""
+
+
+def check_format(conn: sqlite3.Connection) -> None:
+    """Refuse a file this verifier cannot vouch for: not marked as an anpr_ops log, or of a
+    schema version other than one it knows (a newer format may chain differently).
+
+    Raises :class:`~anpr_ops.errors.NotALogError` or
+    :class:`~anpr_ops.errors.SchemaVersionError`, as ``OpLog.open`` does for the same files.
+    """
+    (app_id,) = conn.execute("PRAGMA application_id").fetchone()
+    if app_id != APPLICATION_ID:
+        raise NotALogError("the file is not marked as an anpr_ops log (PRAGMA application_id)")
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"the log has schema version {version}, newer than this verifier understands "
+            f"({SCHEMA_VERSION})"
+        )
+    if version < 1:
+        raise NotALogError("the log has no schema version: it was never initialised")
 
 
 def verify_connection(
@@ -107,9 +129,13 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
 
 
 def verify_file(path: str | Path, checkpoint: Checkpoint | None = None) -> VerifyResult:
-    """Open the log at ``path`` read-only and verify it (see :func:`verify_connection`)."""
+    """Open the log at ``path`` read-only and verify it (see :func:`verify_connection`).
+
+    Raises an :class:`~anpr_ops.errors.AnprOpsError` for a file :func:`check_format` refuses.
+    """
     conn = connect_readonly(path)
     try:
+        check_format(conn)
         return verify_connection(conn, checkpoint)
     finally:
         conn.close()
@@ -131,11 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             checkpoint = Checkpoint.from_text(Path(args.checkpoint).read_text(encoding="utf-8"))
         conn = connect_readonly(args.log)
         try:
+            check_format(conn)
             result = verify_connection(conn, checkpoint)
             problems = guard_problems(conn)
         finally:
             conn.close()
-    except (OSError, CheckpointError, sqlite3.Error) as exc:
+    except (OSError, AnprOpsError, sqlite3.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{args.log}: {result.summary()}")
