@@ -735,9 +735,14 @@ def parse_event(
         if isinstance(data, str | bytes | bytearray):
             return EVENT_ADAPTER.validate_json(data)
         if isinstance(data, Mapping):
+            _check_kinds(data, line)
             return EVENT_ADAPTER.validate_python(dict(data))
     except ValidationError as exc:
         raise validation_error(exc, data, line=line) from None
+    except RecursionError:
+        # A value nested hundreds of levels deep where a plain value belongs: refusing it
+        # means writing its repr into a message, which Python cannot do for such depths.
+        raise _too_deep(line) from None
     message = f"an event must be a JSON object (a mapping), not {type(data).__name__}"
     raise EventValidationError(message, code="not_an_object", line=line)
 
@@ -748,22 +753,72 @@ def parse_events(items: list[Any]) -> list[Event]:
     Faster than one :func:`parse_event` each. The error names the position (``index``) of the
     first bad event in the list.
     """
-    try:
-        return _BATCH_ADAPTER.validate_python(items)
-    except ValidationError as exc:
-        loc = exc.errors(include_url=False, include_input=False)[0]["loc"]
-        index = loc[0] if loc and isinstance(loc[0], int) else 0
+    index = next((i for i, item in enumerate(items) if _odd_kind(item)), None)
+    failure = None
+    if index is None:
         try:
-            parse_event(items[index])
+            return _BATCH_ADAPTER.validate_python(items)
+        except ValidationError as exc:
+            loc = exc.errors(include_url=False, include_input=False)[0]["loc"]
+            index = loc[0] if loc and isinstance(loc[0], int) else 0
+            failure = exc
+        except RecursionError:
+            index = None  # some item is nested too deep: find it one by one
+    for i in [index] if index is not None else range(len(items)):
+        try:
+            parse_event(items[i])
         except EventValidationError as inner:
             raise EventValidationError(
-                f"batch item {index}: {inner.message}",
+                f"batch item {i}: {inner.message}",
                 problems=inner.problems,
                 event_id=inner.event_id,
-                index=index,
+                index=i,
                 code=inner.code,
             ) from None
-        raise validation_error(exc, None) from None
+    if failure is None:
+        raise _too_deep(None)
+    raise validation_error(failure, None) from None
+
+
+def _too_deep(line: int | None) -> EventValidationError:
+    where = f"line {line}: " if line is not None else ""
+    message = "holds lists or objects nested too deeply to read"
+    return EventValidationError(
+        f"{where}event is invalid: {message}",
+        problems=[FieldProblem(loc=(), kind="too_deep", message=message)],
+        line=line,
+        code="too_deep",
+    )
+
+
+def _odd_kind(data: object) -> tuple[str, ...] | None:
+    """Where a mapping's ``kind`` (or its replacement's) holds something other than text."""
+    if not isinstance(data, Mapping):
+        return None
+    if "kind" in data and not isinstance(data["kind"], str):
+        return ("kind",)
+    replacement = data.get("replacement")
+    if isinstance(replacement, Mapping) and not isinstance(replacement.get("kind", ""), str):
+        return ("replacement", "kind")
+    return None
+
+
+def _check_kinds(data: Mapping[str, Any], line: int | None) -> None:
+    # pydantic writes the repr of a wrong kind into its message while validating; a value
+    # whose repr fails (nested thousands deep, an integer too long for str()) then ends up
+    # on stderr as an "Exception ignored" traceback. Such a kind is refused here instead.
+    loc = _odd_kind(data)
+    if loc is None:
+        return
+    value: Any = data
+    for step in loc:
+        value = value[step]
+    message = f"{type(value).__name__} is not an event kind; expected one of {_KINDS}"
+    problem = FieldProblem(loc=loc, kind="union_tag_invalid", message=message)
+    where = f"line {line}: " if line is not None else ""
+    raise EventValidationError(
+        f"{where}event is invalid: {problem.field}: {message}", problems=[problem], line=line
+    )
 
 
 def event_json_schema() -> dict[str, Any]:
@@ -797,7 +852,10 @@ def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to convert to text
+        return "a very long integer"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -845,7 +903,7 @@ def validation_error(
     if isinstance(data, str | bytes | bytearray):
         try:
             data = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to read
             data = None
     if isinstance(data, Mapping):
         raw_id, raw_kind = data.get("event_id"), data.get("kind")
