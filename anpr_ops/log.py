@@ -126,6 +126,7 @@ _DEPENDANTS: dict[str, tuple[tuple[str, str], ...]] = {
     EventKind.ARREST_ENQUIRY: (("outcomes", "enquiry_id"),),
     EventKind.WEAPON_SWEEP: (("seizures", "sweep_id"),),
 }
+_KIND_NAMES = tuple(kind.value for kind in EventKind)
 _SITE_TABLES = ("anpr_hits", "vehicle_stops", "searches", "seizures", "weapon_sweeps", "patrols")
 
 
@@ -1184,6 +1185,14 @@ class OpLog:
         by ``kind``.
         """
         if kind is not None:
+            if not isinstance(kind, str) or kind not in _KIND_NAMES:
+                shown = (
+                    repr(kind)[:40]
+                    if isinstance(kind, str)
+                    else f"a value of type {type(kind).__name__}"
+                )
+                message = f"{shown} is not an event kind; expected one of {', '.join(_KIND_NAMES)}"
+                raise EventValidationError(message, code="unknown_kind")
             kind = EventKind(kind).value
         fixes: dict[int, tuple[str, int]] = {}
         # The operations, the head and the corrections are read in one snapshot, and the pages
