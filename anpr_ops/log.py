@@ -81,7 +81,7 @@ from anpr_ops.offences import (
     OffenceCategory,
     builtin_catalogue,
 )
-from anpr_ops.verify import read_log_id, verify_connection
+from anpr_ops.verify import connect_readonly, read_log_id, verify_connection
 from anpr_ops.vocab import DrugClass, EventKind
 
 __all__ = ["AppendResult", "OpLog"]
@@ -991,12 +991,17 @@ class OpLog:
                     code="missing_folder",
                 )
             created = _create_private_file(target)
-        mode = "ro" if readonly else "rw"
-        uri = f"file:{urllib.parse.quote(str(target.resolve()))}?mode={mode}"
+        options: dict[str, Any] = {
+            "isolation_level": None,
+            "check_same_thread": False,
+            "timeout": busy_timeout,
+        }
         try:
-            conn = sqlite3.connect(
-                uri, uri=True, isolation_level=None, check_same_thread=False, timeout=busy_timeout
-            )
+            if readonly:
+                conn = connect_readonly(target, **options)  # also from a read-only folder
+            else:
+                uri = f"file:{urllib.parse.quote(str(target.resolve()))}?mode=rw"
+                conn = sqlite3.connect(uri, uri=True, **options)
         except sqlite3.Error as exc:
             raise _translate(exc, f"opening {target}") from None
         try:

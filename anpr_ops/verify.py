@@ -20,14 +20,23 @@ import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from anpr_ops._schema import APPLICATION_ID, SCHEMA_VERSION, guard_problems
 from anpr_ops.chain import Checkpoint, VerifyResult, verify_rows
 from anpr_ops.errors import AnprOpsError, NotALogError, SchemaVersionError
 
-__all__ = ["check_format", "main", "read_log_id", "verify_connection", "verify_file"]
+__all__ = [
+    "check_format",
+    "connect_readonly",
+    "main",
+    "read_log_id",
+    "verify_connection",
+    "verify_file",
+]
 
 _ROWS = "SELECT seq, CAST(body AS BLOB), prev_hash, hash FROM events ORDER BY seq"
+_READONLY_DIRECTORY = 1544  # SQLITE_READONLY_DIRECTORY: no -shm can be made next to the file
 
 
 def read_log_id(conn: sqlite3.Connection) -> str:
@@ -119,13 +128,32 @@ def _against(conn: sqlite3.Connection, result: VerifyResult, cp: Checkpoint) -> 
     return replace(result, checkpoint_checked=True)
 
 
-def connect_readonly(path: str | Path) -> sqlite3.Connection:
-    """Open an existing log file for reading only; never creates a file."""
+def connect_readonly(path: str | Path, **options: Any) -> sqlite3.Connection:
+    """Open an existing log file for reading only; never creates a file.
+
+    A reader of a WAL file needs its ``-shm`` index, and SQLite makes one next to the file.
+    In a folder the reader cannot write (read-only media, an evidence store) it cannot, and
+    SQLite refuses to read (SQLITE_READONLY_DIRECTORY). If no ``-wal`` file with content lies
+    next to the log, the file alone holds every committed event, so it is then opened as
+    immutable, without the index (it must not change while it is read). ``options`` go to
+    ``sqlite3.connect``.
+    """
     target = Path(path)
     if not target.is_file():
         raise FileNotFoundError(f"no log file at {target}")
     uri = "file:" + urllib.parse.quote(str(target.resolve())) + "?mode=ro"
-    return sqlite3.connect(uri, uri=True)
+    conn: sqlite3.Connection = sqlite3.connect(uri, uri=True, **options)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        wal = Path(f"{target}-wal")
+        if getattr(exc, "sqlite_errorcode", None) != _READONLY_DIRECTORY or (
+            wal.exists() and wal.stat().st_size > 0
+        ):
+            return conn  # the caller meets the same error on its first statement
+        conn.close()
+        conn = sqlite3.connect(uri + "&immutable=1", uri=True, **options)
+    return conn
 
 
 def verify_file(path: str | Path, checkpoint: Checkpoint | None = None) -> VerifyResult:
