@@ -19,13 +19,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from anpr_ops._schema import guard_problems
+from anpr_ops._schema import EVENT_COPIES, guard_problems
 from anpr_ops.chain import Checkpoint, VerifyResult, verify_rows
 from anpr_ops.errors import CheckpointError
 
 __all__ = ["main", "read_log_id", "verify_connection", "verify_file"]
 
-_ROWS = "SELECT seq, CAST(body AS BLOB), prev_hash, hash FROM events ORDER BY seq"
+# The copied columns must each appear, as a JSON member, in the body they were copied from
+# (an event_id never needs JSON escaping).
+_COPIES_OK = " AND ".join(
+    f"instr(body, '\"{column}\":\"' || {column} || '\"') > 0" for column in EVENT_COPIES
+)
+_ROWS = f"SELECT seq, CAST(body AS BLOB), prev_hash, hash, {_COPIES_OK} FROM events ORDER BY seq"
 
 
 def read_log_id(conn: sqlite3.Connection) -> str:
@@ -51,7 +56,7 @@ def verify_connection(
     return _against(conn, result, checkpoint)
 
 
-def _fetch(cursor: sqlite3.Cursor) -> Iterator[tuple[int, bytes, str, str]]:
+def _fetch(cursor: sqlite3.Cursor) -> Iterator[tuple[int, bytes, str, str, int]]:
     while rows := cursor.fetchmany():
         yield from rows
 
@@ -85,7 +90,8 @@ def _against(conn: sqlite3.Connection, result: VerifyResult, cp: Checkpoint) -> 
     op_id = cp.op_id
     if op_id is not None:
         (count,) = conn.execute(
-            "SELECT count(*) FROM events WHERE op_id = ? AND seq <= ?", (op_id, cp.seq)
+            "SELECT count(*) FROM events WHERE json_extract(body, '$.op_id') = ? AND seq <= ?",
+            (op_id, cp.seq),
         ).fetchone()
         if count != cp.events:
             return broken(
