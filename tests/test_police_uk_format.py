@@ -741,3 +741,19 @@ def test_every_error_is_an_anpr_ops_error() -> None:
     for call in errors:
         with pytest.raises(AnprOpsError):
             call()
+
+
+def test_a_tab_inside_a_kept_text_is_stored_as_the_mapping_spells_it() -> None:
+    search = one("Legislation", "Deer Act\t1991 (section 12)")
+    assert search.legislation_text == "Deer Act 1991 (section 12)"
+
+
+def test_rows_counts_rejected_rows_too() -> None:
+    with log_with_op() as log:
+        result = import_police_uk(
+            log,
+            io.StringIO(csv_text(line(), line(Outcome="?"))),
+            "city-2020-01",
+            skip_invalid=True,
+        )
+    assert (result.rows, result.searches, len(result.rejected)) == (2, 1, 1)

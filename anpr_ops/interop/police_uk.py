@@ -439,9 +439,9 @@ class _RowReader:
                 self.vocab("Officer-defined ethnicity", cells["Officer-defined ethnicity"]),
             ),
             legislation=Legislation(legislation),
-            legislation_text=_kept_text(legislation, legislation_cell),
+            legislation_text=self.kept_text("legislation", legislation, legislation_cell),
             object_of_search=ObjectOfSearch(object_of_search),
-            object_of_search_text=_kept_text(object_of_search, object_cell),
+            object_of_search_text=self.kept_text("object_of_search", object_of_search, object_cell),
             disposal=_as(Disposal, disposal),
             outcome_linked_to_object=self.boolean(
                 "Outcome linked to object of search", cells["Outcome linked to object of search"]
@@ -452,6 +452,15 @@ class _RowReader:
             ),
         )
 
+    def kept_text(self, table: str, value: StrEnum | None, cell: str) -> str | None:
+        """The published text, kept for a non-blank string that maps to ``other``: as
+        written, or as the mapping spells it if it holds a tab or the like."""
+        if value is None or value.value != "other" or not cell.strip():
+            return None
+        if _CONTROL.search(cell) or len(cell) > 300:
+            return self.mapping.canonical(table, cell)
+        return cell
+
     def provisional_counts(self) -> tuple[tuple[str, str, int], ...]:
         return tuple((column, text, n) for (column, text), n in sorted(self.provisional.items()))
 
@@ -461,15 +470,6 @@ _E = TypeVar("_E", bound=StrEnum)
 
 def _as(vocabulary: type[_E], value: StrEnum | None) -> _E | None:
     return None if value is None else vocabulary(value)
-
-
-def _kept_text(value: StrEnum | None, cell: str) -> str | None:
-    """The published text is kept for a non-blank string that maps to ``other``."""
-    if value is None or value.value != "other" or not cell.strip():
-        return None
-    if _CONTROL.search(cell) or len(cell) > 300:
-        return cell.strip()[:300]
-    return cell
 
 
 # --------------------------------------------------------------------------- reading files
@@ -824,7 +824,8 @@ class EarlierRowsError(AnprOpsError, ValueError):
 class PoliceUkImport:
     """What an import did.
 
-    ``rows`` were read and accepted; ``searches``/``outcomes`` new events were written;
+    ``rows`` were read (rejected ones included); ``searches``/``outcomes`` new events were
+    written;
     ``duplicates`` events were already in the log (a re-import); ``retracted`` earlier rows
     were withdrawn (``earlier="supersede"``); ``rejected`` rows were left out
     (``skip_invalid``); ``provisional`` counts the provisional strings met, as
@@ -963,7 +964,7 @@ def import_police_uk(
     written = set(result.appended)
     return PoliceUkImport(
         op_id=op_id,
-        rows=len(records),
+        rows=len(records) + len(rows.rejected),
         searches=sum(1 for e in events if isinstance(e, Search) and e.event_id in written),
         outcomes=sum(1 for e in events if isinstance(e, Outcome) and e.event_id in written),
         duplicates=sum(1 for e in events if e.event_id not in written),
