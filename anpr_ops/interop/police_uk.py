@@ -729,8 +729,8 @@ def _json_outcome(item: Mapping[str, Any], reader: _RowReader) -> Disposal | Non
 # --------------------------------------------------------------------------- records -> events
 
 
-def _digest(op_id: str, record: PoliceUkRecord, occurrence: int) -> str:
-    data = {"op_id": op_id, "record": record.identity(), "occurrence": occurrence}
+def _digest(op_id: str, identity: dict[str, Any], occurrence: int) -> str:
+    data = {"op_id": op_id, "record": identity, "occurrence": occurrence}
     return hashlib.sha256(canonical_bytes(data)).hexdigest()[:20]
 
 
@@ -751,8 +751,9 @@ def _numbered_events(
     seen: Counter[str] = Counter()
     events: list[Search | Outcome] = []
     for number, record in records:
-        key = json.dumps(record.identity(), sort_keys=True)
-        digest = _digest(op_id, record, seen[key])
+        identity = record.identity()
+        key = json.dumps(identity, sort_keys=True)
+        digest = _digest(op_id, identity, seen[key])
         seen[key] += 1
         try:
             events.extend(_row_events(record, op_id, digest))
