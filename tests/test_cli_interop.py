@@ -407,3 +407,13 @@ def test_progress_is_drawn_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -
         assert progress is not None
         progress(1, 2)
         progress(2, 2)
+
+
+def test_output_files_are_readable_by_their_owner_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "x.db"
+    source = police_file(tmp_path, "Arrest")
+    assert run(capsys, "import", "police-uk", db, source, "--op", "city", "--create")[0] == 0
+    assert run(capsys, "export", "jsonl", db, "-o", tmp_path / "all.jsonl")[0] == 0
+    assert (tmp_path / "all.jsonl").stat().st_mode & 0o077 == 0

@@ -372,7 +372,8 @@ def export_jsonl_command(
 
     The file appends into an empty log as the same events. An operation's export also holds
     its ancestors' operation events and the offence definitions it uses, so that it appends
-    on its own.
+    on its own. It holds personal data (plates, subject references): it is a copy of the
+    log, not a publication; -o creates the file readable by its owner only.
 
     \b
     Example:
