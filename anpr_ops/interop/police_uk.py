@@ -983,7 +983,7 @@ def import_police_uk(
 def _nothing(op_id: str, rows: PoliceUkRows) -> PoliceUkImport:
     return PoliceUkImport(
         op_id=op_id,
-        rows=0,
+        rows=len(rows.rejected),
         searches=0,
         outcomes=0,
         duplicates=0,
