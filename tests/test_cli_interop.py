@@ -194,7 +194,7 @@ def test_a_corrected_release_needs_a_decision(
     )
     code, _, err = run(capsys, "import", "police-uk", db, second, "--op", "city")
     one_line_error(code, err)
-    assert "--earlier supersede" in err
+    assert "supersede" in err
     code, out, _ = run(
         capsys, "import", "police-uk", db, second, "--op", "city", "--earlier", "supersede"
     )

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from anpr_ops import AnprOpsError, OpLog, Outcome, Search
-from anpr_ops.errors import EventNotFoundError
 from anpr_ops.interop import SourceFormatError
 from anpr_ops.interop.police_uk import (
     EarlierRowsError,
+    ImportRefusedError,
     import_police_uk,
     police_uk_events,
     read_police_uk_csv,
@@ -484,7 +484,7 @@ def test_operation_is_opened_with_the_force_from_the_file_name(tmp_path: Path) -
 
 
 def test_operation_cannot_be_opened_without_a_force() -> None:
-    with OpLog.memory() as log, pytest.raises(EventNotFoundError) as info:
+    with OpLog.memory() as log, pytest.raises(ImportRefusedError) as info:
         import_police_uk(log, io.StringIO(csv_text(line())), "new-op")
     assert info.value.code == "force_required"
     with OpLog.memory() as log:
@@ -492,7 +492,7 @@ def test_operation_cannot_be_opened_without_a_force() -> None:
 
 
 def test_a_force_that_disagrees_with_the_operation_is_refused() -> None:
-    with log_with_op() as log, pytest.raises(EventNotFoundError) as info:
+    with log_with_op() as log, pytest.raises(ImportRefusedError) as info:
         import_police_uk(log, io.StringIO(csv_text(line())), "city-2020-01", force="metropolitan")
     assert info.value.code == "force_mismatch"
 

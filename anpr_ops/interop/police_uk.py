@@ -94,6 +94,7 @@ __all__ = [
     "HEADER_LINE",
     "Earlier",
     "EarlierRowsError",
+    "ImportRefusedError",
     "PoliceUkExport",
     "PoliceUkImport",
     "PoliceUkRecord",
@@ -808,7 +809,18 @@ def _row_events(record: PoliceUkRecord, op_id: str, digest: str) -> list[Search 
 # --------------------------------------------------------------------------- importing
 
 
-class EarlierRowsError(AnprOpsError, ValueError):
+class ImportRefusedError(AnprOpsError, ValueError):
+    """A readable file that cannot be imported as asked.
+
+    ``code`` is ``force_required`` (the operation must be opened and no force is known),
+    ``force_mismatch`` (the operation is of another force) or ``earlier_rows``
+    (:class:`EarlierRowsError`).
+    """
+
+    code = "import_refused"
+
+
+class EarlierRowsError(ImportRefusedError):
     """Rows imported earlier for the same months are missing from the new file.
 
     That is what a corrected release of a month looks like; ``stale`` lists their event ids.
@@ -917,7 +929,7 @@ def import_police_uk(
                 "(standard name: YYYY-MM-<force>-stop-and-search.csv); give the force to "
                 "open the operation"
             )
-            raise EventNotFoundError(message, code="force_required")
+            raise ImportRefusedError(message, code="force_required")
         operation = _new_operation(op_id, force, name, records, label, guessed)
         batch.append(operation)
         op_created = True
@@ -927,7 +939,7 @@ def import_police_uk(
                 f"operation {op_id!r} is of force {operation.force!r}, not {force!r}; "
                 "import into another operation"
             )
-            raise EventNotFoundError(message, code="force_mismatch")
+            raise ImportRefusedError(message, code="force_mismatch")
         if guessed and guessed[0] != operation.force:
             warnings.append(
                 f"{label} looks like a file of force {guessed[0]!r} but operation {op_id!r} "
@@ -942,9 +954,9 @@ def import_police_uk(
             searches = sum(1 for e, _ in stale if e.startswith(_SEARCH_PREFIX))
             message = (
                 f"{searches} search(es) of {months} imported into {op_id!r} earlier are not "
-                f"in {label}; if it is a corrected release, import it with --earlier "
-                "supersede to retract them (or --earlier keep to keep them); nothing was "
-                "written"
+                f"in {label}; if it is a corrected release, import it with earlier "
+                "'supersede' (--earlier supersede) to retract them, or 'keep' to keep them; "
+                "nothing was written"
             )
             raise EarlierRowsError(message, stale=[e for e, _ in stale])
         if earlier == "supersede":
