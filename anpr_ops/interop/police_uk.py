@@ -6,8 +6,9 @@ A row of a data.police.uk file is one search of one person or vehicle. Importing
 codes, so:
 
 - a vehicle search says ``vrm_unknown: true``;
-- every row gets a synthetic ``subject_ref`` (``pu-person-`` and a digest of the row): it
-  tells rows apart and carries nothing about the person;
+- every row gets a synthetic ``subject_ref`` (``pu-person-`` and a digest of the row), on
+  the search when a person was searched and on the outcome: it tells rows apart and carries
+  nothing about the person;
 - ``grounds`` says they were not published (:data:`GROUNDS_NOT_PUBLISHED`);
 - an outcome whose disposal needs offences (arrest, summons) says ``offences_unknown: true``,
   so reports count it under the ``unknown`` category.
