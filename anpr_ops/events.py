@@ -28,7 +28,7 @@ import json
 import re
 import zoneinfo
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Annotated, Any, Literal, Self, TypeAlias
 
 from pydantic import (
@@ -403,6 +403,15 @@ class Search(_EventBase):
     """As published by data.police.uk (tri-state)."""
     policing_operation: Line | None = None
     """The policing operation's name as published by data.police.uk."""
+    date_only: StrictBool = False
+    """The source gave the date but not the time of day (some forces publish only dates);
+    ``occurred_at`` is then 00:00 UTC of that date."""
+    legislation_text: Line | None = None
+    """The power as the source wrote it, kept when it has no code of its own (``legislation``
+    is ``other``), e.g. ``Deer Act 1991 (section 12)``."""
+    object_of_search_text: Line | None = None
+    """The object as the source wrote it, kept when it has no code of its own
+    (``object_of_search`` is ``other``), e.g. ``Game or poaching equipment``."""
 
     @field_validator("vrm")
     @classmethod
@@ -425,6 +434,22 @@ class Search(_EventBase):
             raise _rule("vrm_not_searched", "vrm is recorded only when a vehicle is searched")
         if self.search_type.searches_person and self.subject_ref is None:
             raise _rule("subject_required", "a person search records the subject_ref")
+        if self.legislation_text is not None and self.legislation is not Legislation.OTHER:
+            raise _rule(
+                "text_with_code", "legislation_text is kept only when legislation is 'other'"
+            )
+        if (
+            self.object_of_search_text is not None
+            and self.object_of_search is not ObjectOfSearch.OTHER
+        ):
+            raise _rule(
+                "text_with_code",
+                "object_of_search_text is kept only when object_of_search is 'other'",
+            )
+        if self.date_only and self.occurred_at.time() != time(0):
+            raise _rule(
+                "date_only_time", "a date_only search has occurred_at at 00:00:00 UTC of its date"
+            )
         return self
 
 
