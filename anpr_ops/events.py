@@ -432,6 +432,8 @@ class Search(_EventBase):
                 raise _rule("vrm_conflict", "vrm is given, so vrm_unknown cannot be true")
         elif self.vrm is not None or self.vrm_unknown:
             raise _rule("vrm_not_searched", "vrm is recorded only when a vehicle is searched")
+        if self.vrm_country is not None and self.vrm is None:
+            raise _rule("country_without_vrm", "vrm_country describes a plate; give vrm with it")
         if self.search_type.searches_person and self.subject_ref is None:
             raise _rule("subject_required", "a person search records the subject_ref")
         if self.legislation_text is not None and self.legislation is not Legislation.OTHER:

@@ -24,6 +24,10 @@ LEAVES = {
     "CorrectionError": ValueError,
     "LogBusyError": TimeoutError,
     "StorageError": OSError,
+    "SourceFormatError": ValueError,
+    "ImportRefusedError": ValueError,
+    "EarlierRowsError": ValueError,
+    "MappingError": ValueError,
 }
 
 

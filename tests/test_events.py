@@ -85,6 +85,18 @@ BAD = [
     ("search", {"vrm_unknown": True}, "(event)", "vrm_conflict"),
     ("search", {"search_type": "person"}, "(event)", "vrm_not_searched"),
     ("search", {"subject_ref": None}, "(event)", "subject_required"),
+    (
+        "search",
+        {"search_type": "person", "vrm": None, "vrm_country": "FR"},
+        "(event)",
+        "country_without_vrm",
+    ),
+    (
+        "search",
+        {"vrm": None, "vrm_unknown": True, "vrm_country": "FR"},
+        "(event)",
+        "country_without_vrm",
+    ),
     ("search", {"self_defined_ethnicity": "W4"}, "self_defined_ethnicity", "enum"),
     ("search", {"outcome_linked_to_object": "yes"}, "outcome_linked_to_object", "bool_type"),
     ("search", {"latitude": 51.5}, "(event)", "coordinates_pair"),

@@ -11,6 +11,7 @@ reports a bad row as a :class:`SourceFormatError` naming its line (or JSON item)
 
 from __future__ import annotations
 
-from anpr_ops.interop._source import RejectedRow, SourceFormatError, rejects_path, write_rejects
+from anpr_ops.errors import SourceFormatError
+from anpr_ops.interop._source import RejectedRow, rejects_path, write_rejects
 
 __all__ = ["RejectedRow", "SourceFormatError", "rejects_path", "write_rejects"]

@@ -16,7 +16,7 @@ from typing import IO
 
 import attrs
 
-from anpr_ops.errors import EventValidationError, FieldProblem
+from anpr_ops.errors import SourceFormatError
 
 __all__ = [
     "Progress",
@@ -36,35 +36,6 @@ Progress = Callable[[int, int], None]
 
 # Values shown in messages are cut short so that one bad cell cannot flood a terminal.
 _SHOWN = 60
-
-
-class SourceFormatError(EventValidationError):
-    """A file of another format that cannot be imported: it names where and what.
-
-    ``line`` is the 1-based line of a text file (the header is line 1), ``item`` the 1-based
-    position of an object in a JSON array, ``column`` the column (or JSON field) at fault.
-    ``code`` is stable: ``empty_file``, ``not_utf8``, ``bad_header``, ``field_count``,
-    ``bad_value``, ``bad_date``, ``naive_date``, ``not_json`` and a few more, each documented
-    where it is raised.
-    """
-
-    code = "bad_source"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        line: int | None = None,
-        item: int | None = None,
-        column: str | None = None,
-        code: str | None = None,
-    ) -> None:
-        problems = []
-        if column is not None:
-            problems.append(FieldProblem(loc=(column,), kind=code or self.code, message=message))
-        super().__init__(message, problems=problems, line=line, code=code)
-        self.item = item
-        self.column = column
 
 
 def shown(value: object) -> str:

@@ -57,7 +57,12 @@ import attrs
 from pydantic import ValidationError
 
 from anpr_ops._canonical import canonical_bytes
-from anpr_ops.errors import AnprOpsError, EventNotFoundError
+from anpr_ops.errors import (
+    EarlierRowsError,
+    EventNotFoundError,
+    ImportRefusedError,
+    SourceFormatError,
+)
 from anpr_ops.events import (
     Correction,
     Operation,
@@ -70,7 +75,6 @@ from anpr_ops.interop._source import (
     Progress,
     RejectedRow,
     Source,
-    SourceFormatError,
     read_source,
     shown,
     source_name,
@@ -808,30 +812,6 @@ def _row_events(record: PoliceUkRecord, op_id: str, digest: str) -> list[Search 
 
 
 # --------------------------------------------------------------------------- importing
-
-
-class ImportRefusedError(AnprOpsError, ValueError):
-    """A readable file that cannot be imported as asked.
-
-    ``code`` is ``force_required`` (the operation must be opened and no force is known),
-    ``force_mismatch`` (the operation is of another force) or ``earlier_rows``
-    (:class:`EarlierRowsError`).
-    """
-
-    code = "import_refused"
-
-
-class EarlierRowsError(ImportRefusedError):
-    """Rows imported earlier for the same months are missing from the new file.
-
-    That is what a corrected release of a month looks like; ``stale`` lists their event ids.
-    """
-
-    code = "earlier_rows"
-
-    def __init__(self, message: str, *, stale: Sequence[str]) -> None:
-        super().__init__(message)
-        self.stale = tuple(stale)
 
 
 @attrs.frozen

@@ -33,7 +33,7 @@ from typing import Any
 
 import attrs
 
-from anpr_ops.errors import AnprOpsError
+from anpr_ops.errors import MappingError
 from anpr_ops.vocab import (
     AgeRange,
     Disposal,
@@ -56,12 +56,6 @@ S = SelfDefinedEthnicity
 L = Legislation
 O = ObjectOfSearch  # noqa: E741 - a table's worth of one-letter aliases reads best
 D = Disposal
-
-
-class MappingError(AnprOpsError, ValueError):
-    """A mapping override that names an unknown table or a value outside the vocabulary."""
-
-    code = "bad_mapping"
 
 
 #: Each import table and the vocabulary its values come from.
