@@ -61,12 +61,10 @@ from anpr_ops.errors import (
 from anpr_ops.events import (
     EVENT_ADAPTER,
     EVENT_TYPES,
-    ArrestEnquiry,
     Correction,
     Event,
     OffenceDefinition,
     Operation,
-    Outcome,
     _EventBase,
     canonical_dict,
     format_utc,
@@ -373,12 +371,19 @@ class _Batch:
         op_ids: set[str] = set()
         for event in events:
             op_ids.add(event.op_id)
-            for inner in _with_replacement(event):
-                refs.update(_refs_of(inner).values())
-                if isinstance(inner, Operation) and inner.parent_op_id:
-                    op_ids.add(inner.parent_op_id)
+            inner = event
             if isinstance(event, Correction):
                 refs.add(event.target_id)
+                if event.replacement is None:
+                    continue
+                inner = event.replacement
+            values = inner.__dict__
+            for field in _ref_fields(type(inner)):
+                if values[field] is not None:
+                    refs.add(values[field])
+            parent = values.get("parent_op_id")
+            if parent is not None:
+                op_ids.add(parent)
         stored: dict[str, str] = {}
         for chunk in _chunks(sorted(ids)):
             marks = ",".join("?" * len(chunk))
@@ -447,9 +452,9 @@ class _Batch:
         """Check ``event`` against the log and the batch; return its target when a correction."""
         if isinstance(event, Operation):
             self._check_new_operation(event)
-        else:
-            self._check_op(event, event.op_id)
+            return None
         if isinstance(event, Correction):
+            self._check_op(event, event.op_id)
             return self._check_correction(event)
         self._check_body(event, event)
         return None
@@ -512,65 +517,68 @@ class _Batch:
         return op
 
     def _check_body(self, outer: _EventBase, event: _EventBase) -> None:
-        """References of one (non-correction) event: site, referenced events, offence codes."""
-        kind = getattr(event, "kind", "")
-        where = f"event {outer.event_id!r} ({kind})"
-        site_id = event.__dict__.get("site_id")
-        if site_id is not None and not isinstance(event, Operation):
-            op = self._check_op(event, event.op_id)
-            if site_id not in op.sites:
-                known = ", ".join(sorted(op.sites)) or "none"
-                message = (
-                    f"{where}: site_id {site_id!r} is not a site of operation {event.op_id!r} "
-                    f"(its sites: {known})"
-                )
-                raise BrokenReferenceError(
-                    message,
-                    event_id=outer.event_id,
-                    field="site_id",
-                    ref=site_id,
-                    code="unknown_site",
-                )
-        for field, ref in _refs_of(event).items():
-            self._check_ref(outer, where, field, ref, _REFERENCES[field], event.op_id)
-        codes: tuple[str, ...] = ()
-        field = ""
-        if isinstance(event, Outcome):
-            codes, field = event.offences, "offences"
-        elif isinstance(event, ArrestEnquiry):
-            codes, field = event.wanted_for, "wanted_for"
-        for i, code in enumerate(codes):
-            if self.offence(code) is None:
-                error = self.catalogue.unknown(code)
-                error.args = (f"{where}: {field}[{i}]: {error.message}",)
-                raise error
+        """References of one (non-correction) event: site, referenced events, offence codes.
+
+        This runs for every event appended, so it reads fields from ``__dict__`` and builds
+        messages only when something is wrong.
+        """
+        values = event.__dict__
+        op = self._check_op(event, event.op_id)
+        if isinstance(event, Operation):
+            self._check_parent(event)
+            return
+        site_id = values.get("site_id")
+        if site_id is not None and site_id not in op.sites:
+            known = ", ".join(sorted(op.sites)) or "none"
+            message = (
+                f"{_where(outer, event)}: site_id {site_id!r} is not a site of operation "
+                f"{event.op_id!r} (its sites: {known})"
+            )
+            raise BrokenReferenceError(
+                message,
+                event_id=outer.event_id,
+                field="site_id",
+                ref=site_id,
+                code="unknown_site",
+            )
+        for field in _ref_fields(type(event)):
+            ref = values[field]
+            if ref is not None:
+                self._check_ref(outer, event, field, ref)
+        codes = values.get("offences") or values.get("wanted_for")
+        if codes:
+            offence = self.offence
+            for i, code in enumerate(codes):
+                if offence(code) is None:
+                    field = "offences" if "offences" in values else "wanted_for"
+                    error = self.catalogue.unknown(code)
+                    error.args = (f"{_where(outer, event)}: {field}[{i}]: {error.message}",)
+                    raise error
         if isinstance(event, OffenceDefinition):
             existing = self.definitions.get(event.code)
             if existing is not None and existing.defined_by != event.event_id:
                 message = (
-                    f"{where}: offence {event.code} is already defined by event "
+                    f"{_where(outer, event)}: offence {event.code} is already defined by event "
                     f"{existing.defined_by!r}; correct that event to change the definition"
                 )
                 raise EventConflictError(message, event_id=outer.event_id, code="already_defined")
 
-    def _check_ref(
-        self, outer: _EventBase, where: str, field: str, ref: str, kind: str, op_id: str
-    ) -> _Live:
-        target = self._event(ref)
-        problem = None
+    def _check_ref(self, outer: _EventBase, event: _EventBase, field: str, ref: str) -> _Live:
+        target = self.known.get(ref) or self._event(ref)
+        kind = _REFERENCES[field]
+        op_id = event.op_id
+        if target is not None and target.live and target.kind == kind and target.op_id == op_id:
+            return target
         if target is None:
             problem = "names no event in the log or earlier in the batch"
         elif target.kind != kind:
             problem = f"names a {target.kind}, not a {kind}"
         elif target.op_id != op_id:
             problem = f"names an event of operation {target.op_id!r}, not {op_id!r}"
-        elif not target.live:
+        else:
             problem = "names an event that was retracted"
-        if problem is not None:
-            message = f"{where}: {field} {ref!r} {problem}"
-            raise BrokenReferenceError(message, event_id=outer.event_id, field=field, ref=ref)
-        assert target is not None
-        return target
+        message = f"{_where(outer, event)}: {field} {ref!r} {problem}"
+        raise BrokenReferenceError(message, event_id=outer.event_id, field=field, ref=ref)
 
     def _check_correction(self, event: Correction) -> _Live:
         where = f"event {event.event_id!r} (correction)"
@@ -761,6 +769,11 @@ class _Batch:
         return str(row[0])
 
 
+def _where(outer: _EventBase, event: _EventBase) -> str:
+    """``event 'x' (kind)``: how messages name the event at fault."""
+    return f"event {outer.event_id!r} ({event.__dict__.get('kind', 'event')})"
+
+
 def _refs_of(event: _EventBase) -> dict[str, str]:
     # Field values live in __dict__; getattr on a field a kind lacks takes pydantic's slow
     # __getattr__ path, which dominated appends.
@@ -771,12 +784,6 @@ def _refs_of(event: _EventBase) -> dict[str, str]:
 @functools.cache
 def _ref_fields(cls: type[_EventBase]) -> tuple[str, ...]:
     return tuple(field for field in _REFERENCES if field in cls.model_fields)
-
-
-def _with_replacement(event: _EventBase) -> list[_EventBase]:
-    if isinstance(event, Correction) and event.replacement is not None:
-        return [event.replacement]
-    return [event]
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
