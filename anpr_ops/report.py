@@ -870,10 +870,13 @@ class _Scope:
             params.append(self.site)
         return " AND ".join(clauses), params
 
-    def from_(self, kind: str, *, with_site: bool) -> str:
+    def from_(self, kind: str, *, with_site: bool, on: str = "") -> str:
+        """``kind``'s table as ``x`` (``ON on`` when it is joined to another), and the joins
+        that find its site when they are needed."""
         source = _KINDS[kind]
         joins = source.joins if (with_site or self.site is not None) else ""
-        return f"{source.table} x {joins}"
+        condition = f"ON {on} " if on else ""
+        return f"{source.table} x {condition}{joins}"
 
     def rows(
         self, kind: str, columns: str, group: str = "", *, with_site: bool = False, extra: str = ""
@@ -1192,7 +1195,7 @@ def _breakdowns(scope: _Scope, builders: Mapping[str, _Builder]) -> None:
     where, params = scope.where("outcomes")
     for op_id, code, category, n in scope.conn.execute(
         "SELECT x.op_id, c.code, c.category, count(*) FROM outcome_offences c "
-        f"JOIN {scope.from_('outcomes', with_site=False)} ON x.seq = c.seq "
+        f"JOIN {scope.from_('outcomes', with_site=False, on='x.seq = c.seq')} "
         f"WHERE {where} GROUP BY 1, 2, 3",
         params,
     ):
@@ -1201,7 +1204,7 @@ def _breakdowns(scope: _Scope, builders: Mapping[str, _Builder]) -> None:
     where, params = scope.where("anpr_hits")
     for op_id, reason, n in scope.conn.execute(
         "SELECT x.op_id, r.reason, count(*) FROM anpr_hit_reasons r "
-        f"JOIN {scope.from_('anpr_hits', with_site=False)} ON x.seq = r.seq "
+        f"JOIN {scope.from_('anpr_hits', with_site=False, on='x.seq = r.seq')} "
         f"WHERE {where} GROUP BY 1, 2",
         params,
     ):
