@@ -642,15 +642,20 @@ class OpReport:
             },
         }
 
-    def to_text(self, *, numbers: Literal["figures", "words"] = "figures") -> str:
+    def to_text(
+        self, *, numbers: Literal["figures", "words"] = "figures", activity: bool = False
+    ) -> str:
         """The end-of-day summary, in sentences, generated from the figures.
 
-        The lead sentence gives the root operation's own figures; each child operation then
-        gets a sentence of its own (``Op Kaiser (Vauxhall, …): a further 8 arrests, for …``).
+        The lead sentence gives the root operation's own results (wanted offenders arrested,
+        arrests by group, sweeps, weapons recovered, seizures, patrols); each child operation
+        then gets a sentence of its own (``Op Kaiser (Vauxhall, …): a further 8 arrests, for
+        …``). ``activity=True`` adds the ANPR hits, vehicles stopped and searches to each
+        sentence (they are always told for an operation with no results).
         ``numbers="figures"`` writes every count in figures; ``"words"`` writes one to nine in
         words and larger counts in figures. Never shows a plate or a person.
         """
-        return _render_text(self, _Numbers(numbers))
+        return _render_text(self, _Numbers(numbers), activity)
 
 
 def _local(value: datetime | None, zone: ZoneInfo | Any) -> str | None:
@@ -1360,7 +1365,8 @@ def _wanted_clauses(rollup: Rollup, num: _Numbers) -> list[str]:
     return clauses
 
 
-def _activity_clauses(rollup: Rollup, num: _Numbers) -> list[str]:
+def _result_clauses(rollup: Rollup, num: _Numbers) -> list[str]:
+    """Sweeps, what was recovered and seized, patrols."""
     totals = rollup.totals
     clauses = []
     if totals.weapon_sweeps:
@@ -1380,6 +1386,13 @@ def _activity_clauses(rollup: Rollup, num: _Numbers) -> list[str]:
             clauses.append(num(items[item], singular, plural))
     if totals.patrols:
         clauses.append(num(totals.patrols, "high-visibility patrol"))
+    return clauses
+
+
+def _activity_clauses(rollup: Rollup, num: _Numbers) -> list[str]:
+    """The ANPR funnel: hits, stops, searches."""
+    totals = rollup.totals
+    clauses = []
     if totals.anpr_hits:
         clauses.append(num(totals.anpr_hits, "ANPR hit"))
     if totals.vehicle_stops:
@@ -1389,7 +1402,15 @@ def _activity_clauses(rollup: Rollup, num: _Numbers) -> list[str]:
     return clauses
 
 
-def _lead_sentence(rollup: Rollup, num: _Numbers) -> list[str]:
+def _with_activity(clauses: list[str], rollup: Rollup, num: _Numbers, activity: bool) -> list[str]:
+    # Without results to tell, the activity is told anyway, so the sentence is never empty
+    # while something happened.
+    if activity or not clauses:
+        clauses += _activity_clauses(rollup, num)
+    return clauses
+
+
+def _lead_sentence(rollup: Rollup, num: _Numbers, activity: bool) -> list[str]:
     """The root operation's own figures, headline style (arrests by group)."""
     clauses = _wanted_clauses(rollup, num)
     groups: dict[str, int] = {}
@@ -1404,12 +1425,12 @@ def _lead_sentence(rollup: Rollup, num: _Numbers) -> list[str]:
         parts.append(f"{counted} for {GROUP_PHRASES.get(group, group)}")
     if parts:
         clauses.append(_join(parts))
-    clauses += _activity_clauses(rollup, num)
-    return clauses
+    clauses += _result_clauses(rollup, num)
+    return _with_activity(clauses, rollup, num, activity)
 
 
-def _further_sentence(rollup: Rollup, num: _Numbers, *, further: bool) -> list[str]:
-    """A child operation's figures: its arrests with their kinds of offence, then activity."""
+def _further_sentence(rollup: Rollup, num: _Numbers, *, further: bool, activity: bool) -> list[str]:
+    """A child operation's figures: its arrests with their kinds of offence, then results."""
     clauses = []
     arrests = rollup.totals.arrests
     if arrests:
@@ -1423,17 +1444,17 @@ def _further_sentence(rollup: Rollup, num: _Numbers, *, further: bool) -> list[s
         if kinds:
             text += ", for " + _join(kinds)
         clauses.append(text)
-    clauses += _activity_clauses(rollup, num)
-    return clauses
+    clauses += _result_clauses(rollup, num)
+    return _with_activity(clauses, rollup, num, activity)
 
 
 def _sentence(clauses: Sequence[str], prefix: str = "") -> str:
-    body = "; ".join(clauses) if clauses else "nothing recorded"
+    body = "; ".join(clauses) if clauses else "nothing recorded"  # an operation with no events
     text = f"{prefix}{body}."
     return text[0].upper() + text[1:]
 
 
-def _render_text(report: OpReport, num: _Numbers) -> str:
+def _render_text(report: OpReport, num: _Numbers, activity: bool) -> str:
     ops = report._ordered_ops()
     if not ops:
         return "No activity recorded."
@@ -1444,11 +1465,11 @@ def _render_text(report: OpReport, num: _Numbers) -> str:
         rollup = report.by_operation.get(info.op_id, Rollup())
         is_root = info.op_id in report.roots
         if is_root and single:
-            clauses = _lead_sentence(rollup, num)
+            clauses = _lead_sentence(rollup, num, activity)
             if clauses or len(ops) == 1:
                 sentences.append(_sentence(clauses))
         else:
-            clauses = _further_sentence(rollup, num, further=arrests_said)
+            clauses = _further_sentence(rollup, num, further=arrests_said, activity=activity)
             sites = ", ".join(name for _, name in info.sites)
             prefix = f"{info.name} ({sites}): " if sites else f"{info.name}: "
             sentences.append(_sentence(clauses, prefix))

@@ -704,11 +704,35 @@ def test_text_summary(log: OpLog) -> None:
     assert log.report(DOA).to_text() == (
         "3 high-harm wanted offenders located and arrested for failing to appear at court "
         "for violence-related offences; 3 arrests for drug-related offences; 2 weapon sweeps; "
+        "1 knife recovered; 1 drug seizure; 1 high-visibility patrol. "
+        "Op Kaiser (Vauxhall, Blackfriars, Tower Bridge): a further 5 arrests, for drug "
+        "driving, possession with intent to supply, theft of a motor vehicle and driving "
+        "with no licence or insurance; 1 drug seizure; 1 vehicle seized. "
+        "These figures reflect 3 corrections to the record."
+    )
+
+
+def test_text_with_activity(log: OpLog) -> None:
+    """activity=True adds hits, stops and searches to each operation's sentence."""
+    assert log.report(DOA).to_text(activity=True) == (
+        "3 high-harm wanted offenders located and arrested for failing to appear at court "
+        "for violence-related offences; 3 arrests for drug-related offences; 2 weapon sweeps; "
         "1 knife recovered; 1 drug seizure; 1 high-visibility patrol; 4 searches. "
         "Op Kaiser (Vauxhall, Blackfriars, Tower Bridge): a further 5 arrests, for drug "
         "driving, possession with intent to supply, theft of a motor vehicle and driving "
         "with no licence or insurance; 1 drug seizure; 1 vehicle seized; 4 ANPR hits; "
         "3 vehicles stopped; 1 search. These figures reflect 3 corrections to the record."
+    )
+
+
+def test_text_of_the_child_alone_and_of_an_operation_with_only_activity(log: OpLog) -> None:
+    """Without a lead sentence the child's arrests are not 'further'; an operation whose
+    only events are hits says so rather than nothing. (The correction of the stop counts at
+    Blackfriars, where the stop now is, not at Vauxhall.)"""
+    assert log.report(KAISER, site="vauxhall").to_text() == "2 ANPR hits."
+    assert log.report(DOA, site="tower-bridge").to_text() == (
+        "Op Kaiser (Vauxhall, Blackfriars, Tower Bridge): 3 arrests, for theft of a motor "
+        "vehicle and driving with no licence or insurance; 1 vehicle seized."
     )
 
 
