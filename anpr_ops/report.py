@@ -583,6 +583,11 @@ class OpReport:
         """Arrests by their primary offence's headline group."""
         return self.rollup.arrests_by_group
 
+    def breakdowns(self) -> dict[str, dict[str, Any]]:
+        """Every breakdown map (disposals, offences by code, seizures by item, …) by its
+        ``to_dict()`` key."""
+        return self.rollup.breakdowns()
+
     def _ordered_ops(self) -> list[OperationInfo]:
         """Operations depth first: each root (by name) followed by its descendants."""
         infos = self.operations

@@ -473,6 +473,16 @@ def test_breakdowns(log: OpLog) -> None:
     assert data["wanted_arrested_by_category"] == {"fail_to_surrender": 3}
 
 
+def test_breakdowns_from_python(log: OpLog) -> None:
+    """The same maps are on the report object, without going through JSON."""
+    report = log.report(DOA)
+    assert report.breakdowns()["disposals"] == {"arrest": 11, "no_further_action": 1}
+    assert report.arrests_by_group["drugs"] == 4
+    assert report.totals.people_arrested == 10
+    assert report.rates["arrest_rate"].value == 4 / 5
+    assert report.by_site["tower-bridge"].arrests == 3
+
+
 def test_rates(log: OpLog) -> None:
     """Four of five searches led to an arrest; three of the four with a recorded link had
     one; three of four hits led to a stop; one of three stops to a search."""
