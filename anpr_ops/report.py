@@ -1297,7 +1297,7 @@ CATEGORY_PHRASES: Final[Mapping[str, str]] = {
     OffenceCategory.FAIL_TO_SURRENDER: "failing to appear at court",
     OffenceCategory.VIOLENCE: "violence",
     OffenceCategory.OTHER: "other offences",
-    OffenceCategory.UNKNOWN: "offences not recorded",
+    OffenceCategory.UNKNOWN: "unrecorded offences",
 }
 
 #: How each headline group reads ("12 arrests for drug-related offences").
@@ -1309,7 +1309,7 @@ GROUP_PHRASES: Final[Mapping[str, str]] = {
     OffenceGroup.BAIL: "failing to appear at court",
     OffenceGroup.VIOLENCE: "violence-related offences",
     OffenceGroup.OTHER: "other offences",
-    OffenceGroup.UNKNOWN: "offences not recorded",
+    OffenceGroup.UNKNOWN: "unrecorded offences",
 }
 
 _WEAPON_NOUNS: Final = {
@@ -1427,7 +1427,10 @@ def _lead_sentence(rollup: Rollup, num: _Numbers, activity: bool) -> list[str]:
     parts = []
     for i, (group, n) in enumerate(_ordered(groups, _GROUP_ORDER).items()):
         counted = num(n, "arrest") if i == 0 else num.number(n)
-        parts.append(f"{counted} for {GROUP_PHRASES.get(group, group)}")
+        if group == OffenceGroup.UNKNOWN:
+            parts.append(f"{counted} with no offence recorded")
+        else:
+            parts.append(f"{counted} for {GROUP_PHRASES.get(group, group)}")
     if parts:
         clauses.append(_join(parts))
     clauses += _result_clauses(rollup, num)

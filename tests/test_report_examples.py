@@ -922,3 +922,38 @@ def test_window_bounds_with_fractions_of_a_second() -> None:
         assert (
             log.report("frac", start=half, end=half + timedelta(microseconds=1)).totals.patrols == 1
         )
+
+
+def test_text_of_arrests_without_offence_codes() -> None:
+    """Imported arrests carry no codes: counted under 'unknown', said plainly."""
+    with OpLog.memory() as log:
+        log.extend(
+            [
+                {
+                    "kind": "operation",
+                    "event_id": "open",
+                    "op_id": "import",
+                    "occurred_at": "2020-01-01T00:00:00Z",
+                    "name": "Import",
+                    "force": "city-of-london",
+                    "starts_at": "2020-01-01T00:00:00Z",
+                },
+                *(
+                    {
+                        "kind": "outcome",
+                        "event_id": f"o{i}",
+                        "op_id": "import",
+                        "occurred_at": "2020-01-02T00:00:00Z",
+                        "subject_ref": f"S{i}",
+                        "disposal": "arrest",
+                        "offences_unknown": True,
+                    }
+                    for i in range(2)
+                ),
+            ]
+        )
+        report = log.report("import")
+    assert report.arrests_by_category == {"unknown": 2}
+    assert report.arrests_by_group == {"unknown": 2}
+    assert report.to_dict()["offences_by_category"] == {}
+    assert report.to_text() == "2 arrests with no offence recorded."
