@@ -30,6 +30,7 @@ from anpr_ops.errors import (
     LogNotFoundError,
     MappingError,
     NotALogError,
+    ReportError,
     SchemaVersionError,
     SourceFormatError,
     StorageError,
@@ -45,6 +46,9 @@ except PackageNotFoundError:  # pragma: no cover - a source tree that was never 
 _LAZY: dict[str, str] = {
     "AppendResult": "anpr_ops.log",
     "OpLog": "anpr_ops.log",
+    "OpReport": "anpr_ops.report",
+    "Rate": "anpr_ops.report",
+    "Tally": "anpr_ops.report",
     "Checkpoint": "anpr_ops.chain",
     "VerifyResult": "anpr_ops.chain",
     "AnprHit": "anpr_ops.events",
@@ -118,6 +122,7 @@ if TYPE_CHECKING:
         OffenceGroup,
         builtin_catalogue,
     )
+    from anpr_ops.report import OpReport, Rate, Tally
     from anpr_ops.vocab import (
         AgeRange,
         Disposal,
@@ -193,9 +198,12 @@ __all__ = [
     "OffenceGroup",
     "OfficerDefinedEthnicity",
     "OpLog",
+    "OpReport",
     "Operation",
     "Outcome",
     "Patrol",
+    "Rate",
+    "ReportError",
     "SchemaVersionError",
     "Search",
     "SearchType",
@@ -208,6 +216,7 @@ __all__ = [
     "StopPower",
     "StopReason",
     "StorageError",
+    "Tally",
     "UnknownOffenceCodeError",
     "VehicleStop",
     "VerifyResult",

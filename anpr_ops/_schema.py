@@ -314,7 +314,19 @@ DERIVED: tuple[Table, ...] = (
 )
 DERIVED_BY_NAME: dict[str, Table] = {table.name: table for table in DERIVED}
 
-DERIVED_INDEXES = ("CREATE INDEX corrections_target ON corrections(target_seq)",)
+DERIVED_INDEXES = (
+    "CREATE INDEX corrections_target ON corrections(target_seq)",
+    # Reports find an event's site through what it refers to (search -> stop, seizure ->
+    # sweep), and whether a hit, stop, search or enquiry led somewhere (EXISTS over the
+    # events that name it): one index per such reference keeps each a lookup, not a scan.
+    "CREATE INDEX vehicle_stops_event_id ON vehicle_stops(event_id)",
+    "CREATE INDEX vehicle_stops_hit_id ON vehicle_stops(hit_id)",
+    "CREATE INDEX searches_event_id ON searches(event_id)",
+    "CREATE INDEX searches_stop_id ON searches(stop_id)",
+    "CREATE INDEX weapon_sweeps_event_id ON weapon_sweeps(event_id)",
+    "CREATE INDEX outcomes_search_id ON outcomes(search_id)",
+    "CREATE INDEX outcomes_enquiry_id ON outcomes(enquiry_id)",
+)
 
 _SPACE = re.compile(r"\s+")
 

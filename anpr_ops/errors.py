@@ -13,6 +13,7 @@ callers who do not know this library::
     ├── ImportRefusedError         (ValueError)       a file that cannot be imported as asked
     │   └── EarlierRowsError                          earlier rows missing from a new release
     ├── MappingError               (ValueError)       a vocabulary mapping that makes no sense
+    ├── ReportError                (ValueError)       a report asked for with bad arguments
     └── LogError                                      anything about a log file
         ├── LogNotFoundError       (FileNotFoundError)
         ├── EventNotFoundError     (LookupError)      no such event_id or op_id
@@ -55,6 +56,7 @@ __all__ = [
     "LogNotFoundError",
     "MappingError",
     "NotALogError",
+    "ReportError",
     "SchemaVersionError",
     "SourceFormatError",
     "StorageError",
@@ -219,6 +221,16 @@ class MappingError(AnprOpsError, ValueError):
     """A mapping override that names an unknown table or a value outside the vocabulary."""
 
     code = "bad_mapping"
+
+
+class ReportError(AnprOpsError, ValueError):
+    """A report asked for with arguments that cannot be honoured.
+
+    ``code`` is ``naive_datetime`` (a window bound without a UTC offset), ``end_before_start``
+    or ``unknown_site`` (a site that no operation in the report's scope has).
+    """
+
+    code = "bad_report_request"
 
 
 class LogError(AnprOpsError):

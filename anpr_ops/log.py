@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import attrs
 from pydantic_core import PydanticUndefined
@@ -79,6 +79,9 @@ from anpr_ops.offences import (
 )
 from anpr_ops.verify import read_log_id, verify_connection
 from anpr_ops.vocab import DrugClass, EventKind
+
+if TYPE_CHECKING:
+    from anpr_ops.report import OpReport
 
 __all__ = ["AppendResult", "OpLog"]
 
@@ -1172,6 +1175,28 @@ class OpLog:
         with self._reading() as conn:
             defined = _stored_definitions(conn)
         return builtin_catalogue().with_offences(defined.values())
+
+    def report(
+        self,
+        op_id: str,
+        *,
+        include_children: bool = True,
+        site: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> OpReport:
+        """The end-of-operation report of ``op_id`` (see :mod:`anpr_ops.report`).
+
+        ``include_children`` adds the operations below it; ``site`` keeps one site (or
+        ``"_no_site"``); ``start``/``end`` (aware datetimes) keep events with
+        ``start <= occurred_at < end``. Read from one snapshot of the log.
+        """
+        from anpr_ops.report import build_report  # reports sit above the store
+
+        with self._reading(snapshot=True) as conn:
+            return build_report(
+                conn, op_id, include_children=include_children, site=site, start=start, end=end
+            )
 
     # -- integrity ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ LEAVES = {
     "UnknownOffenceCodeError": LookupError,
     "EventValidationError": ValueError,
     "CheckpointError": ValueError,
+    "ReportError": ValueError,
     "LogNotFoundError": FileNotFoundError,
     "EventNotFoundError": LookupError,
     "NotALogError": ValueError,
