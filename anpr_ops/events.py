@@ -90,6 +90,7 @@ __all__ = [
     "VehicleStop",
     "WeaponSweep",
     "canonical_dict",
+    "canonical_dicts",
     "event_json_schema",
     "format_utc",
     "parse_event",
@@ -736,6 +737,17 @@ def canonical_dict(event: _BaseModel) -> dict[str, Any]:
     data = event.model_dump(exclude_defaults=True)
     _finish(event, data)
     return data
+
+
+def canonical_dicts(events: list[Any]) -> list[dict[str, Any]]:
+    """:func:`canonical_dict` of each event, in one serialiser call for the whole list.
+
+    The same objects as one call per event, at a fraction of the cost for a batch.
+    """
+    dumped: list[dict[str, Any]] = _BATCH_ADAPTER.dump_python(events, exclude_defaults=True)
+    for event, data in zip(events, dumped, strict=True):
+        _finish(event, data)
+    return dumped
 
 
 def _finish(event: _BaseModel, data: dict[str, Any]) -> None:

@@ -66,7 +66,7 @@ from anpr_ops.events import (
     OffenceDefinition,
     Operation,
     _EventBase,
-    canonical_dict,
+    canonical_dicts,
     format_utc,
     parse_events,
 )
@@ -969,7 +969,11 @@ class OpLog:
             parsed = items  # type: ignore[assignment]  # narrowed by the check above
         else:
             parsed = parse_events(items)
-        prepared = [(event, *_body(event, index)) for index, event in enumerate(parsed)]
+        datas = canonical_dicts(list(parsed))
+        prepared = [
+            (event, data, *_body(event, data, index))
+            for index, (event, data) in enumerate(zip(parsed, datas, strict=True))
+        ]
         with self._writing("appending") as conn:
             head_seq, head_hash = _head(conn)
             batch = _Batch(conn, head_seq, head_hash)
@@ -1377,9 +1381,8 @@ def _head(conn: sqlite3.Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
-def _body(event: _EventBase, index: int) -> tuple[dict[str, Any], str, bytes]:
-    """The canonical object, text and bytes of an event."""
-    data = canonical_dict(event)
+def _body(event: _EventBase, data: dict[str, Any], index: int) -> tuple[str, bytes]:
+    """The canonical text and bytes of an event, from its canonical object."""
     try:
         text = canonical_text(data)
         raw = text.encode("utf-8")
@@ -1393,7 +1396,7 @@ def _body(event: _EventBase, index: int) -> tuple[dict[str, Any], str, bytes]:
         raise EventValidationError(
             message, problems=problems, event_id=event.event_id, index=index, code="not_unicode"
         ) from None
-    return data, text, raw
+    return text, raw
 
 
 def _conflict(event: _EventBase) -> EventConflictError:

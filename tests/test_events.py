@@ -17,9 +17,10 @@ from anpr_ops import (
     canonical_dict,
     event_json_schema,
     parse_event,
+    strategies,
 )
 from anpr_ops._canonical import canonical_bytes
-from anpr_ops.events import EVENT_TYPES, derive_event_id
+from anpr_ops.events import EVENT_TYPES, canonical_dicts, derive_event_id
 from tests import factory as f
 
 VALID = {
@@ -340,3 +341,14 @@ def test_any_aware_time_round_trips_through_the_stored_form(moment: datetime) ->
     again = parse_event(canonical_bytes(canonical_dict(event)))
     assert again.occurred_at == moment
     assert again.occurred_at.tzinfo is UTC
+
+
+@given(st.lists(strategies.events(), max_size=8))
+def test_batch_canonical_objects_equal_one_at_a_time(events: list[Any]) -> None:
+    """The batch path of append (one serialiser call) writes the same bytes as single events."""
+    batch = canonical_dicts(events)
+    assert [canonical_bytes(d) for d in batch] == [
+        canonical_bytes(canonical_dict(e)) for e in events
+    ]
+    for event, data in zip(events, batch, strict=True):
+        assert parse_event(canonical_bytes(data)) == event
