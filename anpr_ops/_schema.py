@@ -11,8 +11,6 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from anpr_ops._canonical import GENESIS_HASH
-
 __all__ = [
     "APPLICATION_ID",
     "COMMON_COLUMNS",
@@ -20,7 +18,9 @@ __all__ = [
     "DERIVED_BY_NAME",
     "DERIVED_INDEXES",
     "EVENTS",
+    "EVENT_COPIES",
     "EVENT_INDEXES",
+    "EVENT_LOG_VIEW",
     "GUARDS",
     "META",
     "SCHEMA_VERSION",
@@ -34,23 +34,34 @@ APPLICATION_ID = 0x414E5052
 SCHEMA_VERSION = 1
 
 
-def _from_body(field: str) -> str:
-    # iif(json_valid(...)): an UPDATE computes the new row's generated columns before BEFORE
-    # triggers run, so invalid JSON must yield NULL here for the guard to be what refuses it.
-    return f"iif(json_valid(body), json_extract(body, '$.{field}'), NULL)"
-
-
-EVENTS = f"""
+EVENTS = """
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT GENERATED ALWAYS AS ({_from_body("event_id")}) VIRTUAL,
-    kind TEXT GENERATED ALWAYS AS ({_from_body("kind")}) VIRTUAL,
-    op_id TEXT GENERATED ALWAYS AS ({_from_body("op_id")}) VIRTUAL,
-    occurred_at TEXT GENERATED ALWAYS AS ({_from_body("occurred_at")}) VIRTUAL,
+    event_id TEXT NOT NULL,
     body TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 )
+"""
+
+#: The columns of ``events`` that repeat a field of ``body`` (``event_id``, for its unique
+#: index). ``verify()`` checks that each still appears in the body it was taken from. Other
+#: fields are read from the body itself (see the ``event_log`` view), so nothing unchecked
+#: can disagree with the record.
+EVENT_COPIES = ("event_id",)
+
+#: A readable view of the record for people and tools such as Datasette.
+EVENT_LOG_VIEW = """
+CREATE VIEW event_log AS
+SELECT
+    seq,
+    event_id,
+    json_extract(body, '$.kind') AS kind,
+    json_extract(body, '$.op_id') AS op_id,
+    json_extract(body, '$.occurred_at') AS occurred_at,
+    body,
+    hash
+FROM events
 """
 
 META = """
@@ -74,25 +85,15 @@ GUARDS: dict[str, str] = {
         "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
         "BEGIN SELECT RAISE(ABORT, 'anpr_ops: events is append-only: DELETE refused'); END"
     ),
-    # INSERT OR REPLACE deletes the conflicting row without firing a delete trigger while
-    # recursive_triggers is off (the default), so an insert that would collide is refused first.
+    # INSERT OR REPLACE resolves a conflict on seq or event_id by deleting the old row, and
+    # fires no delete trigger while recursive_triggers is off (the default): so an insert
+    # that would collide on either is refused before it can.
     "events_no_replace": (
         "CREATE TRIGGER events_no_replace BEFORE INSERT ON events "
-        "WHEN EXISTS (SELECT 1 FROM events WHERE event_id = json_extract(NEW.body, '$.event_id')) "
+        "WHEN NEW.seq <= (SELECT max(seq) FROM events) "
+        "OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id) "
         "BEGIN SELECT RAISE(ABORT, 'anpr_ops: events is append-only: "
-        "an insert may not replace an existing event'); END"
-    ),
-    # Each row must come right after the last one and link to its hash: no gaps, no rows
-    # slipped in between, no new chain started half-way. This also refuses a REPLACE that
-    # names an existing seq, and an insert that leaves seq to SQLite.
-    "events_in_order": (
-        "CREATE TRIGGER events_in_order BEFORE INSERT ON events "
-        "WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM events) "
-        "OR NEW.prev_hash IS NOT coalesce("
-        "(SELECT hash FROM events WHERE seq = NEW.seq - 1), "
-        f"'{GENESIS_HASH}') "
-        "BEGIN SELECT RAISE(ABORT, 'anpr_ops: events is append-only: "
-        "a new event must take the next seq and link to the last hash'); END"
+        "an insert may not replace or precede an existing event'); END"
     ),
 }
 
@@ -313,7 +314,19 @@ DERIVED: tuple[Table, ...] = (
 )
 DERIVED_BY_NAME: dict[str, Table] = {table.name: table for table in DERIVED}
 
-DERIVED_INDEXES = ("CREATE INDEX corrections_target ON corrections(target_seq)",)
+DERIVED_INDEXES = (
+    "CREATE INDEX corrections_target ON corrections(target_seq)",
+    # Reports find an event's site through what it refers to (search -> stop, seizure ->
+    # sweep), and whether a hit, stop, search or enquiry led somewhere (EXISTS over the
+    # events that name it): one index per such reference keeps each a lookup, not a scan.
+    "CREATE INDEX vehicle_stops_event_id ON vehicle_stops(event_id)",
+    "CREATE INDEX vehicle_stops_hit_id ON vehicle_stops(hit_id)",
+    "CREATE INDEX searches_event_id ON searches(event_id)",
+    "CREATE INDEX searches_stop_id ON searches(stop_id)",
+    "CREATE INDEX weapon_sweeps_event_id ON weapon_sweeps(event_id)",
+    "CREATE INDEX outcomes_search_id ON outcomes(search_id)",
+    "CREATE INDEX outcomes_enquiry_id ON outcomes(enquiry_id)",
+)
 
 _SPACE = re.compile(r"\s+")
 

@@ -155,66 +155,58 @@ class Checkpoint:
         return checkpoint
 
 
-def verify_rows(rows: Iterable[tuple[int, bytes, str, str]]) -> VerifyResult:
-    """Walk ``(seq, body, prev_hash, hash)`` rows in ``seq`` order and check every link.
+def verify_rows(rows: Iterable[tuple[int, bytes, str, str, int]]) -> VerifyResult:
+    """Walk ``(seq, body, prev_hash, hash, copies_ok)`` rows in ``seq`` order; check each link.
 
-    ``body`` is the stored canonical bytes. The first row must have ``seq == 1`` and
-    ``prev_hash == GENESIS_HASH``; each next row ``seq`` one more and ``prev_hash`` equal to
-    the hash before it; every ``hash`` must equal ``SHA-256(prev ‖ body)``.
+    ``body`` is the stored canonical bytes; ``copies_ok`` says whether the row's copied
+    column (``event_id``) appears in its body. The first
+    row must have ``seq == 1`` and ``prev_hash == GENESIS_HASH``; each next row ``seq`` one
+    more and ``prev_hash`` equal to the hash before it; every ``hash`` must equal
+    ``SHA-256(prev ‖ body)``.
     """
     sha256 = hashlib.sha256
     expected_prev = GENESIS_HASH
     prev_raw = bytes(32)
     expected_seq = 1
-    checked = 0
-    for seq, body, prev_hash, stored_hash in rows:
+    for seq, body, prev_hash, stored_hash, copies_ok in rows:
+        problem = None
         if seq != expected_seq:
-            return _broken(
-                checked + 1,
-                seq,
+            problem = (
                 "seq_gap",
                 f"expected seq {expected_seq} but found {seq} (a row was removed or renumbered)",
-                expected_seq - 1,
-                expected_prev,
             )
-        if prev_hash != expected_prev:
-            return _broken(
-                checked + 1,
-                seq,
+        elif prev_hash != expected_prev:
+            problem = (
                 "prev_hash_mismatch",
                 "prev_hash does not equal the previous event's hash "
                 "(rows removed, reordered or replaced)",
-                seq - 1,
-                expected_prev,
             )
-        digest = sha256(prev_raw + body).digest()
-        if digest.hex() != stored_hash:
-            return _broken(
-                checked + 1,
-                seq,
-                "hash_mismatch",
-                "stored hash does not match the event's bytes (its content or hash was altered)",
-                seq - 1,
-                expected_prev,
+        else:
+            digest = sha256(prev_raw + body).digest()
+            if digest.hex() != stored_hash:
+                problem = (
+                    "hash_mismatch",
+                    "stored hash does not match the event's bytes "
+                    "(its content or hash was altered)",
+                )
+            elif not copies_ok:
+                problem = (
+                    "column_mismatch",
+                    "the event_id column no longer matches the event's bytes",
+                )
+        if problem is not None:
+            return VerifyResult(
+                ok=False,
+                checked=expected_seq,
+                first_bad_seq=seq,
+                problem=problem[0],
+                reason=problem[1],
+                head_seq=expected_seq - 1,
+                head_hash=expected_prev,
             )
-        checked += 1
         expected_seq += 1
         expected_prev = stored_hash
         prev_raw = digest
     return VerifyResult(
-        ok=True, checked=checked, head_seq=expected_seq - 1, head_hash=expected_prev
-    )
-
-
-def _broken(
-    checked: int, seq: int, problem: str, reason: str, head_seq: int, head_hash: str
-) -> VerifyResult:
-    return VerifyResult(
-        ok=False,
-        checked=checked,
-        first_bad_seq=seq,
-        problem=problem,
-        reason=reason,
-        head_seq=head_seq,
-        head_hash=head_hash,
+        ok=True, checked=expected_seq - 1, head_seq=expected_seq - 1, head_hash=expected_prev
     )

@@ -8,7 +8,12 @@ callers who do not know this library::
     ├── InvalidVrmError            (ValueError)       a number plate that is not one
     ├── UnknownOffenceCodeError    (LookupError)      a CJS code neither catalogued nor defined
     ├── EventValidationError       (ValueError)       an event that does not fit the vocabulary
+    │   └── SourceFormatError                         a CSV or JSON file that cannot be read
     ├── CheckpointError            (ValueError)       checkpoint text that cannot be read
+    ├── ImportRefusedError         (ValueError)       a file that cannot be imported as asked
+    │   └── EarlierRowsError                          earlier rows missing from a new release
+    ├── MappingError               (ValueError)       a vocabulary mapping that makes no sense
+    ├── ReportError                (ValueError)       a report asked for with bad arguments
     └── LogError                                      anything about a log file
         ├── LogNotFoundError       (FileNotFoundError)
         ├── EventNotFoundError     (LookupError)      no such event_id or op_id
@@ -38,17 +43,22 @@ __all__ = [
     "BrokenReferenceError",
     "CheckpointError",
     "CorrectionError",
+    "EarlierRowsError",
     "EventConflictError",
     "EventNotFoundError",
     "EventValidationError",
     "FieldProblem",
     "GuardsMissingError",
+    "ImportRefusedError",
     "InvalidVrmError",
     "LogBusyError",
     "LogError",
     "LogNotFoundError",
+    "MappingError",
     "NotALogError",
+    "ReportError",
     "SchemaVersionError",
+    "SourceFormatError",
     "StorageError",
     "UnknownOffenceCodeError",
 ]
@@ -148,10 +158,79 @@ class EventValidationError(AnprOpsError, ValueError):
         self.line = line
 
 
+class SourceFormatError(EventValidationError):
+    """A file of another format that cannot be imported: it names where and what.
+
+    ``line`` is the 1-based line of a text file (the header is line 1), ``item`` the 1-based
+    position of an object in a JSON array, ``column`` the column (or JSON field) at fault.
+    ``code`` is stable: ``empty_file``, ``not_utf8``, ``bad_header``, ``field_count``,
+    ``bad_value``, ``bad_date``, ``naive_date``, ``not_json`` and a few more, each documented
+    where it is raised.
+    """
+
+    code = "bad_source"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        item: int | None = None,
+        column: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        problems = []
+        if column is not None:
+            problems.append(FieldProblem(loc=(column,), kind=code or self.code, message=message))
+        super().__init__(message, problems=problems, line=line, code=code)
+        self.item = item
+        self.column = column
+
+
 class CheckpointError(AnprOpsError, ValueError):
     """Checkpoint text that is malformed or whose self-check does not match."""
 
     code = "bad_checkpoint"
+
+
+class ImportRefusedError(AnprOpsError, ValueError):
+    """A readable file that cannot be imported as asked.
+
+    ``code`` is ``force_required`` (the operation must be opened and no force is known),
+    ``force_mismatch`` (the operation is of another force) or ``earlier_rows``
+    (:class:`EarlierRowsError`).
+    """
+
+    code = "import_refused"
+
+
+class EarlierRowsError(ImportRefusedError):
+    """Rows imported earlier for the same months are missing from the new file.
+
+    That is what a corrected release of a month looks like; ``stale`` lists their event ids.
+    """
+
+    code = "earlier_rows"
+
+    def __init__(self, message: str, *, stale: Sequence[str]) -> None:
+        super().__init__(message)
+        self.stale = tuple(stale)
+
+
+class MappingError(AnprOpsError, ValueError):
+    """A mapping override that names an unknown table or a value outside the vocabulary."""
+
+    code = "bad_mapping"
+
+
+class ReportError(AnprOpsError, ValueError):
+    """A report asked for with arguments that cannot be honoured.
+
+    ``code`` is ``naive_datetime`` (a window bound without a UTC offset), ``end_before_start``
+    or ``unknown_site`` (a site that no operation in the report's scope has).
+    """
+
+    code = "bad_report_request"
 
 
 class LogError(AnprOpsError):

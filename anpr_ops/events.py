@@ -28,21 +28,22 @@ import json
 import re
 import zoneinfo
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Annotated, Any, Literal, Self, TypeAlias
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    PlainValidator,
     StrictBool,
     StringConstraints,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "VehicleStop",
     "WeaponSweep",
     "canonical_dict",
+    "canonical_dicts",
     "event_json_schema",
     "format_utc",
     "parse_event",
@@ -128,41 +130,47 @@ CountryCode = Annotated[
 ]
 
 
-def _no_numbers(value: object) -> object:
-    # Lax datetime parsing would read 1587200000 as a Unix time: refuse anything but text
-    # or a datetime, so a wrong type is an error rather than a surprise.
-    if isinstance(value, str | datetime):
-        return value
-    raise PydanticCustomError(
-        "datetime_type", "expected an RFC 3339 date-time string with a UTC offset"
-    )
-
-
-def _to_utc(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
+def _utc(value: object) -> datetime:
+    # One Python call per time, parsing with the C fromisoformat: text or a datetime only
+    # (lax parsing would read 1587200000 as a Unix time), never naive, converted to UTC.
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "datetime_parsing",
+                "not an RFC 3339 date-time (e.g. 2020-04-18T10:15:00+01:00)",
+            ) from None
+    elif isinstance(value, datetime):
+        moment = value
+    else:
+        raise PydanticCustomError(
+            "datetime_type", "expected an RFC 3339 date-time string with a UTC offset"
+        )
+    if moment.tzinfo is None or moment.utcoffset() is None:
         raise PydanticCustomError(
             "timezone_naive",
             "a date-time needs a UTC offset (e.g. 2020-04-18T10:15:00+01:00 or ...Z); "
             "naive times are refused",
         )
-    return value.astimezone(UTC)
+    return moment.astimezone(UTC)
 
 
 def format_utc(value: datetime) -> str:
     """A datetime as the format's UTC text: ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``."""
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}"
-    return text + "Z"
+    # isoformat() of a UTC time is exactly that shape (microseconds only when not zero) with
+    # "+00:00" at the end, and several times faster than strftime.
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat()[:-6] + "Z"
 
 
 #: An aware date-time, stored and written in UTC as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``.
 UtcDatetime = Annotated[
     datetime,
-    BeforeValidator(_no_numbers),
-    AfterValidator(_to_utc),
+    PlainValidator(_utc),
     PlainSerializer(format_utc, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
 
@@ -211,7 +219,7 @@ def _check_plate(value: str | None, info: ValidationInfo) -> str | None:
         raise PydanticCustomError(exc.code, exc.message) from None
 
 
-def _check_country(value: str | None) -> str | None:
+def _check_country(value: str) -> str:
     if value in {"GB", "UK"}:
         raise PydanticCustomError(
             "vrm_country_domestic",
@@ -234,7 +242,11 @@ def _rule(kind: str, message: str) -> PydanticCustomError:
 # --------------------------------------------------------------------------- the models
 
 
-class _Model(BaseModel):
+class _BaseModel(BaseModel):
+    """Pydantic base of every model here (see _Model for the configuration)."""
+
+
+class _Model(_BaseModel):
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
@@ -263,8 +275,14 @@ class _EventBase(_Model):
         """The event's kind as an :class:`~anpr_ops.vocab.EventKind`."""
         return EventKind(getattr(self, "kind"))  # noqa: B009 - declared by each subclass
 
+    def _check(self) -> None:
+        """The kind's own rules across fields (overridden by each kind that has some)."""
+
     @model_validator(mode="after")
-    def _derive_event_id(self) -> Self:
+    def _after(self) -> Self:
+        # One Python call per event for every model-level rule (each call from the
+        # validator costs more than the rule itself).
+        self._check()
         if not self.event_id:
             # Frozen model: set once, during validation, before anyone can see it.
             self.__dict__["event_id"] = derive_event_id(self)
@@ -301,8 +319,7 @@ class Operation(_EventBase):
     """The operation this one is part of (Op Kaiser is part of the day of action)."""
     description: Text | None = None
 
-    @model_validator(mode="after")
-    def _rules(self) -> Self:
+    def _check(self) -> None:
         if self.ends_at is not None and self.ends_at < self.starts_at:
             raise _rule("ends_before_start", "ends_at is before starts_at")
         seen: set[str] = set()
@@ -312,7 +329,6 @@ class Operation(_EventBase):
             seen.add(site.site_id)
         if self.parent_op_id == self.op_id:
             raise _rule("parent_is_self", "an operation cannot be its own parent")
-        return self
 
     @property
     def site_ids(self) -> tuple[str, ...]:
@@ -326,7 +342,7 @@ class AnprHit(_EventBase):
     kind: Literal["anpr_hit"] = "anpr_hit"
     site_id: Slug
     camera_id: Ref | None = None
-    vrm_country: Annotated[CountryCode | None, AfterValidator(_check_country)] = None
+    vrm_country: Annotated[CountryCode, AfterValidator(_check_country)] | None = None
     """Marks a foreign plate (ISO 3166-1 alpha-2); absent for a UK plate."""
     vrm: PlateText = Field(repr=False)
     """The plate as matched (normalised)."""
@@ -345,12 +361,9 @@ class AnprHit(_EventBase):
     def _plate(cls, value: str | None, info: ValidationInfo) -> str | None:
         return _check_plate(value, info)
 
-    @field_validator("reasons")
-    @classmethod
-    def _distinct(cls, reasons: tuple[HitReason, ...]) -> tuple[HitReason, ...]:
-        if len(set(reasons)) != len(reasons):
+    def _check(self) -> None:
+        if len(set(self.reasons)) != len(self.reasons):
             raise _rule("duplicate_reason", "a reason is listed twice")
-        return reasons
 
 
 class VehicleStop(_EventBase):
@@ -358,7 +371,7 @@ class VehicleStop(_EventBase):
 
     kind: Literal["vehicle_stop"] = "vehicle_stop"
     site_id: Slug
-    vrm_country: Annotated[CountryCode | None, AfterValidator(_check_country)] = None
+    vrm_country: Annotated[CountryCode, AfterValidator(_check_country)] | None = None
     vrm: PlateText = Field(repr=False)
     hit_id: EventId | None = None
     """The ``anpr_hit`` that led to this stop, if one did."""
@@ -382,7 +395,7 @@ class Search(_EventBase):
     legislation: Legislation
     object_of_search: ObjectOfSearch
     grounds: Text = Field(repr=False)
-    vrm_country: Annotated[CountryCode | None, AfterValidator(_check_country)] = None
+    vrm_country: Annotated[CountryCode, AfterValidator(_check_country)] | None = None
     vrm: PlateText | None = Field(default=None, repr=False)
     """Required when a vehicle is searched (unless ``vrm_unknown``)."""
     vrm_unknown: StrictBool = False
@@ -402,14 +415,22 @@ class Search(_EventBase):
     """As published by data.police.uk (tri-state)."""
     policing_operation: Line | None = None
     """The policing operation's name as published by data.police.uk."""
+    date_only: StrictBool = False
+    """The source gave the date but not the time of day (some forces publish only dates);
+    ``occurred_at`` is then 00:00 UTC of that date."""
+    legislation_text: Line | None = None
+    """The power as the source wrote it, kept when it has no code of its own (``legislation``
+    is ``other``), e.g. ``Deer Act 1991 (section 12)``."""
+    object_of_search_text: Line | None = None
+    """The object as the source wrote it, kept when it has no code of its own
+    (``object_of_search`` is ``other``), e.g. ``Game or poaching equipment``."""
 
     @field_validator("vrm")
     @classmethod
     def _plate(cls, value: str | None, info: ValidationInfo) -> str | None:
         return _check_plate(value, info)
 
-    @model_validator(mode="after")
-    def _rules(self) -> Self:
+    def _check(self) -> None:
         _pair(self.latitude, self.longitude)
         if self.search_type.searches_vehicle:
             if self.vrm is None and not self.vrm_unknown:
@@ -422,9 +443,26 @@ class Search(_EventBase):
                 raise _rule("vrm_conflict", "vrm is given, so vrm_unknown cannot be true")
         elif self.vrm is not None or self.vrm_unknown:
             raise _rule("vrm_not_searched", "vrm is recorded only when a vehicle is searched")
+        if self.vrm_country is not None and self.vrm is None:
+            raise _rule("country_without_vrm", "vrm_country describes a plate; give vrm with it")
         if self.search_type.searches_person and self.subject_ref is None:
             raise _rule("subject_required", "a person search records the subject_ref")
-        return self
+        if self.legislation_text is not None and self.legislation is not Legislation.OTHER:
+            raise _rule(
+                "text_with_code", "legislation_text is kept only when legislation is 'other'"
+            )
+        if (
+            self.object_of_search_text is not None
+            and self.object_of_search is not ObjectOfSearch.OTHER
+        ):
+            raise _rule(
+                "text_with_code",
+                "object_of_search_text is kept only when object_of_search is 'other'",
+            )
+        if self.date_only and self.occurred_at.time() != time(0):
+            raise _rule(
+                "date_only_time", "a date_only search has occurred_at at 00:00:00 UTC of its date"
+            )
 
 
 class Outcome(_EventBase):
@@ -441,8 +479,7 @@ class Outcome(_EventBase):
     offences_unknown: StrictBool = False
     """The source recorded no offence codes (imports); counted under category ``unknown``."""
 
-    @model_validator(mode="after")
-    def _rules(self) -> Self:
+    def _check(self) -> None:
         sources = [s for s in (self.search_id, self.stop_id, self.enquiry_id) if s is not None]
         if len(sources) > 1:
             raise _rule(
@@ -460,7 +497,6 @@ class Outcome(_EventBase):
                 f"a {self.disposal.value} names at least one offence code, "
                 "or says offences_unknown: true for a source that recorded none",
             )
-        return self
 
     @property
     def primary_offence(self) -> str | None:
@@ -482,7 +518,7 @@ class Seizure(_EventBase):
     weapon_type: WeaponType | None = None
     quantity: Line | None = None
     """Free text, e.g. ``"12 wraps"`` or ``"3.5 g"``."""
-    vrm_country: Annotated[CountryCode | None, AfterValidator(_check_country)] = None
+    vrm_country: Annotated[CountryCode, AfterValidator(_check_country)] | None = None
     vrm: PlateText | None = Field(default=None, repr=False)
     """The seized vehicle's plate (vehicles only)."""
     power: SeizurePower | None = None
@@ -492,8 +528,7 @@ class Seizure(_EventBase):
     def _plate(cls, value: str | None, info: ValidationInfo) -> str | None:
         return _check_plate(value, info)
 
-    @model_validator(mode="after")
-    def _rules(self) -> Self:
+    def _check(self) -> None:
         sources = [s for s in (self.search_id, self.stop_id, self.sweep_id) if s is not None]
         if len(sources) > 1:
             raise _rule(
@@ -514,7 +549,6 @@ class Seizure(_EventBase):
                 )
         elif self.vrm is not None or self.vrm_country is not None:
             raise _rule("vrm_not_vehicle", "vrm is recorded only for a vehicle seizure")
-        return self
 
 
 class WeaponSweep(_EventBase):
@@ -526,12 +560,10 @@ class WeaponSweep(_EventBase):
     latitude: Latitude | None = None
     longitude: Longitude | None = None
 
-    @model_validator(mode="after")
-    def _rules(self) -> Self:
+    def _check(self) -> None:
         _pair(self.latitude, self.longitude)
         if self.site_id is None and self.location is None:
             raise _rule("place_required", "a weapon sweep names a site_id or a location")
-        return self
 
 
 class ArrestEnquiry(_EventBase):
@@ -557,14 +589,12 @@ class Patrol(_EventBase):
     latitude: Latitude | None = None
     longitude: Longitude | None = None
 
-    @model_validator(mode="after")
-    def _rules(self) -> Self:
+    def _check(self) -> None:
         _pair(self.latitude, self.longitude)
         if self.site_id is None and self.location is None:
             raise _rule("place_required", "a patrol names a site_id or a location")
         if self.ends_at < self.occurred_at:
             raise _rule("ends_before_start", "ends_at is before occurred_at")
-        return self
 
 
 class OffenceDefinition(_EventBase):
@@ -641,8 +671,7 @@ class Correction(_EventBase):
                 data = {**data, "replacement": {**replacement, "event_id": target}}
         return data
 
-    @model_validator(mode="after")
-    def _rules(self) -> Self:
+    def _check(self) -> None:
         if (self.replacement is None) == (not self.retract):
             raise _rule(
                 "replacement_or_retract",
@@ -658,7 +687,6 @@ class Correction(_EventBase):
                 raise _rule(
                     "replacement_op", "the replacement must belong to the correction's op_id"
                 )
-        return self
 
 
 Event: TypeAlias = Annotated[
@@ -697,17 +725,45 @@ _BATCH_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 # --------------------------------------------------------------------------- canonical form
 
 
-def canonical_dict(event: _EventBase) -> dict[str, Any]:
+def canonical_dict(event: _BaseModel) -> dict[str, Any]:
     """The JSON object that is hashed and stored: fields equal to their default are left out.
 
     Leaving defaults out keeps the stored bytes of an event stable when a later version of the
-    format adds an optional field. ``kind`` is always present.
+    format adds an optional field. ``kind`` is always present; times are UTC text; vocabulary
+    values are their strings (``StrEnum`` members are ``str``); lists may be tuples.
+    :func:`~anpr_ops._canonical.canonical_bytes` of it gives the stored bytes.
     """
-    data = event.model_dump(mode="json", exclude_defaults=True)
-    data["kind"] = getattr(event, "kind")  # noqa: B009
-    if isinstance(event, Correction) and event.replacement is not None:
-        data["replacement"]["kind"] = event.replacement.kind
+    data = event.model_dump(exclude_defaults=True)
+    _finish(event, data)
     return data
+
+
+def canonical_dicts(events: list[Any]) -> list[dict[str, Any]]:
+    """:func:`canonical_dict` of each event, in one serialiser call for the whole list.
+
+    The same objects as one call per event, at a fraction of the cost for a batch.
+    """
+    dumped: list[dict[str, Any]] = _BATCH_ADAPTER.dump_python(events, exclude_defaults=True)
+    for event, data in zip(events, dumped, strict=True):
+        _finish(event, data)
+    return dumped
+
+
+def _finish(event: _BaseModel, data: dict[str, Any]) -> None:
+    # model_dump leaves out kind (it equals its default) and keeps datetimes as objects.
+    kind = event.__dict__.get("kind")
+    if kind is not None:
+        data["kind"] = kind
+    for name in _TIME_FIELDS:
+        value = data.get(name)
+        if value is not None:
+            data[name] = format_utc(value)
+    replacement = data.get("replacement")
+    if replacement is not None:
+        _finish(event.__dict__["replacement"], replacement)
+
+
+_TIME_FIELDS = ("occurred_at", "starts_at", "ends_at")
 
 
 def derive_event_id(event: _EventBase) -> str:
@@ -851,6 +907,38 @@ def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return tuple(out)
 
 
+_SLUG = "a lower-case slug: a-z, 0-9 and inner hyphens, at most 64 characters"
+_CODE = "a CJS offence code: two letters and five digits, e.g. RT88584 (or TH68013A)"
+_ID = "an event id: 1-64 characters of A-Z a-z 0-9 . _ : -"
+_EXPECTED = {
+    "op_id": _SLUG,
+    "site_id": _SLUG,
+    "force": _SLUG,
+    "parent_op_id": _SLUG,
+    "event_id": _ID,
+    "target_id": _ID,
+    "hit_id": _ID,
+    "stop_id": _ID,
+    "search_id": _ID,
+    "enquiry_id": _ID,
+    "sweep_id": _ID,
+    "offences": _CODE,
+    "wanted_for": _CODE,
+    "code": _CODE,
+    "vrm_country": "an ISO 3166-1 alpha-2 country code in capitals, e.g. FR",
+}
+
+
+def _expected(loc: tuple[str | int, ...]) -> str | None:
+    """Plain words for what a field's pattern wants (pydantic would show the regex)."""
+    field = next((p for p in reversed(loc) if isinstance(p, str)), None)
+    if field in _EXPECTED:
+        return _EXPECTED[field]
+    if field is not None:
+        return "a single line of text without control characters"
+    return None
+
+
 def _shown(value: object) -> str:
     try:
         text = repr(value)
@@ -878,6 +966,11 @@ def problems_of(exc: ValidationError) -> list[FieldProblem]:
             )
         elif kind == "extra_forbidden":
             message = "unknown field (not part of this kind of event)"
+        elif kind == "string_pattern_mismatch" and _expected(loc):
+            field = next(p for p in reversed(loc) if isinstance(p, str))
+            value = error.get("input")
+            got = "" if field in PERSONAL_FIELDS else f" (got {_shown(value)})"
+            message = f"expected {_expected(loc)}{got}"
         elif kind == "missing":
             message = "required field is missing"
         else:

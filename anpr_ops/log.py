@@ -21,21 +21,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import itertools
+import json
+import operator
 import os
 import sqlite3
 import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import attrs
+from pydantic_core import PydanticUndefined
 
 from anpr_ops import _schema
 from anpr_ops._canonical import GENESIS_HASH, canonical_text
@@ -57,20 +61,13 @@ from anpr_ops.errors import (
 )
 from anpr_ops.events import (
     EVENT_ADAPTER,
-    AnprHit,
-    ArrestEnquiry,
+    EVENT_TYPES,
     Correction,
     Event,
     OffenceDefinition,
     Operation,
-    Outcome,
-    Patrol,
-    Search,
-    Seizure,
-    VehicleStop,
-    WeaponSweep,
     _EventBase,
-    canonical_dict,
+    canonical_dicts,
     format_utc,
     parse_events,
 )
@@ -83,6 +80,9 @@ from anpr_ops.offences import (
 )
 from anpr_ops.verify import connect_readonly, read_log_id, verify_connection
 from anpr_ops.vocab import DrugClass, EventKind
+
+if TYPE_CHECKING:
+    from anpr_ops.report import OpReport
 
 __all__ = ["AppendResult", "OpLog"]
 
@@ -105,6 +105,9 @@ KIND_TABLES: dict[str, tuple[str, ...]] = {
 _OWNER_COLUMN = {"sites": "op_seq"}
 _INSERT = {table.name: table.insert_sql() for table in _schema.DERIVED}
 _CHUNK = 900  # ids per IN (...) query, well under SQLite's variable limit
+_INSERT_EVENT = "INSERT INTO events (seq, event_id, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)"
+_KIND = "json_extract(body, '$.kind')"
+_OP = "json_extract(body, '$.op_id')"
 
 # Fields that refer to another event, and the kind they must refer to.
 _REFERENCES: dict[str, EventKind] = {
@@ -191,213 +194,75 @@ def _translate(exc: sqlite3.Error, doing: str) -> LogError:
 # --------------------------------------------------------------------------- projections
 
 
-def _b(value: bool | None) -> int | None:
-    return None if value is None else int(value)
+def _defaults(kind: EventKind) -> dict[str, Any]:
+    """The model's field defaults (which bodies leave out), and the extra columns' blanks."""
+    fields = EVENT_TYPES[kind].model_fields
+    defaults = {
+        name: field.default
+        for name, field in fields.items()
+        if field.default is not PydanticUndefined and field.default is not None
+    }
+    # Fields a table needs that a body may lack: lists default to empty.
+    for name in ("offences", "sites", "retract", "offences_unknown"):
+        if name in fields:
+            defaults.setdefault(name, fields[name].default)
+    return defaults
 
 
-def _common(event: _EventBase, seq: int) -> tuple[Any, ...]:
-    return (
-        seq,
-        event.event_id,
-        event.op_id,
-        format_utc(event.occurred_at),
-        event.officer_id,
-        event.notes,
-    )
+def _kind_plan(
+    kind: EventKind,
+) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]], dict[str, Any]]:
+    """A kind's table, a getter of its column values (after ``seq``) and its full defaults."""
+    table = _schema.DERIVED_BY_NAME[KIND_TABLES[kind][0]]
+    columns = table.column_names[1:]
+    defaults = dict.fromkeys(columns) | _defaults(kind)
+    return table.name, operator.itemgetter(*columns), defaults
+
+
+_PLANS = {kind.value: _kind_plan(kind) for kind in EventKind}
 
 
 def _project(
-    event: _EventBase, seq: int, category: Any, target_seq: int | None = None
+    data: dict[str, Any], seq: int, category: Any, target_seq: int | None = None
 ) -> list[tuple[str, tuple[Any, ...]]]:
-    """The derived rows of one (current) event, projected at ``seq``."""
-    c = _common(event, seq)
-    if isinstance(event, Operation):
-        ends = format_utc(event.ends_at) if event.ends_at else None
-        rows: list[tuple[str, tuple[Any, ...]]] = [
-            (
-                "operations",
-                (
-                    *c,
-                    event.name,
-                    event.force,
-                    event.timezone,
-                    format_utc(event.starts_at),
-                    ends,
-                    event.parent_op_id,
-                    event.description,
-                ),
-            )
-        ]
-        rows += [
-            ("sites", (event.op_id, s.site_id, seq, s.name, s.latitude, s.longitude))
-            for s in event.sites
-        ]
-        return rows
-    if isinstance(event, AnprHit):
-        return [
-            (
-                "anpr_hits",
-                (
-                    *c,
-                    event.site_id,
-                    event.camera_id,
-                    event.vrm,
-                    event.vrm_country,
-                    event.raw_vrm,
-                    event.hotlist.value,
-                    event.confidence,
-                ),
-            ),
-            *[("anpr_hit_reasons", (seq, r.value)) for r in event.reasons],
-        ]
-    if isinstance(event, VehicleStop):
-        return [
-            (
-                "vehicle_stops",
-                (
-                    *c,
-                    event.site_id,
-                    event.vrm,
-                    event.vrm_country,
-                    event.hit_id,
-                    event.power.value,
-                    event.reason.value,
-                    event.occupants,
-                ),
-            )
-        ]
-    if isinstance(event, Search):
-        return [
-            (
-                "searches",
-                (
-                    *c,
-                    event.stop_id,
-                    event.site_id,
-                    event.search_type.value,
-                    event.legislation.value,
-                    event.object_of_search.value,
-                    event.grounds,
-                    event.vrm,
-                    event.vrm_country,
-                    int(event.vrm_unknown),
-                    event.subject_ref,
-                    _v(event.self_defined_ethnicity),
-                    _v(event.officer_defined_ethnicity),
-                    _v(event.gender),
-                    _v(event.age_range),
-                    _b(event.outcome_linked_to_object),
-                    _b(event.removal_of_more_than_outer_clothing),
-                    event.latitude,
-                    event.longitude,
-                    _b(event.part_of_policing_operation),
-                    event.policing_operation,
-                ),
-            )
-        ]
-    if isinstance(event, Outcome):
-        codes = event.offences
+    """The derived rows of one (current) event, from its canonical object, projected at ``seq``.
+
+    The canonical object already holds UTC text, vocabulary strings and plates as stored;
+    fields left out as defaults take the model's default. Booleans go in as 0/1.
+    """
+    kind = data["kind"]
+    table, columns, defaults = _PLANS[kind]
+    values = defaults | data
+    if kind == "outcome":
+        codes = values["offences"]
         if codes:
-            primary: str | None = category(codes[0])
-        else:
-            primary = OffenceCategory.UNKNOWN.value if event.offences_unknown else None
-        return [
-            (
-                "outcomes",
-                (
-                    *c,
-                    event.subject_ref,
-                    event.search_id,
-                    event.stop_id,
-                    event.enquiry_id,
-                    event.disposal.value,
-                    int(event.offences_unknown),
-                    codes[0] if codes else None,
-                    primary,
-                ),
-            ),
-            *[("outcome_offences", (seq, i, code, category(code))) for i, code in enumerate(codes)],
+            values["primary_offence"] = codes[0]
+            values["primary_category"] = category(codes[0])
+        elif values["offences_unknown"]:
+            values["primary_category"] = OffenceCategory.UNKNOWN.value
+    elif kind == "correction":
+        values["target_seq"] = target_seq
+        values["action"] = "retract" if values["retract"] else "replace"
+    rows: list[tuple[str, tuple[Any, ...]]] = [(table, (seq, *columns(values)))]
+    if kind == "anpr_hit":
+        rows += [("anpr_hit_reasons", (seq, reason)) for reason in data["reasons"]]
+    elif kind == "outcome":
+        rows += [
+            ("outcome_offences", (seq, i, code, category(code)))
+            for i, code in enumerate(values["offences"])
         ]
-    if isinstance(event, Seizure):
-        return [
-            (
-                "seizures",
-                (
-                    *c,
-                    event.search_id,
-                    event.stop_id,
-                    event.sweep_id,
-                    event.site_id,
-                    event.item.value,
-                    _v(event.drug_class),
-                    event.drug,
-                    _v(event.weapon_type),
-                    event.quantity,
-                    event.vrm,
-                    event.vrm_country,
-                    _v(event.power),
-                ),
-            )
+    elif kind == "operation":
+        rows += [
+            ("sites", (data["op_id"], site["site_id"], seq, site["name"],
+                       site.get("latitude"), site.get("longitude")))
+            for site in values["sites"]
+        ]  # fmt: skip
+    elif kind == "arrest_enquiry":
+        rows += [
+            ("arrest_enquiry_offences", (seq, i, code, category(code)))
+            for i, code in enumerate(data["wanted_for"])
         ]
-    if isinstance(event, WeaponSweep):
-        return [
-            ("weapon_sweeps", (*c, event.site_id, event.location, event.latitude, event.longitude))
-        ]
-    if isinstance(event, ArrestEnquiry):
-        return [
-            (
-                "arrest_enquiries",
-                (
-                    *c,
-                    event.subject_ref,
-                    _v(event.underlying_offence_category),
-                    int(event.high_harm),
-                    int(event.located),
-                ),
-            ),
-            *[
-                ("arrest_enquiry_offences", (seq, i, code, category(code)))
-                for i, code in enumerate(event.wanted_for)
-            ],
-        ]
-    if isinstance(event, Patrol):
-        return [
-            (
-                "patrols",
-                (
-                    *c,
-                    event.site_id,
-                    event.location,
-                    format_utc(event.ends_at),
-                    event.latitude,
-                    event.longitude,
-                ),
-            )
-        ]
-    if isinstance(event, Correction):
-        action = "retract" if event.retract else "replace"
-        return [("corrections", (*c, event.target_id, target_seq, action, event.reason))]
-    if isinstance(event, OffenceDefinition):
-        return [
-            (
-                "offence_definitions",
-                (
-                    *c,
-                    event.code,
-                    event.title,
-                    event.category.value,
-                    event.statute,
-                    event.section,
-                    _v(event.cjs_class),
-                    _v(event.drug_class),
-                ),
-            )
-        ]
-    raise TypeError(f"no projection for {type(event).__name__}")  # pragma: no cover
-
-
-def _v(value: Any) -> Any:
-    return None if value is None else value.value
+    return rows
 
 
 @attrs.define
@@ -429,10 +294,10 @@ class _Projector:
         self.deletes: dict[int, str] = {}  # seq of a stored event -> its kind
         self.changed_codes: set[str] = set()
 
-    def add(self, event: _EventBase, seq: int, target_seq: int | None = None) -> None:
-        self.pending[seq] = _project(event, seq, self.category, target_seq)
-        if isinstance(event, OffenceDefinition):
-            self.changed_codes.add(event.code)
+    def add(self, data: dict[str, Any], seq: int, target_seq: int | None = None) -> None:
+        self.pending[seq] = _project(data, seq, self.category, target_seq)
+        if data["kind"] == EventKind.OFFENCE_DEFINITION:
+            self.changed_codes.add(data["code"])
 
     def drop(self, seq: int, kind: str, stored: bool) -> None:
         """Forget the projection of the event at ``seq`` (it was corrected or retracted)."""
@@ -490,7 +355,7 @@ class _Batch:
         self.definitions = _stored_definitions(conn)
         self.catalogue = builtin_catalogue()
         self.projector = _Projector(conn, self.category)
-        self.rows: list[tuple[int, str, str, str]] = []
+        self.rows: list[tuple[Any, ...]] = []
         self.appended: list[str] = []
         self.duplicates: list[str] = []
         self.first_seq: int | None = None
@@ -504,26 +369,34 @@ class _Batch:
         offence = self.offence(code)
         return offence.category.value if offence else OffenceCategory.OTHER.value
 
-    def prefetch(self, events: Sequence[tuple[_EventBase, str]]) -> dict[str, tuple[int, str]]:
-        """Load what the batch refers to in one query per kind of thing; return stored ids."""
-        ids = {event.event_id for event, _ in events}
+    def prefetch(self, events: Sequence[_EventBase]) -> dict[str, str]:
+        """Load what the batch refers to, a query per kind of thing; return stored bodies."""
+        ids = {event.event_id for event in events}
         refs: set[str] = set()
         op_ids: set[str] = set()
-        for event, _ in events:
+        for event in events:
             op_ids.add(event.op_id)
-            for inner in _with_replacement(event):
-                refs.update(_refs_of(inner).values())
-                if isinstance(inner, Operation) and inner.parent_op_id:
-                    op_ids.add(inner.parent_op_id)
+            inner = event
             if isinstance(event, Correction):
                 refs.add(event.target_id)
-        stored: dict[str, tuple[int, str]] = {}
+                if event.replacement is None:
+                    continue
+                inner = event.replacement
+            values = inner.__dict__
+            for field in _ref_fields(type(inner)):
+                if values[field] is not None:
+                    refs.add(values[field])
+            parent = values.get("parent_op_id")
+            if parent is not None:
+                op_ids.add(parent)
+        stored: dict[str, str] = {}
         for chunk in _chunks(sorted(ids)):
             marks = ",".join("?" * len(chunk))
-            for event_id, seq, body in self.conn.execute(
-                f"SELECT event_id, seq, body FROM events WHERE event_id IN ({marks})", chunk
-            ):
-                stored[event_id] = (seq, body)
+            stored.update(
+                self.conn.execute(
+                    f"SELECT event_id, body FROM events WHERE event_id IN ({marks})", chunk
+                )
+            )
         self._load_events(refs)
         self._load_ops(op_ids)
         return stored
@@ -534,7 +407,8 @@ class _Batch:
         for chunk in _chunks(wanted):
             marks = ",".join("?" * len(chunk))
             for event_id, seq, kind, op_id in self.conn.execute(
-                f"SELECT event_id, seq, kind, op_id FROM events WHERE event_id IN ({marks})", chunk
+                f"SELECT event_id, seq, {_KIND}, {_OP} FROM events WHERE event_id IN ({marks})",
+                chunk,
             ):
                 found[event_id] = _Live(seq, kind, op_id, live=True)
         by_seq = {live.seq: live for live in found.values()}
@@ -583,9 +457,9 @@ class _Batch:
         """Check ``event`` against the log and the batch; return its target when a correction."""
         if isinstance(event, Operation):
             self._check_new_operation(event)
-        else:
-            self._check_op(event, event.op_id)
+            return None
         if isinstance(event, Correction):
+            self._check_op(event, event.op_id)
             return self._check_correction(event)
         self._check_body(event, event)
         return None
@@ -648,65 +522,68 @@ class _Batch:
         return op
 
     def _check_body(self, outer: _EventBase, event: _EventBase) -> None:
-        """References of one (non-correction) event: site, referenced events, offence codes."""
-        kind = getattr(event, "kind", "")
-        where = f"event {outer.event_id!r} ({kind})"
-        site_id = getattr(event, "site_id", None)
-        if site_id is not None and not isinstance(event, Operation):
-            op = self._check_op(event, event.op_id)
-            if site_id not in op.sites:
-                known = ", ".join(sorted(op.sites)) or "none"
-                message = (
-                    f"{where}: site_id {site_id!r} is not a site of operation {event.op_id!r} "
-                    f"(its sites: {known})"
-                )
-                raise BrokenReferenceError(
-                    message,
-                    event_id=outer.event_id,
-                    field="site_id",
-                    ref=site_id,
-                    code="unknown_site",
-                )
-        for field, ref in _refs_of(event).items():
-            self._check_ref(outer, where, field, ref, _REFERENCES[field], event.op_id)
-        codes: tuple[str, ...] = ()
-        field = ""
-        if isinstance(event, Outcome):
-            codes, field = event.offences, "offences"
-        elif isinstance(event, ArrestEnquiry):
-            codes, field = event.wanted_for, "wanted_for"
-        for i, code in enumerate(codes):
-            if self.offence(code) is None:
-                error = self.catalogue.unknown(code)
-                error.args = (f"{where}: {field}[{i}]: {error.message}",)
-                raise error
+        """References of one (non-correction) event: site, referenced events, offence codes.
+
+        This runs for every event appended, so it reads fields from ``__dict__`` and builds
+        messages only when something is wrong.
+        """
+        values = event.__dict__
+        op = self._check_op(event, event.op_id)
+        if isinstance(event, Operation):
+            self._check_parent(event)
+            return
+        site_id = values.get("site_id")
+        if site_id is not None and site_id not in op.sites:
+            known = ", ".join(sorted(op.sites)) or "none"
+            message = (
+                f"{_where(outer, event)}: site_id {site_id!r} is not a site of operation "
+                f"{event.op_id!r} (its sites: {known})"
+            )
+            raise BrokenReferenceError(
+                message,
+                event_id=outer.event_id,
+                field="site_id",
+                ref=site_id,
+                code="unknown_site",
+            )
+        for field in _ref_fields(type(event)):
+            ref = values[field]
+            if ref is not None:
+                self._check_ref(outer, event, field, ref)
+        codes = values.get("offences") or values.get("wanted_for")
+        if codes:
+            offence = self.offence
+            for i, code in enumerate(codes):
+                if offence(code) is None:
+                    field = "offences" if "offences" in values else "wanted_for"
+                    error = self.catalogue.unknown(code)
+                    error.args = (f"{_where(outer, event)}: {field}[{i}]: {error.message}",)
+                    raise error
         if isinstance(event, OffenceDefinition):
             existing = self.definitions.get(event.code)
             if existing is not None and existing.defined_by != event.event_id:
                 message = (
-                    f"{where}: offence {event.code} is already defined by event "
+                    f"{_where(outer, event)}: offence {event.code} is already defined by event "
                     f"{existing.defined_by!r}; correct that event to change the definition"
                 )
                 raise EventConflictError(message, event_id=outer.event_id, code="already_defined")
 
-    def _check_ref(
-        self, outer: _EventBase, where: str, field: str, ref: str, kind: str, op_id: str
-    ) -> _Live:
-        target = self._event(ref)
-        problem = None
+    def _check_ref(self, outer: _EventBase, event: _EventBase, field: str, ref: str) -> _Live:
+        target = self.known.get(ref) or self._event(ref)
+        kind = _REFERENCES[field]
+        op_id = event.op_id
+        if target is not None and target.live and target.kind == kind and target.op_id == op_id:
+            return target
         if target is None:
             problem = "names no event in the log or earlier in the batch"
         elif target.kind != kind:
             problem = f"names a {target.kind}, not a {kind}"
         elif target.op_id != op_id:
             problem = f"names an event of operation {target.op_id!r}, not {op_id!r}"
-        elif not target.live:
+        else:
             problem = "names an event that was retracted"
-        if problem is not None:
-            message = f"{where}: {field} {ref!r} {problem}"
-            raise BrokenReferenceError(message, event_id=outer.event_id, field=field, ref=ref)
-        assert target is not None
-        return target
+        message = f"{_where(outer, event)}: {field} {ref!r} {problem}"
+        raise BrokenReferenceError(message, event_id=outer.event_id, field=field, ref=ref)
 
     def _check_correction(self, event: Correction) -> _Live:
         where = f"event {event.event_id!r} (correction)"
@@ -839,27 +716,31 @@ class _Batch:
 
     # -- writes -------------------------------------------------------------------------
 
-    def write(self, event: _EventBase, body: str) -> None:
-        """Take the next seq, chain the hash, and record the event and its projection."""
+    def write(self, event: _EventBase, data: dict[str, Any], body: str, raw: bytes) -> None:
+        """Take the next seq, chain the hash, and record the event and its projection.
+
+        ``data`` is the event's canonical object, ``body`` its canonical text and ``raw`` the
+        UTF-8 bytes of that text (the bytes the hash covers).
+        """
         target = self.check(event)
         self.seq += 1
         seq = self.seq
-        digest = hashlib.sha256(self.prev_raw + body.encode("utf-8")).digest()
+        digest = hashlib.sha256(self.prev_raw + raw).digest()
         hash_hex = digest.hex()
-        self.rows.append((seq, body, self.head_hash, hash_hex))
+        kind = data["kind"]
+        self.rows.append((seq, event.event_id, body, self.head_hash, hash_hex))  # fmt: skip
         self.prev_raw, self.head_hash = digest, hash_hex
         if self.first_seq is None:
             self.first_seq = seq
         self.appended.append(event.event_id)
-        kind = getattr(event, "kind")  # noqa: B009
         self.known[event.event_id] = _Live(seq, kind, event.op_id, live=True, event=event)
         if isinstance(event, Correction):
             assert target is not None
-            self.projector.add(event, seq, target.seq)
-            self._apply_correction(event, target)
+            self.projector.add(data, seq, target.seq)
+            self._apply_correction(event, data, target)
         else:
             self._remember(event, seq)
-            self.projector.add(event, seq)
+            self.projector.add(data, seq)
 
     def _remember(self, event: _EventBase, seq: int) -> None:
         if isinstance(event, Operation):
@@ -869,7 +750,7 @@ class _Batch:
         elif isinstance(event, OffenceDefinition):
             self.definitions[event.code] = event.to_offence()
 
-    def _apply_correction(self, event: Correction, target: _Live) -> None:
+    def _apply_correction(self, event: Correction, data: dict[str, Any], target: _Live) -> None:
         self.projector.drop(target.seq, target.kind, target.seq < self.stored_below)
         replacement = event.replacement
         if replacement is None:
@@ -882,7 +763,7 @@ class _Batch:
             return
         target.event = replacement
         self._remember(replacement, target.seq)
-        self.projector.add(replacement, target.seq)
+        self.projector.add(data["replacement"], target.seq)
 
     def _definition_code(self, target: _Live) -> str:
         if isinstance(target.event, OffenceDefinition):
@@ -893,18 +774,21 @@ class _Batch:
         return str(row[0])
 
 
+def _where(outer: _EventBase, event: _EventBase) -> str:
+    """``event 'x' (kind)``: how messages name the event at fault."""
+    return f"event {outer.event_id!r} ({event.__dict__.get('kind', 'event')})"
+
+
 def _refs_of(event: _EventBase) -> dict[str, str]:
-    return {
-        field: value
-        for field in _REFERENCES
-        if isinstance(value := getattr(event, field, None), str)
-    }
+    # Field values live in __dict__; getattr on a field a kind lacks takes pydantic's slow
+    # __getattr__ path, which dominated appends.
+    values = event.__dict__
+    return {field: value for field in _ref_fields(type(event)) if (value := values[field])}
 
 
-def _with_replacement(event: _EventBase) -> list[_EventBase]:
-    if isinstance(event, Correction) and event.replacement is not None:
-        return [event.replacement]
-    return [event]
+@functools.cache
+def _ref_fields(cls: type[_EventBase]) -> tuple[str, ...]:
+    return tuple(field for field in _REFERENCES if field in cls.model_fields)
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -1101,29 +985,30 @@ class OpLog:
             parsed = items  # type: ignore[assignment]  # narrowed by the check above
         else:
             parsed = parse_events(items)
-        prepared = [(event, _body(event, index)) for index, event in enumerate(parsed)]
+        datas = canonical_dicts(list(parsed))
+        prepared = [
+            (event, data, *_body(event, data, index))
+            for index, (event, data) in enumerate(zip(parsed, datas, strict=True))
+        ]
         with self._writing("appending") as conn:
             head_seq, head_hash = _head(conn)
             batch = _Batch(conn, head_seq, head_hash)
-            stored = batch.prefetch(prepared)
+            stored = batch.prefetch([event for event, *_ in prepared])
             in_batch: dict[str, str] = {}
-            for event, body in prepared:
+            for event, data, body, raw in prepared:
                 event_id = event.event_id
                 previous = in_batch.get(event_id)
                 if previous is None and event_id in stored:
-                    previous = stored[event_id][1]
+                    previous = stored[event_id]
                 if previous is not None:
                     if previous != body:
                         raise _conflict(event)
                     batch.duplicates.append(event_id)
                     continue
                 in_batch[event_id] = body
-                batch.write(event, body)
+                batch.write(event, data, body, raw)
             if batch.rows:
-                conn.executemany(
-                    "INSERT INTO events (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)",
-                    batch.rows,
-                )
+                conn.executemany(_INSERT_EVENT, batch.rows)
                 batch.projector.flush()
             return AppendResult(
                 appended=tuple(batch.appended),
@@ -1213,12 +1098,12 @@ class OpLog:
                     fixes[target_seq] = (action, seq)
         where, params = [], []
         if ops is not None:
-            where.append(f"op_id IN ({','.join('?' * len(ops))})")
+            where.append(f"{_OP} IN ({','.join('?' * len(ops))})")
             params += ops
         if kind is not None:
-            where.append("kind = ?")
+            where.append(f"{_KIND} = ?")
             params.append(kind)
-        sql = "SELECT seq, kind, body FROM events"
+        sql = f"SELECT seq, {_KIND}, body FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " AND seq > ? AND seq <= ?" if where else " WHERE seq > ? AND seq <= ?"
@@ -1323,6 +1208,28 @@ class OpLog:
             defined = _stored_definitions(conn)
         return builtin_catalogue().with_offences(defined.values())
 
+    def report(
+        self,
+        op_id: str,
+        *,
+        include_children: bool = True,
+        site: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> OpReport:
+        """The end-of-operation report of ``op_id`` (see :mod:`anpr_ops.report`).
+
+        ``include_children`` adds the operations below it; ``site`` keeps one site (or
+        ``"_no_site"``); ``start``/``end`` (aware datetimes) keep events with
+        ``start <= occurred_at < end``. Read from one snapshot of the log.
+        """
+        from anpr_ops.report import build_report  # reports sit above the store
+
+        with self._reading(snapshot=True) as conn:
+            return build_report(
+                conn, op_id, include_children=include_children, site=site, start=start, end=end
+            )
+
     # -- integrity ----------------------------------------------------------------------
 
     def verify(
@@ -1364,7 +1271,7 @@ class OpLog:
                 seq, head_hash = _head(conn)
                 return Checkpoint(self._log_id, name, "log", seq, seq, head_hash)
             row = conn.execute(
-                "SELECT max(seq), count(*) FROM events WHERE op_id = ?", (op_id,)
+                f"SELECT max(seq), count(*) FROM events WHERE {_OP} = ?", (op_id,)
             ).fetchone()
             if not row or row[0] is None:
                 raise EventNotFoundError(f"no events of operation {op_id!r} in the log")
@@ -1435,12 +1342,11 @@ def _projection_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | N
             shadow.execute(table.create_sql())
         last = 0
         while rows := conn.execute(
-            "SELECT seq, body, prev_hash, hash FROM events WHERE seq > ? ORDER BY seq LIMIT 5000",
+            "SELECT seq, event_id, body, prev_hash, hash FROM events "
+            "WHERE seq > ? ORDER BY seq LIMIT 5000",
             (last,),
         ).fetchall():
-            shadow.executemany(
-                "INSERT INTO events (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)", rows
-            )
+            shadow.executemany(_INSERT_EVENT, rows)
             last = rows[-1][0]
         shadow.execute("BEGIN")
         _replay(shadow)
@@ -1476,21 +1382,26 @@ def _replay(conn: sqlite3.Connection) -> None:
             break
         batch.stored_below = rows[0][0]  # earlier chunks are already in the tables
         for seq, body in rows:
-            event = EVENT_ADAPTER.validate_json(body)
             last = seq
-            kind = getattr(event, "kind")  # noqa: B009
+            data = json.loads(body)
+            kind = data["kind"]
+            # Models only where the replay needs them: operations, definitions, corrections.
+            event = EVENT_ADAPTER.validate_json(body) if kind in _MODELLED else None
+            batch.known[data["event_id"]] = _Live(seq, kind, data["op_id"], True, event)
             if isinstance(event, Correction):
                 target = batch._event(event.target_id)
                 assert target is not None
-                batch.known[event.event_id] = _Live(seq, kind, event.op_id, True, event)
-                batch.projector.add(event, seq, target.seq)
-                batch._apply_correction(event, target)
+                batch.projector.add(data, seq, target.seq)
+                batch._apply_correction(event, data, target)
             else:
-                batch.known[event.event_id] = _Live(seq, kind, event.op_id, True, event)
-                batch._remember(event, seq)
-                batch.projector.add(event, seq)
+                if event is not None:
+                    batch._remember(event, seq)
+                batch.projector.add(data, seq)
         batch.projector.flush()
         batch.known.clear()
+
+
+_MODELLED = frozenset({EventKind.OPERATION, EventKind.OFFENCE_DEFINITION, EventKind.CORRECTION})
 
 
 def _head(conn: sqlite3.Connection) -> tuple[int, str]:
@@ -1498,10 +1409,11 @@ def _head(conn: sqlite3.Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
-def _body(event: _EventBase, index: int) -> str:
+def _body(event: _EventBase, data: dict[str, Any], index: int) -> tuple[str, bytes]:
+    """The canonical text and bytes of an event, from its canonical object."""
     try:
-        text = canonical_text(canonical_dict(event))
-        text.encode("utf-8")
+        text = canonical_text(data)
+        raw = text.encode("utf-8")
     except (ValueError, TypeError) as exc:
         # Lone surrogates (not text) are the only way a validated event gets here.
         message = (
@@ -1512,7 +1424,7 @@ def _body(event: _EventBase, index: int) -> str:
         raise EventValidationError(
             message, problems=problems, event_id=event.event_id, index=index, code="not_unicode"
         ) from None
-    return text
+    return text, raw
 
 
 def _conflict(event: _EventBase) -> EventConflictError:
@@ -1633,6 +1545,7 @@ def _initialise(conn: sqlite3.Connection) -> None:
             conn.execute(table.create_sql())
         for sql in _schema.DERIVED_INDEXES:
             conn.execute(sql)
+        conn.execute(_schema.EVENT_LOG_VIEW)
         meta = {
             "log_id": uuid.uuid4().hex,
             "created_at": format_utc(datetime.now(UTC)),

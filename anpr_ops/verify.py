@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from anpr_ops._schema import APPLICATION_ID, SCHEMA_VERSION, guard_problems
+from anpr_ops._schema import APPLICATION_ID, EVENT_COPIES, SCHEMA_VERSION, guard_problems
 from anpr_ops.chain import Checkpoint, VerifyResult, verify_rows
 from anpr_ops.errors import AnprOpsError, NotALogError, SchemaVersionError
 
@@ -35,7 +35,12 @@ __all__ = [
     "verify_file",
 ]
 
-_ROWS = "SELECT seq, CAST(body AS BLOB), prev_hash, hash FROM events ORDER BY seq"
+# The copied columns must each appear, as a JSON member, in the body they were copied from
+# (an event_id never needs JSON escaping).
+_COPIES_OK = " AND ".join(
+    f"instr(body, '\"{column}\":\"' || {column} || '\"') > 0" for column in EVENT_COPIES
+)
+_ROWS = f"SELECT seq, CAST(body AS BLOB), prev_hash, hash, {_COPIES_OK} FROM events ORDER BY seq"
 _READONLY_DIRECTORY = 1544  # SQLITE_READONLY_DIRECTORY: no -shm can be made next to the file
 
 
@@ -82,7 +87,7 @@ def verify_connection(
     return _against(conn, result, checkpoint)
 
 
-def _fetch(cursor: sqlite3.Cursor) -> Iterator[tuple[int, bytes, str, str]]:
+def _fetch(cursor: sqlite3.Cursor) -> Iterator[tuple[int, bytes, str, str, int]]:
     while rows := cursor.fetchmany():
         yield from rows
 
@@ -116,7 +121,8 @@ def _against(conn: sqlite3.Connection, result: VerifyResult, cp: Checkpoint) -> 
     op_id = cp.op_id
     if op_id is not None:
         (count,) = conn.execute(
-            "SELECT count(*) FROM events WHERE op_id = ? AND seq <= ?", (op_id, cp.seq)
+            "SELECT count(*) FROM events WHERE json_extract(body, '$.op_id') = ? AND seq <= ?",
+            (op_id, cp.seq),
         ).fetchone()
         if count != cp.events:
             return broken(

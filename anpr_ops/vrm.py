@@ -143,6 +143,10 @@ _SPECS: dict[VrmFormat, _Spec] = {
 }
 
 
+# Every UK format in one pattern (they are disjoint, so the alternation is exact).
+_ANY_UK = re.compile("|".join(f"(?:{_SPECS[fmt].pattern.pattern})" for fmt in UK_FORMATS))
+
+
 def mask(text: str) -> str:
     """Hide a plate for messages and logs: the first character of four or more, then ``*``.
 
@@ -183,7 +187,10 @@ def normalise(text: str) -> str:
     >>> normalise("stra\\u00dfe") == "STRA\\u00dfE"  # str.upper() would give "STRASSE"
     True
     """
-    kept = "".join(ch for ch in _require_str(text) if ch != "-" and not ch.isspace())
+    text = _require_str(text)
+    if text.isascii() and text.isalnum():  # the common case: nothing to remove
+        return text.upper()  # safe: ASCII only, so no "ß" -> "SS"
+    kept = "".join(ch for ch in text if ch != "-" and not ch.isspace())
     return kept.translate(_ASCII_UPPER)
 
 
@@ -193,7 +200,7 @@ def _parse(text: str, *, foreign: bool) -> tuple[str, VrmFormat, tuple[str, ...]
     if not plate:
         message = "VRM is empty after removing spaces and hyphens; expected a plate like 'AB12 CDE'"
         raise InvalidVrmError(message, code="empty")
-    for ch in plate:
+    for ch in "" if plate.isascii() and plate.isalnum() else plate:
         if ch not in _PLATE_CHARACTERS:
             found = f"U+{ord(ch):04X} {unicodedata.name(ch, 'an unnamed character')}"
             message = (
@@ -249,6 +256,12 @@ def validate(text: str, *, foreign: bool = False) -> str:
     >>> validate("ab12 cde")
     'AB12CDE'
     """
+    # The common case, a clean UK plate, in one regex match; anything else takes the path
+    # that says exactly what is wrong.
+    if not foreign and isinstance(text, str) and text.isascii() and text.isalnum():
+        plate = text.upper()
+        if _ANY_UK.fullmatch(plate):
+            return plate
     return _parse(text, foreign=foreign)[0]
 
 

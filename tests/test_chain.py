@@ -14,12 +14,12 @@ from anpr_ops._canonical import GENESIS_HASH, canonical_bytes, chain_hash
 from anpr_ops.chain import verify_rows
 
 
-def build(bodies: list[bytes]) -> list[tuple[int, bytes, str, str]]:
-    """Rows chained by an independent implementation of the rule."""
+def build(bodies: list[bytes]) -> list[tuple[int, bytes, str, str, int]]:
+    """Rows chained by an independent implementation of the rule (copied columns all fine)."""
     rows, prev = [], GENESIS_HASH
     for seq, body in enumerate(bodies, start=1):
         digest = hashlib.sha256(bytes.fromhex(prev) + body).hexdigest()
-        rows.append((seq, body, prev, digest))
+        rows.append((seq, body, prev, digest, 1))
         prev = digest
     return rows
 
@@ -37,9 +37,9 @@ def test_an_intact_chain_verifies(items: list[bytes]) -> None:
 def test_any_changed_body_is_found_at_its_seq(items: list[bytes], data: st.DataObject) -> None:
     rows = build(items)
     index = data.draw(st.integers(0, len(rows) - 1))
-    seq, body, prev, digest = rows[index]
+    seq, body, prev, digest, copies = rows[index]
     changed = data.draw(st.binary(min_size=1, max_size=40).filter(lambda b: b != body))
-    rows[index] = (seq, changed, prev, digest)
+    rows[index] = (seq, changed, prev, digest, copies)
     result = verify_rows(rows)
     assert (result.ok, result.first_bad_seq, result.problem) == (False, seq, "hash_mismatch")
     assert result.checked == seq
@@ -52,6 +52,21 @@ def test_a_removed_row_is_found(items: list[bytes], data: st.DataObject) -> None
     del rows[index]
     result = verify_rows(rows)
     assert not result.ok and result.first_bad_seq == index + 2
+
+
+@given(bodies, st.data())
+def test_a_copied_column_that_left_its_body_is_found(
+    items: list[bytes], data: st.DataObject
+) -> None:
+    rows = build(items)
+    index = data.draw(st.integers(0, len(rows) - 1))
+    rows[index] = (*rows[index][:4], 0)
+    result = verify_rows(rows)
+    assert (result.ok, result.first_bad_seq, result.problem) == (
+        False,
+        index + 1,
+        "column_mismatch",
+    )
 
 
 def test_chain_hash_matches_the_documented_rule() -> None:

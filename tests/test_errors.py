@@ -14,6 +14,7 @@ LEAVES = {
     "UnknownOffenceCodeError": LookupError,
     "EventValidationError": ValueError,
     "CheckpointError": ValueError,
+    "ReportError": ValueError,
     "LogNotFoundError": FileNotFoundError,
     "EventNotFoundError": LookupError,
     "NotALogError": ValueError,
@@ -24,6 +25,10 @@ LEAVES = {
     "CorrectionError": ValueError,
     "LogBusyError": TimeoutError,
     "StorageError": OSError,
+    "SourceFormatError": ValueError,
+    "ImportRefusedError": ValueError,
+    "EarlierRowsError": ValueError,
+    "MappingError": ValueError,
 }
 
 

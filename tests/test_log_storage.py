@@ -49,34 +49,53 @@ def rows(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
     return conn.execute("SELECT seq, body, prev_hash, hash FROM events ORDER BY seq").fetchall()
 
 
+COLUMNS = "seq, event_id, body, prev_hash, hash"
 ATTACKS = [
     "UPDATE events SET body = body",
     "UPDATE events SET body = 'tampered' WHERE seq = 1",
     "UPDATE events SET hash = 'x' WHERE seq = 3",
+    "UPDATE events SET event_id = 'renamed' WHERE seq = 3",
     "UPDATE events SET prev_hash = prev_hash WHERE seq = 1",
     "DELETE FROM events WHERE seq = 8",
     "DELETE FROM events",
-    "INSERT OR REPLACE INTO events (seq, body, prev_hash, hash) "
-    "SELECT seq, body, prev_hash, hash FROM events WHERE seq = 2",
-    "REPLACE INTO events (seq, body, prev_hash, hash) "
-    "SELECT 9, body, (SELECT hash FROM events WHERE seq = 8), hash FROM events WHERE seq = 2",
-    "INSERT INTO events (seq, body, prev_hash, hash) "
-    "SELECT 12, body, prev_hash, hash FROM events WHERE seq = 8",
-    "INSERT INTO events (body, prev_hash, hash) VALUES ('{\"event_id\":\"x\"}', 'a', 'b')",
-    "INSERT INTO events (seq, body, prev_hash, hash) VALUES "
-    "(9, '{\"event_id\":\"new\"}', 'not-the-last-hash', 'b')",
+    f"INSERT OR REPLACE INTO events ({COLUMNS}) SELECT {COLUMNS} FROM events WHERE seq = 2",
+    "INSERT OR REPLACE INTO events SELECT * FROM events WHERE seq = 2",
+    f"REPLACE INTO events ({COLUMNS}) SELECT 9, {COLUMNS.split(', ', 1)[1]} FROM events "
+    "WHERE seq = 2",
+    f"INSERT INTO events ({COLUMNS}) SELECT 5, 'new-id', body, prev_hash, hash "
+    "FROM events WHERE seq = 8",
+    "INSERT OR IGNORE INTO events SELECT * FROM events WHERE seq = 1",
 ]
 
 
 @pytest.mark.parametrize("sql", ATTACKS)
 def test_plain_sqlite_cannot_rewrite_events(raw: sqlite3.Connection, sql: str) -> None:
-    """UPDATE, DELETE, REPLACE and out-of-chain INSERTs are refused by the database itself."""
+    """UPDATE, DELETE, REPLACE and inserts that reuse a seq or id are refused by the database."""
     before = rows(raw)
     assert raw.execute("PRAGMA recursive_triggers").fetchone() == (0,)
     with pytest.raises(sqlite3.IntegrityError, match="anpr_ops: events is append-only"):
         raw.execute(sql)
     raw.rollback()
     assert rows(raw) == before
+
+
+def test_a_raw_append_that_breaks_the_chain_is_found_by_verify(
+    db: Path, raw: sqlite3.Connection
+) -> None:
+    """The database accepts a new last row; verify() names it when it does not link."""
+    raw.execute(
+        f"INSERT INTO events ({COLUMNS}) SELECT 9, 'forged', "
+        "replace(body, 'sweep-1', 'forged'), prev_hash, hash FROM events WHERE seq = 8"
+    )
+    raw.commit()
+    result = verify(db)
+    assert (result.ok, result.first_bad_seq, result.problem) == (False, 9, "prev_hash_mismatch")  # type: ignore[attr-defined]
+
+
+def test_a_copied_column_edited_apart_from_its_body_is_found(db: Path) -> None:
+    without_guards(db, "UPDATE events SET event_id = 'other-id' WHERE seq = 4")
+    result = verify(db)
+    assert (result.ok, result.first_bad_seq, result.problem) == (False, 4, "column_mismatch")  # type: ignore[attr-defined]
 
 
 def test_sqlite_utils_upsert_is_refused(db: Path) -> None:
@@ -101,7 +120,6 @@ def test_seq_is_autoincrement(raw: sqlite3.Connection) -> None:
         "DROP TRIGGER events_no_update",
         "DROP TRIGGER events_no_delete",
         "DROP TRIGGER events_no_replace",
-        "DROP TRIGGER events_in_order",
         # Altered: same name, weaker body.
         "DROP TRIGGER events_no_delete; CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
         "WHEN 0 BEGIN SELECT RAISE(ABORT, 'x'); END",

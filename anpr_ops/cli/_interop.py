@@ -1,0 +1,390 @@
+"""``anpr-ops import …`` and ``anpr-ops export …``: data.police.uk, ANPR hit files, JSON Lines.
+
+Summaries go to stdout for imports and to stderr for exports (whose data may be on stdout);
+warnings go to stderr. A progress bar is drawn on stderr only when it is a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from anpr_ops.cli import EXIT_OK, cli
+from anpr_ops.interop._source import Progress, RejectedRow, rejects_path, write_rejects
+from anpr_ops.interop.hits import DEFAULT_MIN_CONFIDENCE, import_hits
+from anpr_ops.interop.jsonl import export_jsonl
+from anpr_ops.interop.police_uk import (
+    import_police_uk,
+    police_uk_records,
+    write_police_uk_csv,
+)
+from anpr_ops.interop.police_uk_vocab import DEFAULT_MAPPING, PoliceUkMapping
+from anpr_ops.log import OpLog
+
+_DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
+_OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+_NO_CHILDREN = click.option(
+    "--no-children", is_flag=True, help="Leave out the operation's child operations."
+)
+_MAPPING = click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON file of data.police.uk mapping overrides (see docs/interop.md).",
+)
+
+
+@cli.group(name="import")
+def import_group() -> None:
+    """Import a file of another format into a log."""
+
+
+@cli.group(name="export")
+def export_group() -> None:
+    """Export a log, or one operation of it, in another format."""
+
+
+def _warn(message: str) -> None:
+    click.echo(f"anpr-ops: warning: {' '.join(message.split())}", err=True)
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Progress | None]:
+    """A progress callback drawing a bar on stderr, or ``None`` when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars: list[Any] = []
+
+    def advance(done: int, total: int) -> None:
+        if not bars:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            bars.append(bar)
+        bar = bars[0]
+        bar.update(done - bar.pos)
+
+    try:
+        yield advance
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def _output(path: Path | None, *, newline: str | None = None) -> Iterator[IO[str]]:
+    """stdout, or a file that appears only once it is written whole."""
+    if path is None:
+        yield sys.stdout
+        return
+    directory = path.resolve().parent
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
+            yield out
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def _new_log_removed_on_failure(db: Path, create: bool) -> Iterator[OpLog]:
+    """Open DB (creating it if asked); a log created here is deleted again if the import
+    fails, so a failed import leaves no trace."""
+    created = create and not db.exists()
+    log = OpLog.open(db, create=create)
+    try:
+        with log:
+            try:
+                yield log
+            except BaseException:
+                # Only a log that is still empty: another process may have created the file
+                # between the check above and the open, and written to it since.
+                created = created and len(log) == 0
+                raise
+    except BaseException:
+        if created:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    Path(f"{db}{suffix}").unlink()
+        raise
+
+
+def _save_rejects(
+    source: Path | None, header: Sequence[str], rejected: Sequence[RejectedRow], what: str
+) -> None:
+    if not rejected:
+        return
+    target = rejects_path(source) if source is not None else None
+    if target is None:
+        _warn(f"{len(rejected)} {what} left out (reading stdin: they were not saved)")
+        return
+    write_rejects(target, header, rejected)
+    click.echo(f"{len(rejected)} {what} left out, written to {target}")
+
+
+def _source(path: str) -> tuple[Path | None, Any]:
+    if path == "-":
+        return None, sys.stdin.buffer
+    return Path(path), Path(path)
+
+
+@import_group.command(name="police-uk")
+@_DB
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=True, exists=True))
+@click.option("--op", "op_id", required=True, help="The operation to import into.")
+@click.option(
+    "--force",
+    help="The force, to open the operation (default: from a standard file name, "
+    "YYYY-MM-<force>-stop-and-search.csv).",
+)
+@click.option("--name", help="The name of the operation, when it is opened by the import.")
+@click.option(
+    "--format",
+    "source_format",
+    type=click.Choice(["auto", "csv", "json"]),
+    default="auto",
+    show_default=True,
+    help="The file's format: a monthly CSV file or an API JSON response.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Leave bad rows out (written to <file>.rejected.csv beside it) instead of stopping.",
+)
+@click.option(
+    "--earlier",
+    type=click.Choice(["error", "supersede", "keep"]),
+    default="error",
+    show_default=True,
+    help="Rows imported earlier for the same months but missing from this file (a corrected "
+    "release): refuse the import, retract them, or keep them.",
+)
+@_MAPPING
+@click.option("--create", is_flag=True, help="Create DB if it does not exist yet.")
+def import_police_uk_command(
+    db: Path,
+    source: str,
+    op_id: str,
+    force: str | None,
+    name: str | None,
+    source_format: str,
+    skip_invalid: bool,
+    earlier: str,
+    mapping_file: Path | None,
+    create: bool,
+) -> int:
+    """Import a data.police.uk stop-and-search CSV file (or API JSON) into operation OP.
+
+    Each row becomes a search, and an outcome when it has one. The whole file is one atomic
+    batch: a bad row stops the import, naming its line and column, and nothing is written
+    (unless --skip-invalid). Importing the same file again adds nothing. When OP is not in
+    the log it is opened, for the force given or guessed from the file name.
+
+    \b
+    Example:
+      anpr-ops import police-uk day.db 2020-01-city-of-london-stop-and-search.csv \\
+          --op city-2020-01 --create
+    """
+    path, opened = _source(source)
+    if skip_invalid and path is None:
+        raise click.UsageError("--skip-invalid needs a file (rejected rows are written beside it)")
+    mapping = PoliceUkMapping.from_file(mapping_file) if mapping_file else DEFAULT_MAPPING
+    with _new_log_removed_on_failure(db, create) as log, _progress("reading rows") as progress:
+        result = import_police_uk(
+            log,
+            opened,
+            op_id,
+            source_format=source_format,  # type: ignore[arg-type]  # click.Choice
+            force=force,
+            name=name,
+            mapping=mapping,
+            skip_invalid=skip_invalid,
+            earlier=earlier,  # type: ignore[arg-type]  # click.Choice
+            progress=progress,
+        )
+    if result.op_created:
+        click.echo(f"opened operation {op_id}")
+    click.echo(
+        f"read {result.rows} row(s): wrote {result.searches} search(es) and "
+        f"{result.outcomes} outcome(s) to {op_id}; {result.duplicates} event(s) already present"
+    )
+    if result.retracted:
+        click.echo(f"retracted {result.retracted} earlier event(s) missing from this release")
+    if result.kept_earlier:
+        _warn(f"kept {result.kept_earlier} earlier search(es) missing from this file")
+    for column, text, count in result.provisional:
+        _warn(f"{count} row(s): {column} {text!r} was read through a provisional mapping")
+    for warning in result.warnings:
+        _warn(warning)
+    _save_rejects(path, result.header, result.rejected, "row(s)")
+    return EXIT_OK
+
+
+def _camera_sites(values: Sequence[str]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        camera, sep, site = value.partition("=")
+        if not sep or not camera.strip() or not site.strip():
+            raise click.BadParameter(f"{value!r} is not CAMERA=SITE", param_hint="--camera")
+        pairs[camera.strip()] = site.strip()
+    return pairs
+
+
+@import_group.command(name="hits")
+@_DB
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=True, exists=True))
+@click.option("--op", "op_id", required=True, help="The operation (it must exist, with sites).")
+@click.option(
+    "--camera",
+    "cameras",
+    multiple=True,
+    metavar="CAMERA=SITE",
+    help="A camera standing for a site, for rows whose site is blank (repeatable).",
+)
+@click.option(
+    "--min-confidence",
+    type=click.IntRange(0, 100),
+    default=DEFAULT_MIN_CONFIDENCE,
+    show_default=True,
+    help="Reads below this confidence (0-100) are doubtful; 0 trusts every read.",
+)
+@click.option(
+    "--doubtful",
+    type=click.Choice(["skip", "record", "reject"]),
+    default="skip",
+    show_default=True,
+    help="Doubtful reads (low confidence, ambiguous O/0 I/1 correction): leave out and list "
+    "with the rejected rows, record, or stop the import.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Leave bad rows out (written to <file>.rejected.csv beside it) instead of stopping.",
+)
+def import_hits_command(
+    db: Path,
+    source: str,
+    op_id: str,
+    cameras: Sequence[str],
+    min_confidence: int,
+    doubtful: str,
+    skip_invalid: bool,
+) -> int:
+    """Import a CSV file of ANPR hits into operation OP (layout: docs/interop.md).
+
+    Plates are normalised and, when a read fits no format, corrected for O/0 and I/1; the
+    read is kept in raw_vrm. The whole file is one atomic batch; a bad row stops it, named
+    by line and column. Plates never appear in messages.
+
+    \b
+    Example:
+      anpr-ops import hits day.db hits.csv --op kaiser-2020-04-18 --min-confidence 85
+    """
+    path, opened = _source(source)
+    if skip_invalid and path is None:
+        raise click.UsageError("--skip-invalid needs a file (rejected rows are written beside it)")
+    with OpLog.open(db) as log, _progress("reading hits") as progress:
+        result = import_hits(
+            log,
+            opened,
+            op_id,
+            camera_sites=_camera_sites(cameras),
+            min_confidence=min_confidence,
+            doubtful=doubtful,  # type: ignore[arg-type]  # click.Choice
+            skip_invalid=skip_invalid,
+            progress=progress,
+        )
+    click.echo(
+        f"read {result.rows} row(s): wrote {result.hits} hit(s) to {op_id}; "
+        f"{result.duplicates} already present; {result.corrected} plate(s) corrected for O/0 "
+        f"and I/1"
+    )
+    if result.low_confidence or result.ambiguous:
+        action = {"skip": "left out", "record": "recorded", "reject": "refused"}[doubtful]
+        click.echo(
+            f"doubtful reads: {result.low_confidence} below confidence {min_confidence}, "
+            f"{result.ambiguous} ambiguous; {action}"
+        )
+    _save_rejects(path, result.header, result.rejected, "row(s)")
+    return EXIT_OK
+
+
+@export_group.command(name="police-uk")
+@_DB
+@click.option("--op", "op_id", required=True, help="The operation whose searches to export.")
+@_OUTPUT
+@_NO_CHILDREN
+@click.option("--lf", is_flag=True, help="End lines with LF instead of CRLF.")
+@_MAPPING
+def export_police_uk_command(
+    db: Path,
+    op_id: str,
+    output: Path | None,
+    no_children: bool,
+    lf: bool,
+    mapping_file: Path | None,
+) -> int:
+    """Write OP's searches as a data.police.uk stop-and-search CSV file.
+
+    The 15 columns, the current vocabulary, Date in UTC, coordinates from the search or its
+    site; never a number plate or a subject reference.
+
+    \b
+    Example:
+      anpr-ops export police-uk day.db --op kaiser-2020-04-18 -o kaiser.csv
+    """
+    mapping = PoliceUkMapping.from_file(mapping_file) if mapping_file else DEFAULT_MAPPING
+    with OpLog.open(db, readonly=True) as log:
+        records = police_uk_records(log, op_id, include_children=not no_children)
+    with _output(output, newline="") as out:
+        result = write_police_uk_csv(records, out, mapping=mapping, newline="\n" if lf else "\r\n")
+    for warning in result.warnings:
+        _warn(warning)
+    where = f" to {output}" if output else ""
+    click.echo(f"wrote {result.rows} row(s){where}", err=True)
+    return EXIT_OK
+
+
+@export_group.command(name="jsonl")
+@_DB
+@click.option("--op", "op_id", help="Export one operation (default: the whole log).")
+@_OUTPUT
+@_NO_CHILDREN
+def export_jsonl_command(
+    db: Path, op_id: str | None, output: Path | None, no_children: bool
+) -> int:
+    """Write DB's events (or one operation's) as JSON Lines, corrections included.
+
+    The file appends into an empty log as the same events. An operation's export also holds
+    its ancestors' operation events and the offence definitions it uses, so that it appends
+    on its own. It holds personal data (plates, subject references): it is a copy of the
+    log, not a publication; -o creates the file readable by its owner only.
+
+    \b
+    Example:
+      anpr-ops export jsonl day.db --op kaiser-2020-04-18 -o kaiser.jsonl
+      anpr-ops append copy.db kaiser.jsonl --create
+    """
+    with OpLog.open(db, readonly=True) as log:
+        if op_id is not None:
+            log.op_ids(op_id)  # an unknown operation is an error before any output
+        with _output(output, newline="\n") as out:
+            count = export_jsonl(log, out, op_id, include_children=not no_children)
+    where = f" to {output}" if output else ""
+    click.echo(f"wrote {count} event(s){where}", err=True)
+    return EXIT_OK

@@ -1,0 +1,272 @@
+"""ANPR hit files: the layout, plate correction, the doubtful-read policy, bad rows."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from anpr_ops import AnprHit, OpLog
+from anpr_ops.interop import SourceFormatError
+from anpr_ops.interop.hits import import_hits
+
+HEADER = "time,site,camera,plate,hotlist,reasons,confidence\n"
+
+
+def log_with_op() -> OpLog:
+    log = OpLog.memory()
+    log.append(
+        {
+            "kind": "operation",
+            "op_id": "kaiser",
+            "occurred_at": "2020-04-18T06:00:00Z",
+            "name": "Op Kaiser",
+            "force": "metropolitan",
+            "starts_at": "2020-04-18T06:00:00Z",
+            "sites": [
+                {"site_id": "vauxhall", "name": "Vauxhall Bridge"},
+                {"site_id": "blackfriars", "name": "Blackfriars Bridge"},
+            ],
+        }
+    )
+    return log
+
+
+def hits_of(text: str, **options: Any) -> tuple[list[AnprHit], Any]:
+    with log_with_op() as log:
+        result = import_hits(log, io.StringIO(text), "kaiser", **options)
+        hits = [e for e in log.events("kaiser", "anpr_hit") if isinstance(e, AnprHit)]
+    return hits, result
+
+
+def error_of(text: str, **options: Any) -> SourceFormatError:
+    with log_with_op() as log:
+        head = log.head()
+        with pytest.raises(SourceFormatError) as info:
+            import_hits(log, io.StringIO(text), "kaiser", **options)
+        assert log.head() == head, "a failed import wrote something"
+    return info.value
+
+
+def test_a_good_file() -> None:
+    text = HEADER + (
+        "2020-04-18T10:15:00+01:00,vauxhall,VX-2,AB12 CDE,pnc,stolen_vehicle;drugs,93\n"
+        "2020-04-18T10:20:00+01:00,blackfriars,,A123BCD,DVLA,No insurance | no_tax,\n"
+    )
+    hits, result = hits_of(text)
+    assert (result.rows, result.hits, result.corrected) == (2, 2, 0)
+    first, second = hits
+    assert first.vrm == "AB12CDE"
+    assert first.raw_vrm == "AB12 CDE"  # the read differs from the stored plate
+    assert first.occurred_at.isoformat() == "2020-04-18T09:15:00+00:00"
+    assert (first.site_id, first.camera_id, first.confidence) == ("vauxhall", "VX-2", 93)
+    assert [r.value for r in first.reasons] == ["stolen_vehicle", "drugs"]
+    assert second.raw_vrm is None  # stored exactly as read
+    assert second.hotlist.value == "dvla"
+    assert [r.value for r in second.reasons] == ["no_insurance", "no_tax"]
+    assert second.confidence is None
+
+
+def test_o_and_0_are_corrected_and_the_read_kept() -> None:
+    hits, result = hits_of(HEADER + "2020-04-18T10:15:00+01:00,vauxhall,,LB07 SE0,pnc,drugs,90\n")
+    assert result.corrected == 1
+    assert (hits[0].vrm, hits[0].raw_vrm) == ("LB07SEO", "LB07 SE0")
+
+
+AMBIGUOUS = HEADER + "2020-04-18T10:15:00+01:00,vauxhall,,IOO0X,pnc,drugs,95\n"
+LOW = HEADER + "2020-04-18T10:15:00+01:00,vauxhall,,AB12CDE,pnc,drugs,55\n"
+
+
+def test_doubtful_reads_are_skipped_by_default_and_listed() -> None:
+    hits, result = hits_of(AMBIGUOUS + LOW.removeprefix(HEADER))
+    assert hits == []
+    assert (result.ambiguous, result.low_confidence, result.skipped) == (1, 1, 2)
+    assert [(r.line, r.column, r.code) for r in result.rejected] == [
+        (2, "plate", "doubtful_read"),
+        (3, "confidence", "doubtful_read"),
+    ]
+
+
+def test_doubtful_reads_can_be_recorded() -> None:
+    hits, result = hits_of(AMBIGUOUS + LOW.removeprefix(HEADER), doubtful="record")
+    assert result.hits == 2
+    ambiguous = hits[0]
+    assert ambiguous.vrm == "1000X"  # the best-ranked candidate
+    assert ambiguous.raw_vrm == "IOO0X"
+    assert ambiguous.notes is not None
+    assert "ambiguous" in ambiguous.notes
+
+
+@pytest.mark.parametrize(("text", "column"), [(AMBIGUOUS, "plate"), (LOW, "confidence")])
+def test_doubtful_reads_can_stop_the_import(text: str, column: str) -> None:
+    error = error_of(text, doubtful="reject")
+    assert (error.line, error.column, error.code) == (2, column, "doubtful_read")
+
+
+def test_the_confidence_threshold_is_configurable() -> None:
+    hits, _ = hits_of(LOW, min_confidence=50)
+    assert [h.confidence for h in hits] == [55]
+    hits, _ = hits_of(LOW.replace(",55", ",80"))
+    assert len(hits) == 1  # the default threshold, 80, is not below itself
+
+
+def test_a_camera_can_stand_for_its_site() -> None:
+    text = HEADER + "2020-04-18T10:15:00Z,,BF-1,AB12CDE,pnc,drugs,90\n"
+    hits, _ = hits_of(text, camera_sites={"BF-1": "blackfriars"})
+    assert (hits[0].site_id, hits[0].camera_id) == ("blackfriars", "BF-1")
+    error = error_of(text)
+    assert (error.line, error.column, error.code) == (2, "camera", "unknown_site")
+
+
+def test_foreign_plates_need_a_country_and_are_not_corrected() -> None:
+    text = (
+        "time,site,plate,hotlist,reasons,country\n"
+        "2020-04-18T10:15:00Z,vauxhall,WOB 12O45,nas,intelligence,DE\n"
+    )
+    hits, result = hits_of(text)
+    assert (hits[0].vrm, hits[0].vrm_country, result.corrected) == ("WOB12O45", "DE", 0)
+
+
+def test_repeated_rows_are_one_hit_and_a_reimport_adds_nothing() -> None:
+    row = "2020-04-18T10:15:00+01:00,vauxhall,,AB12CDE,pnc,drugs,90\n"
+    with log_with_op() as log:
+        first = import_hits(log, io.StringIO(HEADER + row + row), "kaiser")
+        again = import_hits(log, io.StringIO(HEADER + row), "kaiser")
+    assert (first.hits, first.duplicates) == (1, 1)
+    assert (again.hits, again.duplicates) == (0, 1)
+
+
+def test_an_event_id_column_names_the_hits() -> None:
+    text = (
+        "time,site,plate,hotlist,reasons,event_id\n"
+        "2020-04-18T10:15:00Z,vauxhall,AB12CDE,pnc,drugs,hit-0001\n"
+    )
+    hits, _ = hits_of(text)
+    assert hits[0].event_id == "hit-0001"
+
+
+BAD = [
+    (
+        "naive time",
+        HEADER + "2020-04-18T10:15:00,vauxhall,,AB12CDE,pnc,drugs,90\n",
+        2,
+        "time",
+        "naive_date",
+    ),
+    (
+        "bad time",
+        HEADER + "18/04/2020 10:15,vauxhall,,AB12CDE,pnc,drugs,90\n",
+        2,
+        "time",
+        "bad_date",
+    ),
+    (
+        "unknown site",
+        HEADER + "2020-04-18T10:15:00Z,putney,,AB12CDE,pnc,drugs,90\n",
+        2,
+        "site",
+        "unknown_site",
+    ),
+    ("no site", HEADER + "2020-04-18T10:15:00Z,,,AB12CDE,pnc,drugs,90\n", 2, "site", "bad_value"),
+    (
+        "unreadable plate",
+        HEADER + "2020-04-18T10:15:00Z,vauxhall,,QQ99QQQ9,pnc,drugs,90\n",
+        2,
+        "plate",
+        "unrecognised_format",
+    ),
+    ("empty plate", HEADER + "2020-04-18T10:15:00Z,vauxhall,,,pnc,drugs,90\n", 2, "plate", "empty"),
+    (
+        "bad hotlist",
+        HEADER + "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,interpol,drugs,90\n",
+        2,
+        "hotlist",
+        "bad_value",
+    ),
+    (
+        "no reasons",
+        HEADER + "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,pnc, ; ,90\n",
+        2,
+        "reasons",
+        "bad_value",
+    ),
+    (
+        "bad reason",
+        HEADER + "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,pnc,speeding,90\n",
+        2,
+        "reasons",
+        "bad_value",
+    ),
+    (
+        "bad confidence",
+        HEADER + "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,pnc,drugs,0.9\n",
+        2,
+        "confidence",
+        "bad_value",
+    ),
+    (
+        "confidence over 100",
+        HEADER + "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,pnc,drugs,101\n",
+        2,
+        "confidence",
+        "bad_value",
+    ),
+    (
+        "UK as a country",
+        "time,site,plate,hotlist,reasons,country\n2020-04-18T10:15:00Z,vauxhall,AB12CDE,pnc,drugs,UK\n",
+        2,
+        "country",
+        "vrm_country_domestic",
+    ),
+    ("field count", HEADER + "2020-04-18T10:15:00Z,vauxhall\n", 2, None, "field_count"),
+    ("missing column", "time,site,plate,hotlist\n", 1, None, "bad_header"),
+    ("unknown column", "time,site,plate,hotlist,reasons,colour\n", 1, None, "bad_header"),
+    ("no site column", "time,plate,hotlist,reasons\n", 1, None, "bad_header"),
+    ("empty file", "", None, None, "empty_file"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "code"), [b[1:] for b in BAD], ids=[b[0] for b in BAD]
+)
+def test_bad_rows_are_named_and_write_nothing(
+    text: str, line: int | None, column: str | None, code: str
+) -> None:
+    error = error_of(text)
+    assert (error.line, error.column, error.code) == (line, column, code)
+    assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "2020-04-18T10:15:00Z,vauxhall,,QQ99QQQ9,pnc,drugs,90",  # fits no format
+        "2020-04-18T10:15:00Z,vauxhall,,LB07SEOX,pnc,drugs,90",  # too long
+        "2020-04-18T10:15:00Z,vauxhall,,LB07S\u00c9O,pnc,drugs,90",  # not a plate character
+        "2020-04-18T10:15:00Z,putney,,LB07SEO,pnc,drugs,90",  # the row fails elsewhere
+        "2020-04-18T10:15:00Z,vauxhall,,IOO0X,pnc,drugs,90",  # ambiguous
+    ],
+)
+def test_messages_never_show_a_plate(row: str) -> None:
+    plate = row.split(",")[3]
+    error = error_of(HEADER + row + "\n", doubtful="reject")
+    assert plate not in str(error)
+    assert plate[1:] not in str(error)
+
+
+def test_skip_invalid_keeps_the_good_rows() -> None:
+    text = HEADER + (
+        "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,pnc,drugs,90\n"
+        "2020-04-18T10:16:00Z,putney,,AB12CDF,pnc,drugs,90\n"
+        "2020-04-18T10:17:00Z,vauxhall,,AB12CDG,pnc,drugs,90\n"
+    )
+    hits, result = hits_of(text, skip_invalid=True)
+    assert [h.vrm for h in hits] == ["AB12CDE", "AB12CDG"]
+    assert [(r.line, r.column) for r in result.rejected] == [(3, "site")]
+
+
+def test_columns_may_come_in_any_order_and_case() -> None:
+    text = " Plate ,REASONS,Hotlist,Site,Time\nAB12CDE,drugs,pnc,vauxhall,2020-04-18T10:15:00Z\n"
+    hits, _ = hits_of(text)
+    assert hits[0].vrm == "AB12CDE"
