@@ -49,6 +49,8 @@ def event_rows(path: Path) -> list[tuple[int, str, str, str]]:
     """``(seq, event_id, kind, body)`` of every stored event, in seq order."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT seq, event_id, kind, body FROM events ORDER BY seq").fetchall()
+        return conn.execute(
+            "SELECT seq, event_id, json_extract(body, '$.kind'), body FROM events ORDER BY seq"
+        ).fetchall()
     finally:
         conn.close()

@@ -10,7 +10,7 @@ change needs it and putting them back afterwards. :func:`classify` then says who
   differ from a rebuild from the events);
 - ``checkpoint``: only verifying against a checkpoint taken before the change finds it;
 - ``undetectable``: nothing finds it;
-- ``impossible``: SQLite itself refuses the change (generated columns);
+- ``impossible``: SQLite itself refuses the change (a constraint of the schema);
 - ``not_applicable``: the change cannot be made to this table (say, no two rows differ).
 
 The mutations are data (:func:`cases`), so the matrix covers every column of every table the
@@ -64,6 +64,9 @@ FILE_MUTATIONS = (
     "user_version_newer",
     "user_version_zero",
     "header_overwritten",
+    "view_redefined",
+    "index_dropped",
+    "projection_trigger_planted",
 )
 FILE = "(file)"
 META_ROWS = ("log_id", "created_at", "schema_version")
@@ -385,8 +388,8 @@ def _forge_row(conn: sqlite3.Connection, table: _Table, case: Case) -> None:
         body = _forged_event("forged-1")
         digest = hashlib.sha256(bytes.fromhex(prev_hash) + body.encode("utf-8")).hexdigest()
         conn.execute(
-            "INSERT INTO events (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)",
-            (seq + 1, body, prev_hash, digest),
+            "INSERT INTO events (seq, event_id, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+            (seq + 1, "forged-1", body, prev_hash, digest),
         )
         return
     if case.table == "anpr_ops_meta":
@@ -427,7 +430,8 @@ def _mutate_events(conn: sqlite3.Connection, case: Case) -> None:
         _chain_from(conn, seq)
     elif case.mutation == "replace_tail_recomputed":
         conn.execute(
-            "UPDATE events SET body = ? WHERE seq = ?", (_forged_event("forged-tail"), head)
+            "UPDATE events SET event_id = 'forged-tail', body = ? WHERE seq = ?",
+            (_forged_event("forged-tail"), head),
         )
         _chain_from(conn, head)
 
@@ -454,6 +458,22 @@ def _mutate_file(conn: sqlite3.Connection, case: Case) -> None:
         conn.execute("PRAGMA user_version = 2")
     elif m == "user_version_zero":
         conn.execute("PRAGMA user_version = 0")
+    elif m == "view_redefined":
+        # The readable view people browse (Datasette): every event now shows as a patrol.
+        conn.execute("DROP VIEW event_log")
+        conn.execute(
+            "CREATE VIEW event_log AS SELECT seq, event_id, 'patrol' AS kind, "
+            "json_extract(body, '$.op_id') AS op_id, "
+            "json_extract(body, '$.occurred_at') AS occurred_at, body, hash FROM events"
+        )
+    elif m == "index_dropped":
+        conn.execute("DROP INDEX events_event_id")
+    elif m == "projection_trigger_planted":
+        # Every outcome written from now on is recorded in the projection as a caution.
+        conn.execute(
+            "CREATE TRIGGER outcomes_softened AFTER INSERT ON outcomes BEGIN "
+            "UPDATE outcomes SET disposal = 'caution' WHERE seq = NEW.seq; END"
+        )
 
 
 def apply(case: Case, path: Path) -> str | None:
@@ -500,6 +520,9 @@ def apply(case: Case, path: Path) -> str | None:
     if case.mutation.endswith("_rebuilt"):
         with OpLog.open(path) as log:
             log.rebuild()
+    if case.mutation == "projection_trigger_planted":
+        with OpLog.open(path) as log:  # the log in use after the trigger was planted
+            log.append(f.outcome("out-after-trigger"))
     return None
 
 
