@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from anpr_ops import OpLog, canonical_dict
+from anpr_ops import OpLog, canonical_dict, parse_event
 from anpr_ops._canonical import canonical_text
 from tests import factory as f
 from tests.conftest import ROOT
@@ -31,12 +31,13 @@ from tests.harness.state import event_rows
 
 @dataclass
 class Snapshot:
-    """What a reader saw, between the heads it read just before and just after."""
+    """What a reader saw, between the heads it read just before and just after: the events
+    (``corrected``: the current view, ``stored``: as appended) or the operation's report."""
 
     before: int
     after: int
-    corrected: bool
-    events: list[str]  # canonical text of each event, in order
+    what: str  # "corrected", "stored" or "report"
+    seen: Any  # canonical texts of the events in order, or the report's to_dict()
 
 
 def _texts(events: Iterator[Any]) -> list[str]:
@@ -70,54 +71,68 @@ def _writers(
 
 
 def _read_while(path: Path, stop: threading.Event, out: list[Snapshot]) -> None:
-    """Take snapshots, alternately corrected and as stored, until told to stop."""
+    """Take snapshots in turn (current view, stored order, report) until told to stop."""
+    views = {
+        "corrected": lambda log: _texts(log.events()),
+        "stored": lambda log: _texts(log.events(corrected=False)),
+        "report": lambda log: log.report(f.OP).to_dict(),
+    }
     with OpLog.open(path, readonly=True) as log:
-        corrected = True
-        while not stop.wait(0.005) or len(out) < 2:
+        turn = 0
+        while not stop.wait(0.005) or len(out) < 3:
+            what = list(views)[turn % 3]
             before = log.head()[0]
-            seen = _texts(log.events(corrected=corrected))
+            seen = views[what](log)
             after = log.head()[0]
-            out.append(Snapshot(before, after, corrected, seen))
-            corrected = not corrected
+            out.append(Snapshot(before, after, what, seen))
+            turn += 1
 
 
 def _check_snapshots(boundaries: list[tuple[int, list[str]]], snapshots: list[Snapshot]) -> int:
     """Each snapshot must equal the log after some batch boundary within its heads.
 
     ``boundaries`` lists each batch as (its last seq, its stored bodies), in seq order. The
-    expected views come from a plain model of the log, not from the library: stored order is
-    the bodies so far; the corrected view keeps each event at its first place, replaced by the
-    latest replacement, and drops retracted events and the corrections themselves. Returns
-    how many snapshots were checked.
+    expected event lists come from a plain model of the log, not from the library: stored
+    order is the bodies so far; the corrected view keeps each event at its first place,
+    replaced by the latest replacement, and drops retracted events and the corrections
+    themselves. The expected report is that of an in-memory log the same batches were
+    appended to one after another, with no one else writing. Returns how many snapshots were
+    checked.
     """
     pending = sorted(snapshots, key=lambda s: s.before)
     matched: set[int] = set()
     stored: list[str] = []
     current: dict[str, str] = {}  # event_id -> canonical text of its current version
-    for last, bodies in boundaries:
-        for body in bodies:
-            stored.append(body)
-            event = json.loads(body)
-            if event["kind"] != "correction":
-                current[event["event_id"]] = body
-            elif event.get("retract"):
-                del current[event["target_id"]]
-            else:
-                current[event["target_id"]] = canonical_text(event["replacement"])
-        views = None
-        for i, snapshot in enumerate(pending):
-            if snapshot.before > last:
-                break
-            if i in matched or snapshot.after < last:
-                continue
-            views = views or {True: list(current.values()), False: list(stored)}
-            if snapshot.events == views[snapshot.corrected]:
-                matched.add(i)
+    with OpLog.memory() as replay:
+        for last, bodies in boundaries:
+            replay.extend([parse_event(body) for body in bodies])
+            for body in bodies:
+                stored.append(body)
+                event = json.loads(body)
+                if event["kind"] != "correction":
+                    current[event["event_id"]] = body
+                elif event.get("retract"):
+                    del current[event["target_id"]]
+                else:
+                    current[event["target_id"]] = canonical_text(event["replacement"])
+            views: dict[str, Any] = {}
+            for i, snapshot in enumerate(pending):
+                if snapshot.before > last:
+                    break
+                if i in matched or snapshot.after < last:
+                    continue
+                if not views:
+                    views = {
+                        "corrected": list(current.values()),
+                        "stored": list(stored),
+                        "report": replay.report(f.OP).to_dict(),
+                    }
+                if snapshot.seen == views[snapshot.what]:
+                    matched.add(i)
     unmatched = [s for i, s in enumerate(pending) if i not in matched]
     assert not unmatched, (
         f"{len(unmatched)} of {len(pending)} snapshots equal the log after no batch boundary; "
-        f"first: corrected={unmatched[0].corrected}, heads {unmatched[0].before}.."
-        f"{unmatched[0].after}, {len(unmatched[0].events)} events"
+        f"first: {unmatched[0].what}, heads {unmatched[0].before}..{unmatched[0].after}"
     )
     return len(pending)
 
@@ -176,10 +191,11 @@ def run_concurrency(
 
     with OpLog.open(path) as log:
         final = [
-            Snapshot(len(rows), len(rows), True, _texts(log.events())),
-            Snapshot(len(rows), len(rows), False, _texts(log.events(corrected=False))),
+            Snapshot(len(rows), len(rows), "corrected", _texts(log.events())),
+            Snapshot(len(rows), len(rows), "stored", _texts(log.events(corrected=False))),
+            Snapshot(len(rows), len(rows), "report", log.report(f.OP).to_dict()),
         ]
-    # The two final snapshots also check the model against the library on the whole log.
+    # The final snapshots also check the model against the library on the whole log.
     checked = _check_snapshots(boundaries, [*snapshots, *final])
     return {
         "processes": procs,
@@ -201,7 +217,7 @@ def test_concurrency_campaign(tmp_path: Path) -> None:
     """4 processes x 3 threads (2 sharing an OpLog, 1 with its own), 120 batches each."""
     figures = run_concurrency(tmp_path, procs=4, shared=2, own=1, batches=120, seed=7)
     print(f"\nconcurrency campaign: {figures}")
-    assert figures["threads"] == 12 and figures["snapshots"] >= 10
+    assert figures["threads"] == 12 and figures["snapshots"] >= 30
 
 
 CREATOR = """

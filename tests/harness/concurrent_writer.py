@@ -23,6 +23,10 @@ from typing import Any
 from anpr_ops import OpLog, parse_event
 from tests import factory as f
 
+SITES = ("vauxhall", "blackfriars", "tower-bridge")
+HOTLISTS = ("pnc", "dvla", "insurance", "force")
+REASONS = ["stolen_vehicle", "no_insurance", "drugs", "intelligence", "wanted_person"]
+
 
 class Thread:
     """What one writing thread knows of its own events."""
@@ -32,6 +36,18 @@ class Thread:
         self.rng = random.Random(seed)
         self.hits: list[str] = []  # live hits
         self.stopped: set[str] = set()  # hits a stop names (never retracted)
+
+    def hit(self, event_id: str) -> dict[str, Any]:
+        """A hit at a random site, hour, hotlist and reason, so that reports tell batches apart."""
+        rng = self.rng
+        return f.hit(
+            event_id,
+            site=rng.choice(SITES),
+            occurred_at=f"2020-04-18T{rng.randrange(8, 20):02d}:{rng.randrange(60):02d}:00+01:00",
+            hotlist=rng.choice(HOTLISTS),
+            reasons=rng.sample(REASONS, rng.randint(1, 2)),
+            confidence=rng.randrange(101),
+        )
 
     def batch(self, number: int) -> list[dict[str, Any]]:
         rng = self.rng
@@ -44,10 +60,10 @@ class Thread:
             if hits and roll < 0.25:
                 hit_id = rng.choice(hits)
                 self.stopped.add(hit_id)
-                events.append(f.stop(event_id, hit_id=hit_id))
+                events.append(f.stop(event_id, hit_id=hit_id, site=rng.choice(SITES)))
             elif self.hits and roll < 0.4:
                 target = rng.choice(self.hits)
-                replacement = f.hit(target, confidence=rng.randrange(101))
+                replacement = self.hit(target)
                 events.append(f.correction(target, event_id=event_id, replacement=replacement))
             elif roll < 0.45 and (free := [h for h in self.hits if h not in self.stopped]):
                 target = rng.choice(free)
@@ -55,7 +71,7 @@ class Thread:
                 hits.remove(target)
                 events.append(f.correction(target, event_id=event_id, retract=True))
             else:
-                events.append(f.hit(event_id, confidence=rng.randrange(101)))
+                events.append(self.hit(event_id))
                 hits.append(event_id)
         return events
 
