@@ -30,6 +30,7 @@ from anpr_ops import (
     EventNotFoundError,
     EventValidationError,
     OpLog,
+    ReportError,
     parse_event,
 )
 from anpr_ops.cli import main as cli
@@ -222,6 +223,24 @@ def test_personal_data_never_appears_in_errors_warnings_or_logs(
     assert not leaked, f"{leaked} in:\n{seen}"
 
 
+def test_reports_show_no_plates_or_references(tmp_path: Path) -> None:
+    """A report of events full of personal data shows none of it, in any rendering."""
+    with OpLog.open(tmp_path / "report.db", create=True) as log:
+        log.extend(
+            [
+                f.operation(),
+                _hit("hit-1"),
+                f.stop(vrm=PLATE, officer_id=OFFICER),
+                _search(stop_id="stop-1", notes=f"{PLATE} {SUBJECT}"),
+                _outcome(search_id="search-p"),
+            ]
+        )
+        report = log.report(f.OP)
+        shown = json.dumps(report.to_dict()) + report.to_text()
+    assert report.to_dict()["totals"]["arrests"] == 1
+    assert not [secret for secret in SECRETS if secret in shown]
+
+
 def test_the_command_line_keeps_plates_off_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -270,6 +289,8 @@ QUERIES: dict[str, Callable[[OpLog, str], object]] = {
     "op_ids": lambda log, v: log.op_ids(v),
     "checkpoint(op_id)": lambda log, v: log.checkpoint(v),
     "correct(target_id)": lambda log, v: log.correct(v, reason="x", retract=True),
+    "report(op_id)": lambda log, v: log.report(v),
+    "report(site=)": lambda log, v: log.report(f.OP, site=v),
 }
 
 
@@ -282,7 +303,7 @@ def test_injection_strings_through_every_filter_and_id_find_nothing_and_change_n
     for value in INJECTIONS:
         try:
             found = QUERIES[query](log, value)
-        except (EventNotFoundError, EventValidationError):
+        except (EventNotFoundError, EventValidationError, ReportError):
             continue
         raise AssertionError(f"{query}({value!r}) found {found!r}")
     assert file_state(path) == before
