@@ -1237,9 +1237,11 @@ class OpLog:
     ) -> VerifyResult:
         """Recompute the whole hash chain; with a ``checkpoint``, also compare against it.
 
-        With ``projections=True``, also rebuild the derived tables from the events (in a
-        temporary database) and compare them with the stored ones: the projections are not
-        chained, so this is how an edit to them is found. Returns a
+        With ``projections=True``, also run SQLite's integrity check (problem
+        ``storage_damaged``: damage beside the chain, such as an index that hides an event
+        from lookups by id and so lets it be appended twice), then rebuild the derived tables
+        from the events (in a temporary database) and compare them with the stored ones: the
+        projections are not chained, so this is how an edit to them is found. Returns a
         :class:`~anpr_ops.chain.VerifyResult` (``ok``, ``checked``, ``first_bad_seq``,
         ``problem``, ``reason``); it does not raise for a broken chain.
         """
@@ -1247,6 +1249,15 @@ class OpLog:
             result = verify_connection(conn, checkpoint)
             if not (projections and result.ok):
                 return result
+            damage = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
+            if damage != ["ok"]:
+                return _failed(
+                    result,
+                    problem="storage_damaged",
+                    reason="SQLite's integrity check finds the file damaged ("
+                    + "; ".join(damage)
+                    + "); restore it from a copy",
+                )
             mismatch = _projection_mismatch(conn)
         if mismatch is None:
             return result
