@@ -751,18 +751,30 @@ def canonical_dicts(events: list[Any]) -> list[dict[str, Any]]:
 
 def _finish(event: _BaseModel, data: dict[str, Any]) -> None:
     # model_dump leaves out kind (it equals its default) and keeps datetimes as objects.
-    kind = event.__dict__.get("kind")
+    cls = type(event)
+    plan = _FINISH.get(cls)
+    if plan is None:
+        plan = _FINISH[cls] = _finish_plan(cls)
+    kind, times = plan
     if kind is not None:
         data["kind"] = kind
-    for name in _TIME_FIELDS:
+    for name in times:
         value = data.get(name)
         if value is not None:
             data[name] = format_utc(value)
-    replacement = data.get("replacement")
-    if replacement is not None:
-        _finish(event.__dict__["replacement"], replacement)
+    if cls is Correction:
+        replacement = data.get("replacement")
+        if replacement is not None:
+            _finish(event.__dict__["replacement"], replacement)
 
 
+def _finish_plan(cls: type[_BaseModel]) -> tuple[str | None, tuple[str, ...]]:
+    fields = cls.model_fields
+    kind = fields["kind"].default if "kind" in fields else None
+    return kind, tuple(name for name in _TIME_FIELDS if name in fields)
+
+
+_FINISH: dict[type[_BaseModel], tuple[str | None, tuple[str, ...]]] = {}
 _TIME_FIELDS = ("occurred_at", "starts_at", "ends_at")
 
 
