@@ -117,7 +117,7 @@ def _rows_by_batch(
 def raw_same_rows(source: str, target: str, batch: int, synchronous: str) -> float:
     """executemany of the very rows the library wrote, into the same schema, same batches."""
     conn = connect(target, synchronous=synchronous)
-    _initialise(conn, wal=True)
+    _initialise(conn)  # connect() has already put the file in WAL mode
     inserts = {t.name: t.insert_sql() for t in schema.DERIVED}
     elapsed = 0.0
     for rows in _rows_by_batch(source, batch):  # reading the source is not timed
@@ -152,7 +152,7 @@ def raw_singles(source: str, target: str, synchronous: str) -> float:
     """One transaction per event: its events row and its projection rows, same schema."""
     groups = list(_rows_by_batch(source, 1))
     conn = connect(target, synchronous=synchronous)
-    _initialise(conn, wal=True)
+    _initialise(conn)  # connect() has already put the file in WAL mode
     inserts = {t.name: t.insert_sql() for t in schema.DERIVED}
     start = time.perf_counter()
     for rows in groups:
