@@ -45,9 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "anpr-ops"
+        message = _one_line(exc.format_message())
+        click.echo(f"anpr-ops: error: {message} (see '{command} --help')", err=True)
+        return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
-        return EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_FAILED
+        click.echo(f"anpr-ops: error: {_one_line(exc.format_message())}", err=True)
+        return EXIT_FAILED
     except click.exceptions.Abort:
         click.echo("anpr-ops: aborted", err=True)
         return EXIT_FAILED
@@ -67,7 +72,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-from anpr_ops.cli import _demo, _interop, _log  # noqa: E402,F401 - registers the commands
+from anpr_ops.cli import _demo, _interop, _log, _report  # noqa: E402,F401 - registers the commands
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

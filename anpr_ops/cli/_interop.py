@@ -7,17 +7,17 @@ warnings go to stderr. A progress bar is drawn on stderr only when it is a termi
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from anpr_ops.cli import EXIT_OK, cli
-from anpr_ops.interop._source import Progress, RejectedRow, rejects_path, write_rejects
+from anpr_ops.cli._common import output as _output
+from anpr_ops.cli._common import progress as _progress
+from anpr_ops.interop._source import RejectedRow, rejects_path, write_rejects
 from anpr_ops.interop.hits import DEFAULT_MIN_CONFIDENCE, import_hits
 from anpr_ops.interop.jsonl import export_jsonl
 from anpr_ops.interop.police_uk import (
@@ -58,47 +58,6 @@ def export_group() -> None:
 
 def _warn(message: str) -> None:
     click.echo(f"anpr-ops: warning: {' '.join(message.split())}", err=True)
-
-
-@contextlib.contextmanager
-def _progress(label: str) -> Iterator[Progress | None]:
-    """A progress callback drawing a bar on stderr, or ``None`` when stderr is no terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    bars: list[Any] = []
-
-    def advance(done: int, total: int) -> None:
-        if not bars:
-            bar = click.progressbar(length=total, label=label, file=sys.stderr)
-            bar.__enter__()
-            bars.append(bar)
-        bar = bars[0]
-        bar.update(done - bar.pos)
-
-    try:
-        yield advance
-    finally:
-        for bar in bars:
-            bar.__exit__(None, None, None)
-
-
-@contextlib.contextmanager
-def _output(path: Path | None, *, newline: str | None = None) -> Iterator[IO[str]]:
-    """stdout, or a file that appears only once it is written whole."""
-    if path is None:
-        yield sys.stdout
-        return
-    directory = path.resolve().parent
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
-            yield out
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 @contextlib.contextmanager

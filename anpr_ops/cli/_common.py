@@ -1,0 +1,68 @@
+"""What several commands share: writing output whole, and a progress bar on terminals only."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from anpr_ops.interop._source import Progress
+from anpr_ops.log import OpLog
+
+__all__ = ["output", "progress", "read_log"]
+
+
+def read_log(path: Path) -> OpLog:
+    """Open an existing log to read it; a missing file is an error and is never created."""
+    if not path.exists():
+        raise click.ClickException(f"no log file at {path}")
+    return OpLog.open(path, readonly=True)
+
+
+@contextlib.contextmanager
+def progress(label: str) -> Iterator[Progress | None]:
+    """A progress callback drawing a bar on stderr, or ``None`` when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars: list[Any] = []
+
+    def advance(done: int, total: int) -> None:
+        if not bars:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            bars.append(bar)
+        bar = bars[0]
+        bar.update(done - bar.pos)
+
+    try:
+        yield advance
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def output(path: Path | None, *, newline: str | None = None) -> Iterator[IO[str]]:
+    """stdout, or a file that appears only once it is written whole."""
+    if path is None:
+        yield sys.stdout
+        return
+    directory = path.resolve().parent
+    if not directory.is_dir():
+        raise click.ClickException(f"cannot write {path}: the folder {directory} does not exist")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
+            yield out
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
