@@ -88,11 +88,14 @@ footer { margin-top: 2.5rem; color: #555; font-size: .85rem; border-top: 1px sol
 @media print {
   body { font-size: 10pt; padding: 0; max-width: none; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  h2 { break-after: avoid; }
+  h2, h3 { break-after: avoid; }
   figure, table, .headline, .summary { break-inside: avoid; }
   .wide { overflow: visible; }
   table { font-size: 8.5pt; }
   th, td { padding: .1rem .3rem; }
+  table.many { width: 100%; font-size: 7.5pt; }
+  table.many th + th { writing-mode: vertical-rl; transform: rotate(180deg);
+    white-space: nowrap; text-align: left; vertical-align: bottom; padding: .3rem .1rem; }
 }
 """
 
@@ -255,7 +258,7 @@ def _table(table: Table) -> str:
     return "\n".join(
         [
             f'<h3 id="table-{escape(table.name)}">{escape(table.title)}</h3>',
-            '<div class="wide"><table>',
+            f'<div class="wide"><table{" class=many" if len(shown) > 6 else ""}>',
             f"<thead><tr>{head}</tr></thead>",
             "<tbody>",
             *rows,

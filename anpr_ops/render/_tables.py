@@ -74,6 +74,26 @@ TOTAL_LABELS: Final[Mapping[str, str]] = {
     "patrols": "High-visibility patrols",
 }
 
+# Short headers for the tables with a column per total (by site, hour, operation).
+_SHORT: Final[Mapping[str, str]] = {
+    "anpr_hits": "Hits",
+    "vehicle_stops": "Stops",
+    "hit_led_stops": "Stops after a hit",
+    "searches": "Searches",
+    "arrests": "Arrests",
+    "people_arrested": "People arrested",
+    "offences": "Offences",
+    "seizures": "Seizures",
+    "weapon_sweeps": "Sweeps",
+    "arrest_enquiries": "Enquiries",
+    "wanted_located": "Wanted located",
+    "wanted_arrested": "Wanted arrested",
+    "high_harm_arrested": "High-harm arrested",
+    "corrections": "Corrections",
+    "outcomes": "Outcomes",
+    "patrols": "Patrols",
+}
+
 #: How each rate reads: "<numerator> of <denominator> <label>".
 RATE_LABELS: Final[Mapping[str, str]] = {
     "arrest_rate": "Searches that ended in an arrest",
@@ -296,7 +316,7 @@ def _totals_table(
         name,
         title,
         ("key", "label", *TOTALS_KEYS),
-        (key_header, "Name", *(TOTAL_LABELS[k] for k in TOTALS_KEYS)),
+        (key_header, "Name", *(_SHORT.get(k, TOTAL_LABELS[k]) for k in TOTALS_KEYS)),
         tuple((key, label(key), *(row[k] for k in TOTALS_KEYS)) for key, row in items.items()),
         measures=TOTALS_KEYS,
     )
