@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import hashlib
 import itertools
 import json
@@ -66,7 +67,7 @@ from anpr_ops.events import (
     OffenceDefinition,
     Operation,
     _EventBase,
-    canonical_dict,
+    canonical_dicts,
     format_utc,
     parse_events,
 )
@@ -107,6 +108,8 @@ _CHUNK = 900  # ids per IN (...) query, well under SQLite's variable limit
 _INSERT_EVENT = "INSERT INTO events (seq, event_id, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)"
 _KIND = "json_extract(body, '$.kind')"
 _OP = "json_extract(body, '$.op_id')"
+_KIND_E = "json_extract(e.body, '$.kind')"
+_OP_E = "json_extract(e.body, '$.op_id')"
 
 # Fields that refer to another event, and the kind they must refer to.
 _REFERENCES: dict[str, EventKind] = {
@@ -282,6 +285,20 @@ class _Op:
     parent: str | None
 
 
+@attrs.define
+class _State:
+    """What the log knew after its last append, so the next need not read it again.
+
+    Valid while ``PRAGMA data_version`` stays ``version``: it changes when another
+    connection commits (our own commits leave it as it is, and update this state).
+    """
+
+    version: int
+    head: tuple[int, str]
+    ops: dict[str, _Op | None]
+    definitions: dict[str, Offence]
+
+
 class _Projector:
     """Collects the projection changes of a batch, then writes them in one pass per table."""
 
@@ -342,15 +359,17 @@ def _delete_plan(deletes: Mapping[int, str]) -> list[tuple[str, str]]:
 class _Batch:
     """The checks of one append, against the log and the batch so far, and its writes."""
 
-    def __init__(self, conn: sqlite3.Connection, head_seq: int, head_hash: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, state: _State) -> None:
         self.conn = conn
+        head_seq, head_hash = state.head
         self.seq = head_seq
         self.stored_below = head_seq + 1  # events below this seq have rows in the tables
         self.head_hash = head_hash
         self.prev_raw = bytes.fromhex(head_hash)
         self.known: dict[str, _Live] = {}
-        self.ops: dict[str, _Op | None] = {}
-        self.definitions = _stored_definitions(conn)
+        # Copies: the batch's changes reach the shared state only once it has committed.
+        self.ops: dict[str, _Op | None] = dict(state.ops)
+        self.definitions = dict(state.definitions)
         self.catalogue = builtin_catalogue()
         self.projector = _Projector(conn, self.category)
         self.rows: list[tuple[Any, ...]] = []
@@ -387,38 +406,29 @@ class _Batch:
             parent = values.get("parent_op_id")
             if parent is not None:
                 op_ids.add(parent)
-        stored: dict[str, str] = {}
-        for chunk in _chunks(sorted(ids)):
-            marks = ",".join("?" * len(chunk))
-            stored.update(
-                self.conn.execute(
-                    f"SELECT event_id, body FROM events WHERE event_id IN ({marks})", chunk
-                )
-            )
-        self._load_events(refs)
+        stored = self._load_events(refs, ids)
         self._load_ops(op_ids)
         return stored
 
-    def _load_events(self, ids: Iterable[str]) -> None:
-        wanted = sorted(set(ids) - set(self.known))
-        found: dict[str, _Live] = {}
+    def _load_events(self, refs: Iterable[str], ids: Iterable[str] = ()) -> dict[str, str]:
+        """Look up, in one query per chunk, the events the batch refers to (``refs``) and the
+        stored bodies of the batch's own ids (``ids``); return those bodies."""
+        ids = set(ids)
+        wanted = sorted((set(refs) - set(self.known)) | ids)
+        stored: dict[str, str] = {}
         for chunk in _chunks(wanted):
             marks = ",".join("?" * len(chunk))
-            for event_id, seq, kind, op_id in self.conn.execute(
-                f"SELECT event_id, seq, {_KIND}, {_OP} FROM events WHERE event_id IN ({marks})",
+            for event_id, seq, body, kind, op_id, retracted in self.conn.execute(
+                f"SELECT e.event_id, e.seq, e.body, {_KIND_E}, {_OP_E}, EXISTS (SELECT 1 "
+                "FROM corrections c WHERE c.target_seq = e.seq AND c.action = 'retract') "
+                f"FROM events e WHERE e.event_id IN ({marks})",
                 chunk,
             ):
-                found[event_id] = _Live(seq, kind, op_id, live=True)
-        by_seq = {live.seq: live for live in found.values()}
-        for chunk in _chunks(sorted(by_seq)):
-            marks = ",".join("?" * len(chunk))
-            for (seq,) in self.conn.execute(
-                "SELECT DISTINCT target_seq FROM corrections "
-                f"WHERE action = 'retract' AND target_seq IN ({marks})",
-                chunk,
-            ):
-                by_seq[seq].live = False
-        self.known.update(found)
+                if event_id in ids:
+                    stored[event_id] = body
+                if event_id not in self.known:
+                    self.known[event_id] = _Live(seq, kind, op_id, live=not retracted)
+        return stored
 
     def _load_ops(self, op_ids: Iterable[str]) -> None:
         wanted = sorted(set(op_ids) - set(self.ops))
@@ -833,6 +843,8 @@ class OpLog:
         self._lock = threading.RLock()
         self._closed = False
         self._log_id = read_log_id(conn)
+        self._cached: _State | None = None
+        self._next_state: _State | None = None
 
     # -- opening ------------------------------------------------------------------------
 
@@ -963,16 +975,22 @@ class OpLog:
         References may point to earlier events of the same batch. Any error (validation,
         conflict, broken reference, storage) leaves the log exactly as it was.
         """
-        items = list(events)
+        with _collector_paused():
+            return self._extend(list(events))
+
+    def _extend(self, items: list[_EventBase | Mapping[str, Any]]) -> AppendResult:
         parsed: Sequence[_EventBase]
         if all(isinstance(item, _EventBase) for item in items):
             parsed = items  # type: ignore[assignment]  # narrowed by the check above
         else:
             parsed = parse_events(items)
-        prepared = [(event, *_body(event, index)) for index, event in enumerate(parsed)]
+        datas = canonical_dicts(list(parsed))
+        prepared = [
+            (event, data, *_body(event, data, index))
+            for index, (event, data) in enumerate(zip(parsed, datas, strict=True))
+        ]
         with self._writing("appending") as conn:
-            head_seq, head_hash = _head(conn)
-            batch = _Batch(conn, head_seq, head_hash)
+            batch = _Batch(conn, self._state(conn))
             stored = batch.prefetch([event for event, *_ in prepared])
             in_batch: dict[str, str] = {}
             for event, data, body, raw in prepared:
@@ -990,6 +1008,13 @@ class OpLog:
             if batch.rows:
                 conn.executemany(_INSERT_EVENT, batch.rows)
                 batch.projector.flush()
+                # Taken as the state only if the commit (on leaving _writing) succeeds.
+                self._next_state = _State(
+                    self._cached.version if self._cached else 0,
+                    (batch.seq, batch.head_hash),
+                    batch.ops,
+                    batch.definitions,
+                )
             return AppendResult(
                 appended=tuple(batch.appended),
                 duplicates=tuple(batch.duplicates),
@@ -1250,11 +1275,20 @@ class OpLog:
     def rebuild(self) -> None:
         """Rebuild every derived table from ``events`` alone, in one transaction."""
         with self._writing("rebuilding") as conn:
+            self._cached = None
             for table in reversed(_schema.DERIVED):
                 conn.execute(f"DELETE FROM {table.name}")
             _replay(conn)
 
     # -- connection plumbing ------------------------------------------------------------
+
+    def _state(self, conn: sqlite3.Connection) -> _State:
+        """The log's state for an append, read again only if another connection wrote."""
+        (version,) = conn.execute("PRAGMA data_version").fetchone()
+        cached = self._cached
+        if cached is None or cached.version != version:
+            cached = self._cached = _State(version, _head(conn), {}, _stored_definitions(conn))
+        return cached
 
     @contextlib.contextmanager
     def _reading(self, *, snapshot: bool = False) -> Iterator[sqlite3.Connection]:
@@ -1286,15 +1320,19 @@ class OpLog:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise _translate(exc, doing) from None
+            self._next_state = None
             try:
                 yield conn
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 _rollback(conn)
+                self._cached = None
                 raise _translate(exc, doing) from None
             except BaseException:
                 _rollback(conn)
+                self._cached = None
                 raise
+            self._cached = self._next_state if self._next_state else self._cached
 
 
 def _failed(result: VerifyResult, **changes: Any) -> VerifyResult:
@@ -1331,6 +1369,24 @@ def _projection_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | N
     return None
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one batch.
+
+    A batch allocates tens of thousands of short-lived, acyclic objects (models, dicts,
+    rows); each allocation burst makes the collector walk the caller's live data too, which
+    cost a large share of an append. Nothing here creates cycles; reference counting frees
+    it all, and the collector resumes afterwards (unless the caller had turned it off).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _rollback(conn: sqlite3.Connection) -> None:
     with contextlib.suppress(sqlite3.Error):
         if conn.in_transaction:
@@ -1339,8 +1395,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
 
 def _replay(conn: sqlite3.Connection) -> None:
     """Project every stored event, in order, into the (empty) derived tables."""
-    batch = _Batch(conn, 0, GENESIS_HASH)
-    batch.definitions = {}
+    batch = _Batch(conn, _State(0, (0, GENESIS_HASH), {}, {}))
     last = 0
     while True:
         rows = conn.execute(
@@ -1377,9 +1432,8 @@ def _head(conn: sqlite3.Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
-def _body(event: _EventBase, index: int) -> tuple[dict[str, Any], str, bytes]:
-    """The canonical object, text and bytes of an event."""
-    data = canonical_dict(event)
+def _body(event: _EventBase, data: dict[str, Any], index: int) -> tuple[str, bytes]:
+    """The canonical text and bytes of an event, from its canonical object."""
     try:
         text = canonical_text(data)
         raw = text.encode("utf-8")
@@ -1393,7 +1447,7 @@ def _body(event: _EventBase, index: int) -> tuple[dict[str, Any], str, bytes]:
         raise EventValidationError(
             message, problems=problems, event_id=event.event_id, index=index, code="not_unicode"
         ) from None
-    return data, text, raw
+    return text, raw
 
 
 def _conflict(event: _EventBase) -> EventConflictError:

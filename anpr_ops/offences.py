@@ -27,7 +27,7 @@ from importlib import resources
 from typing import Annotated
 
 import attrs
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import Field, StringConstraints
 
 from anpr_ops.errors import UnknownOffenceCodeError
 from anpr_ops.vocab import DrugClass
@@ -127,32 +127,17 @@ def is_offence_code(text: str) -> bool:
     return bool(_CODE.match(text))
 
 
-def _upper_ascii(value: object) -> object:
-    # Codes are upper case; accept lower case input, but only ASCII (no look-alikes).
-    if isinstance(value, str) and value.isascii():
-        return value.strip().upper()
-    return value
-
-
-def _check_code(value: str) -> str:
-    if not _CODE.match(value):
-        message = (
-            "not a CJS offence code: expected two letters and five digits with an optional "
-            "variant letter, e.g. RT88584 or TH68013A"
-        )
-        raise ValueError(message)
-    return value
-
+# Lower-case ASCII letters are accepted and stored upper case; the pattern is matched before
+# upper-casing, so no look-alike ("ß", a ligature, a Cyrillic letter) can turn into a code.
+_INPUT_PATTERN = OFFENCE_CODE_PATTERN.replace("[A-Z]", "[A-Za-z]")
 
 #: A pydantic type for an offence code: shape only (the catalogue check needs the log).
 OffenceCode = Annotated[
     str,
-    BeforeValidator(_upper_ascii),
-    AfterValidator(_check_code),
+    StringConstraints(strip_whitespace=True, to_upper=True, pattern=_INPUT_PATTERN),
     Field(
         description="CJS standard offence code, e.g. RT88584",
         examples=["RT88584", "MD71234", "TH68013"],
-        json_schema_extra={"pattern": OFFENCE_CODE_PATTERN},
     ),
 ]
 

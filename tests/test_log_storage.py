@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from anpr_ops import (
+    BrokenReferenceError,
     Checkpoint,
     GuardsMissingError,
     LogBusyError,
@@ -26,6 +27,8 @@ from anpr_ops import (
 from anpr_ops._canonical import GENESIS_HASH
 from tests import factory as f
 from tests.conftest import ROOT
+
+SITES = ("vauxhall", "blackfriars", "tower-bridge")
 
 
 @pytest.fixture
@@ -406,3 +409,26 @@ def test_edited_projections_are_found_by_a_deep_verify_and_repaired_by_rebuild(
         assert (deep.ok, deep.problem) == (False, "projection_mismatch")
         log.rebuild()
         assert log.verify(projections=True).ok
+
+
+def test_two_handles_on_one_file_see_each_others_appends(tmp_path: Path) -> None:
+    """Each append starts from what is committed, whoever committed it."""
+    path = tmp_path / "shared.db"
+    with OpLog.open(path, create=True) as one, OpLog.open(path) as two:
+        one.append(f.operation())
+        two.append(f.hit("hit-a"))  # two learns of the operation written by one
+        one.append(f.hit("hit-b"))  # one's idea of the head must be two's event
+        two.append(f.operation("later-op", sites=("brixton",)))
+        one.append(f.hit("hit-c", op_id="later-op", site="brixton"))  # an op one never saw
+        with pytest.raises(BrokenReferenceError):
+            two.append(f.hit("hit-d", site="not-a-site"))
+        assert one.verify().ok and two.verify().ok
+        assert len(one) == len(two) == 5
+
+
+def test_a_site_added_by_another_handle_is_seen(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    with OpLog.open(path, create=True) as one, OpLog.open(path) as two:
+        one.extend([f.operation(), f.hit()])
+        two.append(f.correction(f"{f.OP}-open", replacement=f.operation(sites=(*SITES, "lambeth"))))
+        assert one.append(f.hit("hit-2", site="lambeth")).count == 1
