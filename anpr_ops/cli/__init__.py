@@ -72,7 +72,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-from anpr_ops.cli import _demo, _interop, _log, _report  # noqa: E402,F401 - registers the commands
+from anpr_ops.cli import _datasette, _demo, _interop, _log, _report  # noqa: E402,F401 - registers the commands
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
