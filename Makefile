@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench docs reference clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,16 @@ $(CHROMIUM):
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 
+# The documentation site, into site/; --strict makes a broken link or anchor an error.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+# Regenerate docs/reference from the code (a test fails when they are out of date).
+reference: $(STAMP)
+	$(BIN)/python -m anpr_ops._docgen docs
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis site
