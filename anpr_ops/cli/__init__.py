@@ -29,8 +29,10 @@ def cli() -> None:
 
     \b
     Example:
+      anpr-ops demo
       anpr-ops init day.db
       anpr-ops append day.db events.jsonl
+      anpr-ops report day.db --op kaiser-2020-04-18 --format html -o kaiser.html
       anpr-ops verify day.db
     """
 
