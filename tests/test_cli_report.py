@@ -212,3 +212,46 @@ def test_every_command_has_help_with_an_example(
 ) -> None:
     code, out, _ = run(capsys, *path, "--help")
     assert code == 0 and "Example:" in out and f"anpr-ops {' '.join(path)}" in out
+
+
+def test_append_names_the_line_of_an_event_the_log_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reference or code error found by the log (not the parser) still names the line."""
+    db = tmp_path / "day.db"
+    source = tmp_path / "events.jsonl"
+    events = [f.operation(), f.hit(), {**f.stop(), "hit_id": "no-such-hit"}]
+    source.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    code, out, err = run(capsys, "append", str(db), str(source), "--create")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert err.startswith("anpr-ops: error: line 3: ") and "hit_id" in err
+    assert not db.exists()  # the log the failed command would have created is gone
+    with OpLog.open(db, create=True) as log:
+        log.append(f.operation())
+        head = log.head()
+    events[1] = {**f.hit(), "reasons": ["stolen_vehicle"], "hotlist": "pnc"}
+    events[2] = f.outcome(search_id=None, offences=["MD71243"])  # two digits swapped
+    source.write_text("".join(json.dumps(e) + "\n" for e in events[1:]), encoding="utf-8")
+    code, _, err = run(capsys, "append", str(db), str(source))
+    assert code == 1 and "line 2: " in err and "MD71234" in err
+    with OpLog.open(db) as log:
+        assert log.head() == head
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_drawn_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "events.jsonl"
+    lines = [json.dumps(line) for line in map(json.loads, demo_events_text().splitlines())]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "append", str(tmp_path / "a.db"), str(source), "--create")
+    assert code == 0 and err == ""  # not a terminal: quiet
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["append", str(tmp_path / "b.db"), str(source), "--create"]) == 0
+    assert "reading events" in terminal.getvalue()

@@ -15,7 +15,7 @@ import click
 from anpr_ops.interop._source import Progress
 from anpr_ops.log import OpLog
 
-__all__ = ["output", "progress", "read_log"]
+__all__ = ["new_log_removed_on_failure", "output", "progress", "read_log"]
 
 
 def read_log(path: Path) -> OpLog:
@@ -65,4 +65,27 @@ def output(path: Path | None, *, newline: str | None = None) -> Iterator[IO[str]
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def new_log_removed_on_failure(db: Path, create: bool) -> Iterator[OpLog]:
+    """Open DB (creating it if asked); a log created here is deleted again if the import
+    fails, so a failed import leaves no trace."""
+    created = create and not db.exists()
+    log = OpLog.open(db, create=create)
+    try:
+        with log:
+            try:
+                yield log
+            except BaseException:
+                # Only a log that is still empty: another process may have created the file
+                # between the check above and the open, and written to it since.
+                created = created and len(log) == 0
+                raise
+    except BaseException:
+        if created:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    Path(f"{db}{suffix}").unlink()
         raise

@@ -6,15 +6,15 @@ warnings go to stderr. A progress bar is drawn on stderr only when it is a termi
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from anpr_ops.cli import EXIT_OK, cli
+from anpr_ops.cli._common import new_log_removed_on_failure as _new_log_removed_on_failure
 from anpr_ops.cli._common import output as _output
 from anpr_ops.cli._common import progress as _progress
 from anpr_ops.interop._source import RejectedRow, rejects_path, write_rejects
@@ -58,29 +58,6 @@ def export_group() -> None:
 
 def _warn(message: str) -> None:
     click.echo(f"anpr-ops: warning: {' '.join(message.split())}", err=True)
-
-
-@contextlib.contextmanager
-def _new_log_removed_on_failure(db: Path, create: bool) -> Iterator[OpLog]:
-    """Open DB (creating it if asked); a log created here is deleted again if the import
-    fails, so a failed import leaves no trace."""
-    created = create and not db.exists()
-    log = OpLog.open(db, create=create)
-    try:
-        with log:
-            try:
-                yield log
-            except BaseException:
-                # Only a log that is still empty: another process may have created the file
-                # between the check above and the open, and written to it since.
-                created = created and len(log) == 0
-                raise
-    except BaseException:
-        if created:
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    Path(f"{db}{suffix}").unlink()
-        raise
 
 
 def _save_rejects(
