@@ -24,7 +24,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-from anpr_ops.offences import CATEGORY_GROUP, OffenceCategory, builtin_catalogue
+from anpr_ops.offences import CATEGORY_GROUP, builtin_catalogue
+from anpr_ops.report import CATEGORY_PHRASES
 from anpr_ops.vocab import (
     LABELS,
     AgeRange,
@@ -47,21 +48,10 @@ from anpr_ops.vocab import (
 
 __all__ = ["CATEGORY_LABELS", "VIEWS", "create_views", "install", "missing_views"]
 
-#: Display labels of the offence categories (as the report tables show them).
+#: Display labels of the offence categories: the text summary's phrases, capitalised, as the
+#: report tables show them.
 CATEGORY_LABELS: Final[Mapping[str, str]] = {
-    OffenceCategory.DRUG_DRIVING: "Drug driving",
-    OffenceCategory.DRUGS_SUPPLY: "Possession with intent to supply",
-    OffenceCategory.DRUGS_POSSESSION: "Possession of drugs",
-    OffenceCategory.VEHICLE_THEFT: "Theft of a motor vehicle",
-    OffenceCategory.NO_LICENCE: "Driving with no licence",
-    OffenceCategory.NO_INSURANCE: "Driving with no insurance",
-    OffenceCategory.DISQUALIFIED_DRIVING: "Driving while disqualified",
-    OffenceCategory.FAIL_TO_STOP: "Failing to stop",
-    OffenceCategory.WEAPONS: "Carrying a weapon",
-    OffenceCategory.FAIL_TO_SURRENDER: "Failing to appear at court",
-    OffenceCategory.VIOLENCE: "Violence",
-    OffenceCategory.OTHER: "Other offences",
-    OffenceCategory.UNKNOWN: "Not recorded",
+    str(category): phrase[:1].upper() + phrase[1:] for category, phrase in CATEGORY_PHRASES.items()
 }
 
 

@@ -109,9 +109,9 @@ def to_html(
     activity: bool = False,
 ) -> str:
     """The report as one self-contained HTML page (UTF-8), charts inline."""
-    heading = describe(report)
     data = report.to_dict()
-    tables = report_tables(report)
+    heading = describe(data)
+    tables = report_tables(data)
     body = [
         "<header>",
         f"<h1>{escape(heading.title)}</h1>",

@@ -17,11 +17,12 @@ def to_markdown(
     activity: bool = False,
 ) -> str:
     """The report as a Markdown document: title, what it covers, summary, tables."""
-    heading = describe(report)
+    data = report.to_dict()
+    heading = describe(data)
     parts = [f"# {_inline(heading.title)}", ""]
     parts += [f"- {_inline(line)}" for line in heading.lines]
     parts += ["", "## Summary", "", report.to_text(numbers=numbers, activity=activity), ""]
-    for table in report_tables(report):
+    for table in report_tables(data):
         if table.rows:
             parts += _table(table)
     return "\n".join(parts)

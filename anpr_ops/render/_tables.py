@@ -14,9 +14,9 @@ from typing import Any, Final
 
 import attrs
 
+from anpr_ops._views import CATEGORY_LABELS
 from anpr_ops.offences import builtin_catalogue
 from anpr_ops.report import (
-    CATEGORY_PHRASES,
     GROUP_PHRASES,
     NO_SITE,
     NOT_RECORDED,
@@ -146,7 +146,7 @@ def _offence_title(code: str) -> str:
     return offence.title if offence is not None else ""
 
 
-_category = _phrases({str(k): v for k, v in CATEGORY_PHRASES.items()})
+_category = _phrases(CATEGORY_LABELS)  # the labels the Datasette views show
 
 # breakdown key -> (title, what it sums to, label of a key)
 _BREAKDOWNS: Final[dict[str, tuple[str, str, Callable[[str], str]]]] = {
@@ -240,9 +240,20 @@ class Heading:
     lines: tuple[str, ...]
 
 
-def describe(report: OpReport) -> Heading:
-    """The title (the operation's name) and lines saying what the report covers."""
-    data = report.to_dict()
+def _data(source: OpReport | Mapping[str, Any]) -> Mapping[str, Any]:
+    return source.to_dict() if isinstance(source, OpReport) else source
+
+
+# Keys of to_dict() that are not breakdowns of one vocabulary.
+_STRUCTURE: Final = frozenset(
+    {"period", "totals", "by_site", "by_hour", "by_operation", "rates", "operations"}
+)
+
+
+def describe(source: OpReport | Mapping[str, Any]) -> Heading:
+    """The title (the operation's name) and lines saying what the report covers, from a
+    report or its ``to_dict()``."""
+    data = _data(source)
     operations = data["operations"]
     roots = [op_id for op_id in operations if op_id not in data["children"]]
     title = data["name"] or " + ".join(operations[r]["name"] for r in roots) or "Empty report"
@@ -322,13 +333,13 @@ def _totals_table(
     )
 
 
-def report_tables(report: OpReport) -> list[Table]:
+def report_tables(source: OpReport | Mapping[str, Any]) -> list[Table]:
     """Every table of the report, in reading order (empty breakdowns included, with no rows).
 
     Built from ``report.to_dict()``, the documented schema, so that every rendering shows
     the same figures as the JSON.
     """
-    data = report.to_dict()
+    data = _data(source)
     totals = data["totals"]
     tables = [
         Table(
@@ -374,7 +385,8 @@ def report_tables(report: OpReport) -> list[Table]:
             hour_label,
         ),
     ]
-    for name in report.breakdowns():
+    breakdowns = [k for k, v in data.items() if isinstance(v, dict) and k not in _STRUCTURE]
+    for name in breakdowns:
         counts = data[name]
         title, sums_to, label = _BREAKDOWNS.get(
             name, (name.replace("_", " ").capitalize(), "", str)
