@@ -15,7 +15,7 @@ import argparse
 import sqlite3
 import sys
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,17 +48,10 @@ def verify_connection(
     hash (else it was truncated or rewritten), and for an operation's checkpoint the same
     number of that operation's events up to it.
     """
-    cursor = conn.execute(_ROWS)
-    cursor.arraysize = 1024
-    result = verify_rows(_fetch(cursor))
+    result = verify_rows(conn.execute(_ROWS))
     if checkpoint is None or not result.ok:
         return result
     return _against(conn, result, checkpoint)
-
-
-def _fetch(cursor: sqlite3.Cursor) -> Iterator[tuple[int, bytes, str, str, int]]:
-    while rows := cursor.fetchmany():
-        yield from rows
 
 
 def _against(conn: sqlite3.Connection, result: VerifyResult, cp: Checkpoint) -> VerifyResult:

@@ -127,6 +127,20 @@ def run(size: int, folder: Path, *, batch: int, singles: int) -> list[Figure]:
             baseline_kib=loop["peak_kib"],
         )
     )
+    rep = measure("report_library", db=lib_db, op_id="bench")
+    hand = measure("report_by_hand", db=lib_db, op_id="bench")
+    figures.append(
+        Figure(
+            "full report vs hand-written GROUP BYs",
+            size,
+            rep["seconds"],
+            hand["seconds"],
+            0.5,
+            per_second=False,
+            library_kib=rep["peak_kib"],
+            baseline_kib=hand["peak_kib"],
+        )
+    )
     if singles:
         single_db = str(folder / f"single-{size}.db")
         one = measure("append_singles", db=single_db, events=singles, durability="normal")

@@ -1,0 +1,38 @@
+"""A smoke run of the benchmarks: it only checks that they run and print every figure.
+
+The figures themselves are judged by `make bench`, never by timed assertions here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+FIGURES = (
+    "batch append vs same rows, same schema",
+    "batch append vs bare events table",
+    "verify() vs re-hash loop",
+    "full report vs hand-written GROUP BYs",
+    "single appends vs one-row transactions",
+)
+
+
+def test_the_benchmarks_run_and_print_every_figure() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [
+        line for line in done.stdout.splitlines() if line.startswith("| ") and "---" not in line
+    ]
+    assert [row.split(" | ")[0].removeprefix("| ") for row in rows[1:]] == list(FIGURES)
+    for row in rows[1:]:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert float(cells[4]) > 0  # a ratio was computed from two real measurements
