@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -255,3 +258,21 @@ def test_progress_is_drawn_on_a_terminal_only(
     monkeypatch.setattr("sys.stderr", terminal)
     assert main(["append", str(tmp_path / "b.db"), str(source), "--create"]) == 0
     assert "reading events" in terminal.getvalue()
+
+
+def test_reports_are_utf8_even_on_an_ascii_stdout(tmp_path: Path) -> None:
+    db = tmp_path / "day.db"
+    with OpLog.open(db, create=True) as log:
+        log.append(f.operation(name="Opération Été"))
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    for fmt in ("text", "json", "markdown", "html", "csv"):
+        result = subprocess.run(
+            [sys.executable, "-m", "anpr_ops", "report", str(db), "--op", f.OP, "--format", fmt],
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        if fmt != "text":  # the summary of an empty operation does not name it
+            assert "Opération Été".encode() in result.stdout, fmt

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -50,9 +52,23 @@ def progress(label: str) -> Iterator[Progress | None]:
 
 @contextlib.contextmanager
 def output(path: Path | None, *, newline: str | None = None) -> Iterator[IO[str]]:
-    """stdout, or a file that appears only once it is written whole."""
+    """stdout, or a file that appears only once it is written whole; UTF-8 either way."""
     if path is None:
-        yield sys.stdout
+        stream = sys.stdout
+        if codecs.lookup(stream.encoding or "ascii").name == "utf-8" or not hasattr(
+            stream, "buffer"
+        ):
+            yield stream
+            return
+        # A terminal or pipe set to another encoding would fail on the first name with an
+        # accent; reports and exports are UTF-8 files, so write UTF-8 bytes.
+        stream.flush()
+        utf8 = io.TextIOWrapper(stream.buffer, encoding="utf-8", write_through=True)
+        try:
+            yield utf8
+        finally:
+            utf8.flush()
+            utf8.detach()
         return
     directory = path.resolve().parent
     if not directory.is_dir():
