@@ -97,8 +97,12 @@ def bars(chart_id: str, title: str, items: Sequence[tuple[str, int]]) -> str:
 
 
 def _legend(series: Sequence[Series], y: int) -> list[str]:
+    """A colour key for the series that have something to show (colours stay those of each
+    series' position, so that every chart colours a series alike)."""
     parts, x = [], 8
-    for i, (name, _) in enumerate(series):
+    for i, (name, values) in enumerate(series):
+        if not any(values):
+            continue
         parts += [
             f'<rect x="{x}" y="{y}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>',
             f'<text x="{x + 17}" y="{y + 11}">{escape(name)}</text>',
