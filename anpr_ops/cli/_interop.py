@@ -17,6 +17,7 @@ from anpr_ops.cli import EXIT_OK, cli
 from anpr_ops.cli._common import new_log_removed_on_failure as _new_log_removed_on_failure
 from anpr_ops.cli._common import output as _output
 from anpr_ops.cli._common import progress as _progress
+from anpr_ops.cli._common import read_log
 from anpr_ops.interop._source import RejectedRow, rejects_path, write_rejects
 from anpr_ops.interop.hits import DEFAULT_MIN_CONFIDENCE, import_hits
 from anpr_ops.interop.jsonl import export_jsonl
@@ -285,7 +286,7 @@ def export_police_uk_command(
       anpr-ops export police-uk day.db --op kaiser-2020-04-18 -o kaiser.csv
     """
     mapping = PoliceUkMapping.from_file(mapping_file) if mapping_file else DEFAULT_MAPPING
-    with OpLog.open(db, readonly=True) as log:
+    with read_log(db) as log:
         records = police_uk_records(log, op_id, include_children=not no_children)
     with _output(output, newline="") as out:
         result = write_police_uk_csv(records, out, mapping=mapping, newline="\n" if lf else "\r\n")
@@ -316,7 +317,7 @@ def export_jsonl_command(
       anpr-ops export jsonl day.db --op kaiser-2020-04-18 -o kaiser.jsonl
       anpr-ops append copy.db kaiser.jsonl --create
     """
-    with OpLog.open(db, readonly=True) as log:
+    with read_log(db) as log:
         if op_id is not None:
             log.op_ids(op_id)  # an unknown operation is an error before any output
         with _output(output, newline="\n") as out:
