@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 import attrs
 from pydantic_core import PydanticUndefined
 
-from anpr_ops import _schema
+from anpr_ops import _schema, _views
 from anpr_ops._canonical import GENESIS_HASH, canonical_text
 from anpr_ops.chain import Checkpoint, VerifyResult
 from anpr_ops.errors import (
@@ -1608,6 +1608,7 @@ def _initialise(conn: sqlite3.Connection) -> None:
         for sql in _schema.DERIVED_INDEXES:
             conn.execute(sql)
         conn.execute(_schema.EVENT_LOG_VIEW)
+        _views.create_views(conn)  # readable views for people and Datasette
         meta = {
             "log_id": uuid.uuid4().hex,
             "created_at": format_utc(datetime.now(UTC)),

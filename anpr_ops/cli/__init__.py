@@ -29,8 +29,10 @@ def cli() -> None:
 
     \b
     Example:
+      anpr-ops demo
       anpr-ops init day.db
       anpr-ops append day.db events.jsonl
+      anpr-ops report day.db --op kaiser-2020-04-18 --format html -o kaiser.html
       anpr-ops verify day.db
     """
 
@@ -45,9 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "anpr-ops"
+        message = _one_line(exc.format_message())
+        click.echo(f"anpr-ops: error: {message} (see '{command} --help')", err=True)
+        return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
-        return EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_FAILED
+        click.echo(f"anpr-ops: error: {_one_line(exc.format_message())}", err=True)
+        return EXIT_FAILED
     except click.exceptions.Abort:
         click.echo("anpr-ops: aborted", err=True)
         return EXIT_FAILED
@@ -67,7 +74,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-from anpr_ops.cli import _demo, _interop, _log  # noqa: E402,F401 - registers the commands
+from anpr_ops.cli import _datasette, _demo, _interop, _log, _report  # noqa: E402,F401 - registers the commands
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

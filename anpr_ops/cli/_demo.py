@@ -1,8 +1,15 @@
-"""``anpr-ops demo``: record the packaged example operation, show its counts, verify it."""
+"""``anpr-ops demo``: record the day of action of 18 April 2020, report it, verify the chain.
+
+The events are ``anpr_ops/data/demo.jsonl``, the example of the JSON Lines interchange format:
+the Metropolitan Special Constabulary day of action (``msc-day-of-action-2020-04-18``) and
+Op Kaiser (``kaiser-2020-04-18``), its ANPR operation at Vauxhall, Blackfriars and Tower
+Bridge. Plates and subject references in it are made up.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import textwrap
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -12,7 +19,18 @@ from anpr_ops.cli import EXIT_FAILED, EXIT_OK, cli
 from anpr_ops.interop.jsonl import read_jsonl
 from anpr_ops.log import OpLog
 
+__all__ = ["DAY_OP", "DEMO_FILE", "KAISER_OP", "demo_events_path", "demo_events_text"]
+
 DEMO_FILE = "data/demo.jsonl"
+#: The day of action, with its own events.
+DAY_OP = "msc-day-of-action-2020-04-18"
+#: Op Kaiser, the day's ANPR operation (a child of the day).
+KAISER_OP = "kaiser-2020-04-18"
+
+
+def demo_events_path() -> Path:
+    """Where the packaged events are (a real file: the package is installed unzipped)."""
+    return Path(str(resources.files("anpr_ops").joinpath(DEMO_FILE)))
 
 
 def demo_events_text() -> str:
@@ -29,20 +47,33 @@ def demo_events_text() -> str:
     help="Where to keep the demo log (re-running the demo adds nothing twice).",
 )
 def demo(db: Path) -> int:
-    """Record the example operation, print its event counts, and verify the chain.
+    """Record the day of action of Saturday 18 April 2020 and print its end-of-day summary.
+
+    The Metropolitan Special Constabulary's day (arrest enquiries, stop and search, weapon
+    sweeps and patrols in violence hot spots) and Op Kaiser, its ANPR operation at Vauxhall,
+    Blackfriars and Tower Bridge, are appended from the packaged JSON Lines file; the report
+    is computed from the log; then the hash chain is verified.
 
     \b
     Example:
       anpr-ops demo --db /tmp/demo.db
+      anpr-ops report /tmp/demo.db --op msc-day-of-action-2020-04-18 --format html -o day.html
     """
     events = read_jsonl(demo_events_text().splitlines())
     with OpLog.open(db, create=True) as log:
         result = log.extend(events)
-        counts = Counter(str(getattr(e, "kind", "")) for e in log.events())
+        report = log.report(DAY_OP)
         verdict = log.verify()
-    click.echo(f"recorded {result.count} new event(s) ({len(result.duplicates)} already there)")
-    for kind, count in sorted(counts.items()):
-        click.echo(f"  {kind:<20} {count:>4}")
+    start = datetime.fromisoformat(report.to_dict()["period"]["start"])  # local to the day
+    click.echo(f"{report.name}, {start:%A} {start.day} {start:%B %Y}")
+    click.echo("")
+    click.echo(textwrap.fill(report.to_text(), width=88))
+    click.echo("")
+    click.echo(
+        f"recorded {result.count} new event(s) from {demo_events_path()} "
+        f"({len(result.duplicates)} already there)"
+    )
     click.echo(verdict.summary())
     click.echo(f"the log is at {db.resolve()}")
+    click.echo(f"next: anpr-ops report {db} --op {DAY_OP} --format html -o day-of-action.html")
     return EXIT_OK if verdict.ok else EXIT_FAILED

@@ -6,18 +6,19 @@ warnings go to stderr. A progress bar is drawn on stderr only when it is a termi
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from anpr_ops.cli import EXIT_OK, cli
-from anpr_ops.interop._source import Progress, RejectedRow, rejects_path, write_rejects
+from anpr_ops.cli._common import new_log_removed_on_failure as _new_log_removed_on_failure
+from anpr_ops.cli._common import output as _output
+from anpr_ops.cli._common import progress as _progress
+from anpr_ops.cli._common import read_log
+from anpr_ops.interop._source import RejectedRow, rejects_path, write_rejects
 from anpr_ops.interop.hits import DEFAULT_MIN_CONFIDENCE, import_hits
 from anpr_ops.interop.jsonl import export_jsonl
 from anpr_ops.interop.police_uk import (
@@ -58,70 +59,6 @@ def export_group() -> None:
 
 def _warn(message: str) -> None:
     click.echo(f"anpr-ops: warning: {' '.join(message.split())}", err=True)
-
-
-@contextlib.contextmanager
-def _progress(label: str) -> Iterator[Progress | None]:
-    """A progress callback drawing a bar on stderr, or ``None`` when stderr is no terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    bars: list[Any] = []
-
-    def advance(done: int, total: int) -> None:
-        if not bars:
-            bar = click.progressbar(length=total, label=label, file=sys.stderr)
-            bar.__enter__()
-            bars.append(bar)
-        bar = bars[0]
-        bar.update(done - bar.pos)
-
-    try:
-        yield advance
-    finally:
-        for bar in bars:
-            bar.__exit__(None, None, None)
-
-
-@contextlib.contextmanager
-def _output(path: Path | None, *, newline: str | None = None) -> Iterator[IO[str]]:
-    """stdout, or a file that appears only once it is written whole."""
-    if path is None:
-        yield sys.stdout
-        return
-    directory = path.resolve().parent
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
-            yield out
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-
-
-@contextlib.contextmanager
-def _new_log_removed_on_failure(db: Path, create: bool) -> Iterator[OpLog]:
-    """Open DB (creating it if asked); a log created here is deleted again if the import
-    fails, so a failed import leaves no trace."""
-    created = create and not db.exists()
-    log = OpLog.open(db, create=create)
-    try:
-        with log:
-            try:
-                yield log
-            except BaseException:
-                # Only a log that is still empty: another process may have created the file
-                # between the check above and the open, and written to it since.
-                created = created and len(log) == 0
-                raise
-    except BaseException:
-        if created:
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    Path(f"{db}{suffix}").unlink()
-        raise
 
 
 def _save_rejects(
@@ -349,7 +286,7 @@ def export_police_uk_command(
       anpr-ops export police-uk day.db --op kaiser-2020-04-18 -o kaiser.csv
     """
     mapping = PoliceUkMapping.from_file(mapping_file) if mapping_file else DEFAULT_MAPPING
-    with OpLog.open(db, readonly=True) as log:
+    with read_log(db) as log:
         records = police_uk_records(log, op_id, include_children=not no_children)
     with _output(output, newline="") as out:
         result = write_police_uk_csv(records, out, mapping=mapping, newline="\n" if lf else "\r\n")
@@ -380,7 +317,7 @@ def export_jsonl_command(
       anpr-ops export jsonl day.db --op kaiser-2020-04-18 -o kaiser.jsonl
       anpr-ops append copy.db kaiser.jsonl --create
     """
-    with OpLog.open(db, readonly=True) as log:
+    with read_log(db) as log:
         if op_id is not None:
             log.op_ids(op_id)  # an unknown operation is an error before any output
         with _output(output, newline="\n") as out:

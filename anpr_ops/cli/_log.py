@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import IO
@@ -11,8 +12,10 @@ import click
 
 from anpr_ops.chain import Checkpoint
 from anpr_ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, cli
-from anpr_ops.events import event_json_schema
-from anpr_ops.interop.jsonl import read_jsonl
+from anpr_ops.cli._common import new_log_removed_on_failure, progress
+from anpr_ops.errors import AnprOpsError
+from anpr_ops.events import Event, event_json_schema
+from anpr_ops.interop.jsonl import iter_jsonl
 from anpr_ops.log import OpLog
 
 
@@ -52,14 +55,41 @@ def append(db: Path, source: IO[bytes], create: bool) -> int:
       anpr-ops append day.db events.jsonl
       cat events.jsonl | anpr-ops append day.db -
     """
-    events = read_jsonl(source)
-    with OpLog.open(db, create=create) as log:
-        result = log.extend(events)
+    lines = source.readlines()
+    numbered: list[tuple[int, Event]] = []
+    with progress("reading events") as advance:
+        for number, event in iter_jsonl(lines):
+            numbered.append((number, event))
+            if advance is not None and len(numbered) % 1000 == 0:
+                advance(number, len(lines))
+        if advance is not None:
+            advance(len(lines), len(lines))
+    with new_log_removed_on_failure(db, create) as log:
+        try:
+            result = log.extend(event for _, event in numbered)
+        except AnprOpsError as exc:
+            # The log names the event; a person editing the file needs its line.
+            line = _line_of(exc, {event.event_id: number for number, event in numbered})
+            if line is None:
+                raise
+            raise click.ClickException(f"line {line}: {exc.message}") from None
         click.echo(
             f"appended {result.count} event(s), {len(result.duplicates)} already present; "
             f"log now holds {len(log)} event(s)"
         )
     return EXIT_OK
+
+
+_EVENT_NAMED = re.compile(r"event '([A-Za-z0-9._:-]{1,64})'")
+
+
+def _line_of(exc: AnprOpsError, lines: dict[str, int]) -> int | None:
+    """The line of the event an error from ``extend`` is about, if it names one."""
+    event_id = getattr(exc, "event_id", None)
+    if isinstance(event_id, str) and event_id in lines:
+        return lines[event_id]
+    found = _EVENT_NAMED.search(exc.message)
+    return lines.get(found.group(1)) if found else None
 
 
 @cli.command()

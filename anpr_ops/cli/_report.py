@@ -1,0 +1,259 @@
+"""Commands about operations and their reports: open, operations, report."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from anpr_ops.cli import EXIT_OK, cli
+from anpr_ops.cli._common import output, read_log
+from anpr_ops.events import format_utc
+from anpr_ops.log import OpLog
+from anpr_ops.render import FORMATS, TABLE_NAMES, render
+
+_DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
+
+
+class _Time(click.ParamType[datetime, "str | datetime"]):
+    """An RFC 3339 time (``2020-04-18T12:00:00+01:00``, ``…Z``), or a local time or date
+    without an offset (``2020-04-18T12:00``, ``2020-04-18``), read in the operation's zone."""
+
+    name = "TIME"
+
+    def convert(
+        self, value: str | datetime, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a time: use 2020-04-18T12:00:00+01:00, 2020-04-18T12:00 "
+                "(local to the operation) or 2020-04-18",
+                param,
+                ctx,
+            )
+
+
+_TIME = _Time()
+
+
+def _aware(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` as given when it has an offset, else as a wall-clock time in ``zone``."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        message = f"{name!r} is not an IANA time zone"
+        raise click.BadParameter(message, param_hint="--timezone") from None
+
+
+@cli.command()
+@_DB
+@click.option("--op", "op_id", required=True, help="The operation to report.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text: the summary; markdown; json: the documented schema; csv: every table in "
+    "one long file (or --table); html: one self-contained page with charts.",
+)
+@click.option("--no-children", is_flag=True, help="Leave out the operation's child operations.")
+@click.option("--site", help="Only events at this site id (_no_site: events with none).")
+@click.option(
+    "--start",
+    type=_TIME,
+    help="Only events at or after this time (RFC 3339; without an offset, local to the "
+    "operation's time zone).",
+)
+@click.option("--end", type=_TIME, help="Only events before this time (as --start).")
+@click.option(
+    "--table",
+    type=click.Choice(TABLE_NAMES),
+    help="csv only: write this one table with a column per figure.",
+)
+@click.option("--words", is_flag=True, help="Write one to nine in words in the summary.")
+@click.option(
+    "--activity", is_flag=True, help="Also tell the ANPR hits, stops and searches in the summary."
+)
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (created whole, readable by its owner only) instead of stdout.",
+)
+def report(
+    db: Path,
+    op_id: str,
+    fmt: str,
+    no_children: bool,
+    site: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    table: str | None,
+    words: bool,
+    activity: bool,
+    target: Path | None,
+) -> int:
+    """Report operation OP of DB: the end-of-operation summary and figures.
+
+    Children of OP (operations whose parent it is) are included unless --no-children. The
+    log is only read; a DB that does not exist is an error and is not created. No rendering
+    shows a number plate or a personal reference.
+
+    \b
+    Example:
+      anpr-ops report day.db --op msc-day-of-action-2020-04-18
+      anpr-ops report day.db --op kaiser-2020-04-18 --format html -o kaiser.html
+      anpr-ops report day.db --op kaiser-2020-04-18 --site vauxhall --start 2020-04-18T12:00
+      anpr-ops report day.db --op kaiser-2020-04-18 --format csv --table by_site
+    """
+    if table is not None and fmt != "csv":
+        raise click.UsageError("--table goes with --format csv")
+    with read_log(db) as log:
+        zone = _zone(log.operation(op_id).timezone)
+        result = log.report(
+            op_id,
+            include_children=not no_children,
+            site=site,
+            start=_aware(start, zone) if start else None,
+            end=_aware(end, zone) if end else None,
+        )
+    text = render(
+        result, fmt, numbers="words" if words else "figures", activity=activity, table=table
+    )
+    with output(target, newline="") as out:
+        out.write(text)
+    if target is not None:
+        click.echo(f"wrote the {fmt} report of {op_id} to {target}", err=True)
+    return EXIT_OK
+
+
+def _site(value: str) -> dict[str, Any]:
+    """``ID=NAME`` or ``ID=NAME@LAT,LON`` as a site of the interchange format."""
+    site_id, sep, rest = value.partition("=")
+    name, at, where = rest.partition("@")
+    if not sep or not site_id.strip() or not name.strip():
+        raise click.BadParameter(f"{value!r} is not ID=NAME[@LAT,LON]", param_hint="--site")
+    site: dict[str, Any] = {"site_id": site_id.strip(), "name": name.strip()}
+    if at:
+        lat, comma, lon = where.partition(",")
+        try:
+            site["latitude"], site["longitude"] = float(lat), float(lon)
+        except ValueError:
+            comma = ""
+        if not comma:
+            raise click.BadParameter(f"{value!r}: write the place as @LAT,LON", param_hint="--site")
+    return site
+
+
+@cli.command(name="open")
+@_DB
+@click.argument("op_id")
+@click.option("--name", required=True, help="The operation's name, e.g. 'Op Kaiser'.")
+@click.option("--force", required=True, help="The force's data.police.uk id, e.g. metropolitan.")
+@click.option("--starts-at", required=True, type=_TIME, help="When it starts.")
+@click.option("--ends-at", type=_TIME, help="When it ends.")
+@click.option(
+    "--timezone",
+    default="Europe/London",
+    show_default=True,
+    help="IANA zone of its reports' hours; times without an offset are read in it.",
+)
+@click.option(
+    "--site",
+    "sites",
+    multiple=True,
+    metavar="ID=NAME[@LAT,LON]",
+    help="A site (repeatable), e.g. vauxhall=Vauxhall@51.4861,-0.1236.",
+)
+@click.option("--parent", help="The operation this one is part of.")
+@click.option("--description", help="What the operation is for.")
+@click.option("--at", "opened_at", type=_TIME, help="When it was opened (default: --starts-at).")
+@click.option("--create", is_flag=True, help="Create DB if it does not exist yet.")
+def open_command(
+    db: Path,
+    op_id: str,
+    name: str,
+    force: str,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    timezone: str,
+    sites: tuple[str, ...],
+    parent: str | None,
+    description: str | None,
+    opened_at: datetime | None,
+    create: bool,
+) -> int:
+    """Open operation OP_ID in DB: append its operation event.
+
+    Running the same command again adds nothing (the event is the same). To change an
+    operation later, append a correction of its event.
+
+    \b
+    Example:
+      anpr-ops open day.db kaiser-2020-04-18 --name "Op Kaiser" --force metropolitan \\
+          --starts-at 2020-04-18T08:00 --ends-at 2020-04-18T20:00 \\
+          --site vauxhall=Vauxhall --site blackfriars=Blackfriars \\
+          --parent msc-day-of-action-2020-04-18 --create
+    """
+    zone = _zone(timezone)
+    start = _aware(starts_at, zone)
+    event: dict[str, Any] = {
+        "kind": "operation",
+        "op_id": op_id,
+        "occurred_at": format_utc(_aware(opened_at, zone) if opened_at else start),
+        "name": name,
+        "force": force,
+        "timezone": timezone,
+        "starts_at": format_utc(start),
+        "sites": [_site(s) for s in sites],
+    }
+    if ends_at is not None:
+        event["ends_at"] = format_utc(_aware(ends_at, zone))
+    if parent is not None:
+        event["parent_op_id"] = parent
+    if description is not None:
+        event["description"] = description
+    with OpLog.open(db, create=create) as log:
+        result = log.append(event)
+    if result.noop:
+        click.echo(f"operation {op_id} was already open, as given")
+    else:
+        click.echo(f"opened operation {op_id} in {db}")
+    return EXIT_OK
+
+
+@cli.command()
+@_DB
+def operations(db: Path) -> int:
+    """List the operations of DB: id, name, start, parent and sites.
+
+    \b
+    Example:
+      anpr-ops operations day.db
+    """
+    with read_log(db) as log:
+        found = log.operations()
+    if not found:
+        click.echo("no operations in the log")
+    for op in found:
+        start = op.starts_at.astimezone(ZoneInfo(op.timezone)).isoformat(timespec="minutes")
+        line = f"{op.op_id}  {op.name!r}  starts {start} ({op.timezone})"
+        if op.parent_op_id:
+            line += f"  part of {op.parent_op_id}"
+        if op.sites:
+            line += "  sites: " + ", ".join(op.site_ids)
+        click.echo(line)
+    return EXIT_OK

@@ -1,0 +1,268 @@
+"""HTML: one self-contained page with the summary, inline SVG charts and every table.
+
+The page loads nothing: styles are inline, charts are inline SVG, there is no script, no font,
+no image file, and a Content-Security-Policy (``default-src 'none'``) makes the browser refuse
+anything that would reach the network even if a later change let a reference in. It prints
+on A4 with each chart and table kept whole. It holds no number plate and no personal
+reference: a report has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
+
+from anpr_ops import __version__
+from anpr_ops.render import _svg
+from anpr_ops.render._tables import (
+    TOTAL_LABELS,
+    Table,
+    describe,
+    funnel,
+    hour_label,
+    key_label,
+    report_tables,
+    site_names,
+)
+from anpr_ops.report import REPORT_VERSION, OpReport
+
+__all__ = ["CHART_IDS", "to_html"]
+
+#: The ids of the charts, in page order (tests and stylesheets may rely on them).
+CHART_IDS: Final = ("chart-funnel", "chart-arrests", "chart-hours", "chart-sites")
+
+# (totals key, legend) of the activity charts, by hour and by site.
+_ACTIVITY: Final = (
+    ("anpr_hits", "ANPR hits"),
+    ("vehicle_stops", "Vehicles stopped"),
+    ("searches", "Searches"),
+    ("arrests", "Arrests"),
+    ("weapon_sweeps", "Weapon sweeps"),
+    ("patrols", "Patrols"),
+)
+# The figures shown large at the top.
+_HEADLINE: Final = (
+    "arrests",
+    "people_arrested",
+    "wanted_arrested",
+    "searches",
+    "anpr_hits",
+    "vehicle_stops",
+    "seizures",
+    "weapon_sweeps",
+)
+# Hours drawn as a continuous axis up to this many; beyond, only the hours with activity.
+_MAX_HOURS: Final = 96
+
+_CSS: Final = """
+:root { color-scheme: light; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111;
+  margin: 0 auto; padding: 1.5rem; max-width: 60rem; background: #fff; }
+h1 { font-size: 1.7rem; margin: 0 0 .4rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .6rem; border-bottom: 2px solid #0072B2;
+  padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
+.meta { list-style: none; padding: 0; margin: 0; color: #333; }
+.summary { font-size: 1.08rem; background: #f3f7fb; border-left: 4px solid #0072B2;
+  padding: .8rem 1rem; }
+.headline { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr));
+  gap: .6rem; padding: 0; list-style: none; }
+.headline li { border: 1px solid #ccd; border-radius: 6px; padding: .5rem .7rem; }
+.headline .n { display: block; font-size: 1.8rem; font-weight: 700; }
+figure { margin: 1rem 0 1.6rem; }
+figcaption { font-weight: 600; margin-bottom: .3rem; }
+svg.chart { display: block; max-width: 100%; height: auto; }
+table { border-collapse: collapse; margin: .3rem 0 .4rem; min-width: 50%; }
+th, td { border: 1px solid #ccd; padding: .25rem .5rem; text-align: left;
+  vertical-align: top; }
+th { background: #eef2f7; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+.wide { overflow-x: auto; }
+.note { color: #444; font-size: .9rem; margin: 0 0 1rem; }
+footer { margin-top: 2.5rem; color: #555; font-size: .85rem; border-top: 1px solid #ccd;
+  padding-top: .6rem; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { font-size: 10pt; padding: 0; max-width: none; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  h2, h3 { break-after: avoid; }
+  figure, table, .headline, .summary { break-inside: avoid; }
+  .wide { overflow: visible; }
+  table { font-size: 8.5pt; }
+  th, td { padding: .1rem .3rem; }
+  table.many { width: 100%; font-size: 7.5pt; }
+  table.many th + th { writing-mode: vertical-rl; transform: rotate(180deg);
+    white-space: nowrap; text-align: left; vertical-align: bottom; padding: .3rem .1rem; }
+}
+"""
+
+_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def to_html(
+    report: OpReport,
+    *,
+    numbers: Literal["figures", "words"] = "figures",
+    activity: bool = False,
+) -> str:
+    """The report as one self-contained HTML page (UTF-8), charts inline."""
+    data = report.to_dict()
+    heading = describe(data)
+    tables = report_tables(data)
+    body = [
+        "<header>",
+        f"<h1>{escape(heading.title)}</h1>",
+        '<ul class="meta">',
+        *(f"<li>{escape(line)}</li>" for line in heading.lines),
+        "</ul>",
+        "</header>",
+        "<main>",
+        '<section id="summary">',
+        "<h2>Summary</h2>",
+        f'<p class="summary">{escape(report.to_text(numbers=numbers, activity=activity))}</p>',
+        '<ul class="headline">',
+        *(
+            f'<li><span class="n">{data["totals"][key]}</span>{escape(TOTAL_LABELS[key])}</li>'
+            for key in _HEADLINE
+        ),
+        "</ul>",
+        "</section>",
+        '<section id="charts">',
+        "<h2>Charts</h2>",
+        *_charts(data),
+        "</section>",
+        '<section id="tables">',
+        "<h2>Figures</h2>",
+        *(_table(table) for table in tables if table.rows),
+        "</section>",
+        "</main>",
+        "<footer>",
+        f"<p>Produced by anpr_ops {escape(__version__)} from the operation's log (report "
+        f"schema version {REPORT_VERSION}). Every figure follows the counting rules of the "
+        "anpr_ops documentation (Reports). This page holds no number plates and no personal "
+        "references.</p>",
+        "</footer>",
+    ]
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en-GB">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f'<meta name="generator" content="anpr_ops {escape(__version__)}">',
+            f"<title>{escape(heading.title)}</title>",
+            f"<style>{_CSS}</style>",
+            "</head>",
+            "<body>",
+            *body,
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def _figure(svg: str, caption: str, note: str = "") -> str:
+    extra = f'<p class="note">{escape(note)}</p>' if note else ""
+    return f"<figure>\n<figcaption>{escape(caption)}</figcaption>\n{svg}\n{extra}</figure>"
+
+
+def _charts(data: Mapping[str, Any]) -> list[str]:
+    stages = [(label, n) for _, label, n in funnel(data)]
+    category = key_label("arrests_by_category")
+    arrests = [(category(k), n) for k, n in data["arrests_by_category"].items()]
+    hours, ticks, hour_series = _hours(data)
+    names = site_names(data)
+    sites = list(data["by_site"])
+    site_series = [(legend, [data["by_site"][s][key] for s in sites]) for key, legend in _ACTIVITY]
+    return [
+        _figure(
+            _svg.funnel(CHART_IDS[0], "From ANPR hit to arrest", stages),
+            "From ANPR hit to arrest",
+            "ANPR hits, the stops that followed a hit, every search, and every arrest "
+            "(arrests also come from searches without a stop and from arrest enquiries).",
+        ),
+        _figure(
+            _svg.bars(CHART_IDS[1], "Arrests by primary offence category", arrests),
+            "Arrests by primary offence category",
+        ),
+        _figure(
+            _svg.stacked_columns(
+                CHART_IDS[2],
+                f"Activity by local hour ({data['timezone'] or 'UTC'})",
+                hours,
+                ticks,
+                hour_series,
+            ),
+            f"Activity by local hour ({data['timezone'] or 'UTC'})",
+            "Each event counts in the local hour it happened in; a patrol in the hour it began.",
+        ),
+        _figure(
+            _svg.stacked_bars(
+                CHART_IDS[3], "Activity by site", [names.get(s, s) for s in sites], site_series
+            ),
+            "Activity by site",
+            "Searches, outcomes and seizures count at the site of the stop or search they "
+            "follow; events with no site are under 'No site'.",
+        ),
+    ]
+
+
+def _hours(data: Mapping[str, Any]) -> tuple[list[str], list[str], list[_svg.Series]]:
+    """The hours to draw (every hour from the first to the last with activity), their ticks,
+    and the activity series."""
+    by_hour: Mapping[str, Mapping[str, int]] = data["by_hour"]
+    keys = list(by_hour)
+    if keys:
+        zone = ZoneInfo(data["timezone"]) if data["timezone"] else UTC
+        first = datetime.fromisoformat(keys[0]).astimezone(UTC)
+        last = datetime.fromisoformat(keys[-1]).astimezone(UTC)
+        count = int((last - first) / timedelta(hours=1)) + 1
+        if count <= _MAX_HOURS:
+            keys = [_hour_key(first + timedelta(hours=i), zone) for i in range(count)]
+            # A zone whose offset is not whole hours can leave a gap; keep every real key.
+            if not set(by_hour) <= set(keys):
+                keys = list(by_hour)
+    zero: Mapping[str, int] = {}
+    series: list[_svg.Series] = [
+        (legend, [by_hour.get(k, zero).get(key, 0) for k in keys]) for key, legend in _ACTIVITY
+    ]
+    ticks = [k[11:13] for k in keys]
+    return [hour_label(k) for k in keys], ticks, series
+
+
+def _hour_key(moment: datetime, zone: ZoneInfo | Any) -> str:
+    text = moment.astimezone(zone).isoformat()  # 2020-04-18T09:00:00+01:00
+    return text[:16] + text[19:]
+
+
+def _table(table: Table) -> str:
+    shown = table.shown()
+    head = "".join(
+        f'<th scope="col"{" class=n" if figure else ""}>{escape(header)}</th>'
+        for _, header, figure in shown
+    )
+    rows = []
+    for row in table.shown_rows():
+        cells = []
+        for (_, _, figure), value in zip(shown, row, strict=True):
+            text = "" if value is None else escape(str(value))
+            cells.append(f'<td class="n">{text}</td>' if figure else f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
+    return "\n".join(
+        [
+            f'<h3 id="table-{escape(table.name)}">{escape(table.title)}</h3>',
+            f'<div class="wide"><table{" class=many" if len(shown) > 6 else ""}>',
+            f"<thead><tr>{head}</tr></thead>",
+            "<tbody>",
+            *rows,
+            "</tbody></table></div>",
+            note,
+        ]
+    )
