@@ -1538,6 +1538,13 @@ def _prepare(
                     _use_wal(conn, busy_timeout)
     except sqlite3.Error as exc:
         raise _translate(exc, "opening the log") from None
+    except UnicodeDecodeError:
+        # SQLite quotes a damaged schema in its message; damaged into bytes that are not
+        # UTF-8, the quote cannot even be read as text.
+        raise NotALogError(
+            "opening the log: the file is damaged (its schema is not readable text)",
+            code="corrupt",
+        ) from None
 
 
 def _use_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:

@@ -144,7 +144,7 @@ def connect_readonly(path: str | Path, **options: Any) -> sqlite3.Connection:
     conn: sqlite3.Connection = sqlite3.connect(uri, uri=True, **options)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:  # see main() for the second
         wal = Path(f"{target}-wal")
         if getattr(exc, "sqlite_errorcode", None) != _READONLY_DIRECTORY or (
             wal.exists() and wal.stat().st_size > 0
@@ -191,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             conn.close()
     except (OSError, AnprOpsError, sqlite3.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        # SQLite quotes a damaged schema in its message, and the quote is not text.
+        print("error: the file is damaged (its schema is not readable text)", file=sys.stderr)
         return 2
     print(f"{args.log}: {result.summary()}")
     print("guards: " + ("; ".join(problems) if problems else "intact"))

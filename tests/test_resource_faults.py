@@ -469,3 +469,23 @@ def test_bit_rot_anywhere_in_the_file_is_refused_found_or_harmless(
             outcomes[f"refused: {type(exc).__name__} {exc.code}"] += 1
     assert sum(outcomes.values()) == flips
     print(f"\nbit rot, {flips} flips: {dict(outcomes)}")
+
+
+def test_a_schema_damaged_into_bytes_that_are_not_text_is_refused_clearly(
+    tmp_path: Path,
+) -> None:
+    """Found by the bit-rot campaign: when SQLite reports a damaged schema it quotes it, and
+    a quote that is not UTF-8 made Python's sqlite3 raise UnicodeDecodeError from opening and
+    from the standalone verifier, instead of a clear error."""
+    path = _log(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[data.index(b"CREATE TABLE events") + 6] = 0xA0  # not UTF-8
+    path.write_bytes(bytes(data))
+    for readonly in (False, True):
+        with pytest.raises(AnprOpsError) as caught:
+            OpLog.open(path, readonly=readonly)
+        assert caught.value.code == "corrupt"
+    out = io.StringIO()
+    with contextlib.redirect_stderr(out):
+        assert stdlib_verify.main([str(path)]) == 2
+    assert "damaged" in out.getvalue()
