@@ -107,7 +107,7 @@ def _legend(series: Sequence[Series], y: int) -> list[str]:
             f'<rect x="{x}" y="{y}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>',
             f'<text x="{x + 17}" y="{y + 11}">{escape(name)}</text>',
         ]
-        x += 30 + 7 * len(name)
+        x += 36 + 8 * len(name)  # room for the swatch, the label at ~8 px a letter, a gap
     return parts
 
 
