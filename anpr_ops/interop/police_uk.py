@@ -256,29 +256,17 @@ class PoliceUkRecord:
     ) -> PoliceUkRecord:
         """The row of ``search`` (its outcome's ``disposal``; ``site`` coordinates when the
         search has none of its own)."""
-        latitude, longitude = search.latitude, search.longitude
-        if latitude is None and site is not None:
-            latitude, longitude = site
-        return cls(
-            search_type=search.search_type,
-            occurred_at=search.occurred_at,
-            date_only=search.date_only,
-            part_of_policing_operation=search.part_of_policing_operation,
-            policing_operation=search.policing_operation,
-            latitude=latitude,
-            longitude=longitude,
-            gender=search.gender,
-            age_range=search.age_range,
-            self_defined_ethnicity=search.self_defined_ethnicity,
-            officer_defined_ethnicity=search.officer_defined_ethnicity,
-            legislation=search.legislation,
-            legislation_text=search.legislation_text,
-            object_of_search=search.object_of_search,
-            object_of_search_text=search.object_of_search_text,
-            disposal=disposal,
-            outcome_linked_to_object=search.outcome_linked_to_object,
-            removal_of_more_than_outer_clothing=search.removal_of_more_than_outer_clothing,
-        )
+        shared = {name: getattr(search, name) for name in _SHARED_WITH_SEARCH}
+        if shared["latitude"] is None and site is not None:
+            shared["latitude"], shared["longitude"] = site
+        return cls(disposal=disposal, **shared)
+
+
+#: The fields a published row and a ``search`` event hold alike, in both directions (every
+#: field of a record but ``disposal``, which is the search's outcome).
+_SHARED_WITH_SEARCH: tuple[str, ...] = tuple(
+    field.name for field in attrs.fields(PoliceUkRecord) if field.name != "disposal"
+)
 
 
 @attrs.frozen
@@ -776,26 +764,10 @@ def _row_events(record: PoliceUkRecord, op_id: str, digest: str) -> list[Search 
     search = Search(
         event_id=search_id,
         op_id=op_id,
-        occurred_at=record.occurred_at,
-        search_type=record.search_type,
-        legislation=record.legislation,
-        legislation_text=record.legislation_text,
-        object_of_search=record.object_of_search,
-        object_of_search_text=record.object_of_search_text,
         grounds=GROUNDS_NOT_PUBLISHED,
         vrm_unknown=record.search_type.searches_vehicle,
         subject_ref=subject_ref if record.search_type.searches_person else None,
-        self_defined_ethnicity=record.self_defined_ethnicity,
-        officer_defined_ethnicity=record.officer_defined_ethnicity,
-        gender=record.gender,
-        age_range=record.age_range,
-        outcome_linked_to_object=record.outcome_linked_to_object,
-        removal_of_more_than_outer_clothing=record.removal_of_more_than_outer_clothing,
-        latitude=record.latitude,
-        longitude=record.longitude,
-        part_of_policing_operation=record.part_of_policing_operation,
-        policing_operation=record.policing_operation,
-        date_only=record.date_only,
+        **{name: getattr(record, name) for name in _SHARED_WITH_SEARCH},
     )
     if record.disposal is None:
         return [search]
