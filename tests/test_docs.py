@@ -5,7 +5,8 @@ Conventions for writers of docs:
 - a fenced block tagged ``python`` is executed; all ``python`` blocks of one file run in
   order in one namespace, in a fresh temporary working directory;
 - a fenced block tagged ``pycon`` is a doctest: ``>>>`` lines run and their printed output
-  is compared; pycon blocks share the namespace of the file's ``python`` blocks;
+  is compared; a pycon block sees the names the file's earlier ``python`` blocks made, but
+  names it makes itself stay in it (doctest works on a copy);
 - anything meant only to be read (shell sessions, output, SQL) uses another tag
   (``console``, ``text``, ``sql``, ``json``) and is not run.
 """
