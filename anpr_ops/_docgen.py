@@ -24,18 +24,9 @@ import click
 
 from anpr_ops._views import CATEGORY_LABELS
 from anpr_ops.events import (
-    AnprHit,
-    ArrestEnquiry,
-    Correction,
-    OffenceDefinition,
+    EVENT_TYPES,
     Operation,
-    Outcome,
-    Patrol,
-    Search,
-    Seizure,
     Site,
-    VehicleStop,
-    WeaponSweep,
     _BaseModel,
 )
 from anpr_ops.offences import (
@@ -54,19 +45,7 @@ _HEADER = (
     "Do not edit. -->\n"
 )
 
-_MODELS: Final = (
-    Operation,
-    AnprHit,
-    VehicleStop,
-    Search,
-    Outcome,
-    Seizure,
-    WeaponSweep,
-    ArrestEnquiry,
-    Patrol,
-    Correction,
-    OffenceDefinition,
-)
+_MODELS: Final = tuple(EVENT_TYPES.values())  # every kind, in the vocabulary's order
 _CJS_CLASSES: Final = {
     CjsClass.CM: "Summary motoring",
     CjsClass.CS: "Summary non-motoring",

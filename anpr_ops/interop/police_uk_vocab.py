@@ -58,33 +58,26 @@ O = ObjectOfSearch  # noqa: E741 - a table's worth of one-letter aliases reads b
 D = Disposal
 
 
-#: Each import table and the vocabulary its values come from.
+# The tables read and written alike: a search's columns and the vocabulary of each.
+_SEARCH_TABLES: dict[str, type[StrEnum]] = {
+    "type": SearchType,
+    "gender": Gender,
+    "age_range": AgeRange,
+    "self_defined_ethnicity": SelfDefinedEthnicity,
+    "officer_defined_ethnicity": OfficerDefinedEthnicity,
+    "legislation": Legislation,
+    "object_of_search": ObjectOfSearch,
+}
+
+#: Each import table and the vocabulary its values come from (outcomes come as CSV labels
+#: or as API outcome ids).
 IMPORT_TABLES: Mapping[str, type[StrEnum]] = MappingProxyType(
-    {
-        "type": SearchType,
-        "gender": Gender,
-        "age_range": AgeRange,
-        "self_defined_ethnicity": SelfDefinedEthnicity,
-        "officer_defined_ethnicity": OfficerDefinedEthnicity,
-        "legislation": Legislation,
-        "object_of_search": ObjectOfSearch,
-        "outcome": Disposal,
-        "outcome_id": Disposal,
-    }
+    {**_SEARCH_TABLES, "outcome": Disposal, "outcome_id": Disposal}
 )
 
 #: Each export table and the vocabulary it writes out.
 EXPORT_TABLES: Mapping[str, type[StrEnum]] = MappingProxyType(
-    {
-        "type": SearchType,
-        "gender": Gender,
-        "age_range": AgeRange,
-        "self_defined_ethnicity": SelfDefinedEthnicity,
-        "officer_defined_ethnicity": OfficerDefinedEthnicity,
-        "legislation": Legislation,
-        "object_of_search": ObjectOfSearch,
-        "disposal": Disposal,
-    }
+    {**_SEARCH_TABLES, "disposal": Disposal}
 )
 
 # --------------------------------------------------------------------------- confirmed
