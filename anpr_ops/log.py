@@ -10,11 +10,17 @@
 ...     (result.appended, log.verify().ok)
 (('op-1',), True)
 
-Writing: :meth:`OpLog.append` and :meth:`OpLog.extend` validate, canonicalise and hash outside
-the lock, then in one ``BEGIN IMMEDIATE`` transaction read the chain head, check identity and
-references against the log, insert the events and update the projections, and commit — the
-whole batch or nothing. Reading: :meth:`OpLog.events` offers the current (corrected) view or
-every stored event as appended.
+Writing: :meth:`OpLog.append` and :meth:`OpLog.extend` validate and canonicalise each event,
+then in one ``BEGIN IMMEDIATE`` transaction read the chain head, check identity and references
+against the log, chain the hashes, insert the events and update the projections, and commit —
+the whole batch or nothing. A connection that has appended remembers the chain head, the
+operations, the offence definitions and the recent events, and checks and chains its next
+batch from that memory before it takes the write lock; if another connection has appended
+since, the inserts collide with its rows (the insert guard refuses a ``seq`` at or below the
+head, the unique index a stored ``event_id``), and the batch is checked again against the log
+itself. Any refusal from memory is likewise judged again, so memory never decides an outcome.
+Reading: :meth:`OpLog.events` offers the current (corrected) view or every stored event as
+appended.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ from anpr_ops.errors import (
     NotALogError,
     SchemaVersionError,
     StorageError,
+    UnknownOffenceCodeError,
 )
 from anpr_ops.events import (
     EVENT_ADAPTER,
@@ -299,6 +306,25 @@ class _State:
     head: tuple[int, str]
     ops: dict[str, _Op | None]
     definitions: dict[str, Offence]
+    # What the last appends wrote or looked up, so the next append need not look them up
+    # again: event_id -> (seq, kind, op_id, live). Bounded; read-only while a batch runs.
+    recent: dict[str, tuple[int, str, str, bool]] = attrs.Factory(dict)
+
+    def remember(self, known: Mapping[str, _Live]) -> None:
+        """Take in what a committed batch learned about events (oldest entries go first)."""
+        recent = self.recent
+        for event_id, live in known.items():
+            recent.pop(event_id, None)
+            recent[event_id] = (live.seq, live.kind, live.op_id, live.live)
+        if len(recent) > 2 * _RECENT:
+            self.recent = dict(itertools.islice(recent.items(), len(recent) - _RECENT, None))
+
+
+_RECENT = 4096  # events remembered between appends (twice this, at most)
+
+
+class _Stale(Exception):
+    """An append made from remembered state was refused; retry it after reading the log."""
 
 
 class _Projector:
@@ -324,15 +350,20 @@ class _Projector:
 
     def flush(self) -> None:
         conn = self.conn
-        for table, column in _delete_plan(self.deletes):
-            seqs = [(seq,) for seq, kind in self.deletes.items() if table in KIND_TABLES[kind]]
-            conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", seqs)
+        if self.deletes:
+            for table, column in _delete_plan(self.deletes):
+                seqs = [(seq,) for seq, kind in self.deletes.items() if table in KIND_TABLES[kind]]
+                conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", seqs)
+            self.deletes.clear()
         grouped: dict[str, list[tuple[Any, ...]]] = {}
         for rows in self.pending.values():
             for table, row in rows:
                 grouped.setdefault(table, []).append(row)
         for table, rows in grouped.items():
             conn.executemany(_INSERT[table], rows)
+        self.pending.clear()
+        if not self.changed_codes:
+            return
         for code in sorted(self.changed_codes):
             category = self.category(code)
             conn.execute(
@@ -345,8 +376,6 @@ class _Projector:
                 "UPDATE outcomes SET primary_category = ? WHERE primary_offence = ?",
                 (category, code),
             )
-        self.pending.clear()
-        self.deletes.clear()
         self.changed_codes.clear()
 
 
@@ -369,6 +398,7 @@ class _Batch:
         self.head_hash = head_hash
         self.prev_raw = bytes.fromhex(head_hash)
         self.known: dict[str, _Live] = {}
+        self.recent = state.recent
         # Copies: the batch's changes reach the shared state only once it has committed.
         self.ops: dict[str, _Op | None] = dict(state.ops)
         self.definitions = dict(state.definitions)
@@ -388,9 +418,11 @@ class _Batch:
         offence = self.offence(code)
         return offence.category.value if offence else OffenceCategory.OTHER.value
 
-    def prefetch(self, events: Sequence[_EventBase]) -> dict[str, str]:
-        """Load what the batch refers to, a query per kind of thing; return stored bodies."""
-        ids = {event.event_id for event in events}
+    def prefetch(self, events: Sequence[_EventBase], *, own: bool = True) -> dict[str, str]:
+        """Load what the batch refers to, a query per kind of thing; return the stored bodies
+        of the batch's own ids (with ``own=False``, do not look for them: nothing is returned).
+        """
+        ids = {event.event_id for event in events} if own else set()
         refs: set[str] = set()
         op_ids: set[str] = set()
         for event in events:
@@ -416,8 +448,11 @@ class _Batch:
         """Look up, in one query per chunk, the events the batch refers to (``refs``) and the
         stored bodies of the batch's own ids (``ids``); return those bodies."""
         ids = set(ids)
-        wanted = sorted((set(refs) - set(self.known)) | ids)
+        recent = self.recent
+        wanted = sorted({ref for ref in refs if ref not in self.known and ref not in recent} | ids)
         stored: dict[str, str] = {}
+        if not wanted:
+            return stored
         for chunk in _chunks(wanted):
             marks = ",".join("?" * len(chunk))
             for event_id, seq, body, kind, op_id, retracted in self.conn.execute(
@@ -433,7 +468,9 @@ class _Batch:
         return stored
 
     def _load_ops(self, op_ids: Iterable[str]) -> None:
-        wanted = sorted(set(op_ids) - set(self.ops))
+        wanted = sorted(set(op_ids).difference(self.ops))
+        if not wanted:
+            return
         for op_id in wanted:
             self.ops[op_id] = None
         for chunk in _chunks(wanted):
@@ -458,7 +495,11 @@ class _Batch:
 
     def _event(self, event_id: str) -> _Live | None:
         if event_id not in self.known:
-            self._load_events([event_id])
+            remembered = self.recent.get(event_id)
+            if remembered is not None:
+                self.known[event_id] = _Live(*remembered)
+            else:
+                self._load_events([event_id])
         return self.known.get(event_id)
 
     # -- checks -------------------------------------------------------------------------
@@ -1005,39 +1046,96 @@ class OpLog:
             (event, data, *_body(event, data, index))
             for index, (event, data) in enumerate(zip(parsed, datas, strict=True))
         ]
-        with self._writing("appending") as conn:
-            batch = _Batch(conn, self._state(conn))
-            stored = batch.prefetch([event for event, *_ in prepared])
-            in_batch: dict[str, str] = {}
-            for event, data, body, raw in prepared:
-                event_id = event.event_id
-                previous = in_batch.get(event_id)
-                if previous is None and event_id in stored:
-                    previous = stored[event_id]
-                if previous is not None:
-                    if previous != body:
-                        raise _conflict(event)
-                    batch.duplicates.append(event_id)
-                    continue
-                in_batch[event_id] = body
-                batch.write(event, data, body, raw)
-            if batch.rows:
-                conn.executemany(_INSERT_EVENT, batch.rows)
-                batch.projector.flush()
-                # Taken as the state only if the commit (on leaving _writing) succeeds.
-                self._next_state = _State(
-                    self._cached.version if self._cached else 0,
-                    (batch.seq, batch.head_hash),
-                    batch.ops,
-                    batch.definitions,
-                )
-            return AppendResult(
-                appended=tuple(batch.appended),
-                duplicates=tuple(batch.duplicates),
-                first_seq=batch.first_seq,
-                last_seq=batch.seq if batch.appended else None,
-                head_hash=batch.head_hash,
-            )
+        if self._cached is not None:
+            # Optimistically, from what this connection remembers: no look-up of the chain
+            # head or of the batch's own ids. Another connection's commit since then, or an
+            # id already stored, makes the insert collide with a stored row (the unique index
+            # and the insert guard); any refusal is judged again against the log itself.
+            try:
+                return self._write(prepared, optimistic=True)
+            except (_Stale, EventConflictError, BrokenReferenceError, CorrectionError,
+                    UnknownOffenceCodeError):  # fmt: skip
+                self._cached = None
+        return self._write(prepared, optimistic=False)
+
+    def _write(
+        self, prepared: list[tuple[_EventBase, dict[str, Any], str, bytes]], *, optimistic: bool
+    ) -> AppendResult:
+        with self._lock:
+            state = self._cached
+            if optimistic and state is not None and not self._closed:
+                # Checked, chained and projected before the write lock is taken, so the lock
+                # is held only for the inserts. Whatever another connection commits meanwhile
+                # appends events, so the inserts then collide and the batch is judged again.
+                try:
+                    batch = self._plan(self._conn, state, prepared, own=False)
+                except sqlite3.Error as exc:
+                    raise _translate(exc, "appending") from None
+                with self._writing("appending") as conn:
+                    self._insert(conn, batch, state, optimistic=True)
+            else:
+                with self._writing("appending") as conn:
+                    state = self._state(conn)
+                    batch = self._plan(conn, state, prepared, own=True)
+                    self._insert(conn, batch, state, optimistic=False)
+            if self._cached is not None:
+                self._cached.remember(batch.known)
+        return AppendResult(
+            appended=tuple(batch.appended),
+            duplicates=tuple(batch.duplicates),
+            first_seq=batch.first_seq,
+            last_seq=batch.seq if batch.appended else None,
+            head_hash=batch.head_hash,
+        )
+
+    @staticmethod
+    def _plan(
+        conn: sqlite3.Connection,
+        state: _State,
+        prepared: list[tuple[_EventBase, dict[str, Any], str, bytes]],
+        *,
+        own: bool,
+    ) -> _Batch:
+        """Check each event, chain it and project it: the batch's rows, not yet written.
+
+        With ``own=False`` the batch's own ids are not looked up (the insert finds any that
+        are already stored).
+        """
+        batch = _Batch(conn, state)
+        stored = batch.prefetch([event for event, *_ in prepared], own=own)
+        in_batch: dict[str, str] = {}
+        for event, data, body, raw in prepared:
+            event_id = event.event_id
+            previous = in_batch.get(event_id)
+            if previous is None and event_id in stored:
+                previous = stored[event_id]
+            if previous is not None:
+                if previous != body:
+                    raise _conflict(event)
+                batch.duplicates.append(event_id)
+                continue
+            in_batch[event_id] = body
+            batch.write(event, data, body, raw)
+        return batch
+
+    def _insert(
+        self, conn: sqlite3.Connection, batch: _Batch, state: _State, *, optimistic: bool
+    ) -> None:
+        """Write a planned batch's rows (inside the write transaction)."""
+        if not batch.rows:
+            return
+        try:
+            conn.executemany(_INSERT_EVENT, batch.rows)
+            batch.projector.flush()
+        except sqlite3.IntegrityError:
+            if optimistic:
+                raise _Stale from None
+            raise
+        # Taken as the state only if the commit (on leaving _writing) succeeds.
+        self._next_state = _State(
+            state.version, (batch.seq, batch.head_hash), batch.ops, batch.definitions,
+            state.recent,
+        )  # fmt: skip
 
     def correct(
         self,
@@ -1347,31 +1445,68 @@ class OpLog:
             except sqlite3.Error as exc:
                 raise _translate(exc, "reading the log") from None
 
-    @contextlib.contextmanager
-    def _writing(self, doing: str) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._closed:
+    def _writing(self, doing: str) -> _Writing:
+        return _Writing(self, doing)
+
+
+class _Writing:
+    """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``) under the log's lock.
+
+    On success the log takes ``_next_state`` (if one was set) as its remembered state; on any
+    error the transaction is rolled back, the state forgotten, and SQLite errors translated.
+    A class rather than a generator: appends one event at a time pay for this on each.
+    """
+
+    __slots__ = ("doing", "log")
+
+    def __init__(self, log: OpLog, doing: str) -> None:
+        self.log = log
+        self.doing = doing
+
+    def __enter__(self) -> sqlite3.Connection:
+        log = self.log
+        log._lock.acquire()
+        try:
+            if log._closed:
                 raise LogError("the log is closed", code="closed")
-            if self._readonly:
-                raise StorageError(f"{doing}: the log was opened read-only", code="read_only")
-            conn = self._conn
+            if log._readonly:
+                raise StorageError(f"{self.doing}: the log was opened read-only", code="read_only")
+            conn = log._conn
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise _translate(exc, doing) from None
-            self._next_state = None
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                _rollback(conn)
-                self._cached = None
-                raise _translate(exc, doing) from None
-            except BaseException:
-                _rollback(conn)
-                self._cached = None
-                raise
-            self._cached = self._next_state if self._next_state else self._cached
+                raise _translate(exc, self.doing) from None
+        except BaseException:
+            log._lock.release()
+            raise
+        log._next_state = None
+        return conn
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        log = self.log
+        try:
+            conn = log._conn
+            if exc is None:
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.Error as error:
+                    _rollback(conn)
+                    log._cached = None
+                    raise _translate(error, self.doing) from None
+                if log._next_state is not None:
+                    log._cached = log._next_state
+                return
+            _rollback(conn)
+            log._cached = None
+            if isinstance(exc, sqlite3.Error):
+                raise _translate(exc, self.doing) from None
+        finally:
+            log._lock.release()
 
 
 def _failed(result: VerifyResult, **changes: Any) -> VerifyResult:
@@ -1408,8 +1543,7 @@ def _projection_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | N
     return None
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+class _CollectorPaused:
     """Pause Python's cyclic garbage collector for one batch.
 
     A batch allocates tens of thousands of short-lived, acyclic objects (models, dicts,
@@ -1417,13 +1551,19 @@ def _collector_paused() -> Iterator[None]:
     cost a large share of an append. Nothing here creates cycles; reference counting frees
     it all, and the collector resumes afterwards (unless the caller had turned it off).
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.was_enabled:
             gc.enable()
+
+
+_collector_paused = _CollectorPaused
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
