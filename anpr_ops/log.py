@@ -1024,7 +1024,7 @@ class OpLog:
         no-op (``result.noop``); with different content it is an
         :class:`~anpr_ops.errors.EventConflictError`.
         """
-        return self.extend([event])
+        return self._extend([event])  # too few objects to be worth pausing the collector
 
     def extend(self, events: Iterable[_EventBase | Mapping[str, Any]]) -> AppendResult:
         """Append a batch atomically: every event is written, or none is.
