@@ -819,10 +819,11 @@ class _Batch:
     def _definition_code(self, target: _Live) -> str:
         if isinstance(target.event, OffenceDefinition):
             return target.event.code
-        row = self.conn.execute(
+        # fetchall: a statement left open would hold a read snapshot into the write lock.
+        rows = self.conn.execute(
             "SELECT code FROM offence_definitions WHERE seq = ?", (target.seq,)
-        ).fetchone()
-        return str(row[0])
+        ).fetchall()
+        return str(rows[0][0])
 
 
 def _where(outer: _EventBase, event: _EventBase) -> str:
