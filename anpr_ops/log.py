@@ -1033,7 +1033,7 @@ class OpLog:
         References may point to earlier events of the same batch. Any error (validation,
         conflict, broken reference, storage) leaves the log exactly as it was.
         """
-        with _collector_paused():
+        with _CollectorPaused():
             return self._extend(list(events))
 
     def _extend(self, items: list[_EventBase | Mapping[str, Any]]) -> AppendResult:
@@ -1562,9 +1562,6 @@ class _CollectorPaused:
     def __exit__(self, *exc_info: object) -> None:
         if self.was_enabled:
             gc.enable()
-
-
-_collector_paused = _CollectorPaused
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

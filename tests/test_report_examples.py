@@ -19,6 +19,7 @@ import pytest
 
 from anpr_ops import EventNotFoundError, OpLog, OpReport, ReportError
 from anpr_ops.report import NO_SITE
+from tests.reference import TOTALS
 
 BST = timezone(timedelta(hours=1))
 LONDON = ZoneInfo("Europe/London")
@@ -307,27 +308,7 @@ DAY_OF_ACTION: list[dict[str, Any]] = [
     ),
 ]
 
-ZERO = dict.fromkeys(
-    (
-        "anpr_hits",
-        "vehicle_stops",
-        "hit_led_stops",
-        "searches",
-        "arrests",
-        "people_arrested",
-        "offences",
-        "seizures",
-        "weapon_sweeps",
-        "arrest_enquiries",
-        "wanted_located",
-        "wanted_arrested",
-        "high_harm_arrested",
-        "corrections",
-        "outcomes",
-        "patrols",
-    ),
-    0,
-)
+ZERO = dict.fromkeys(TOTALS, 0)
 
 
 def totals(**counts: int) -> dict[str, int]:
