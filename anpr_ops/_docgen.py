@@ -22,15 +22,15 @@ from typing import Any, Final
 
 import click
 
-from anpr_ops._views import CATEGORY_LABELS
 from anpr_ops.events import (
     EVENT_TYPES,
     Operation,
     Site,
-    _BaseModel,
 )
+from anpr_ops.events.models import _BaseModel
 from anpr_ops.offences import (
     CATEGORY_GROUP,
+    CATEGORY_LABELS,
     CjsClass,
     OffenceCategory,
     OffenceGroup,

@@ -13,18 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from anpr_ops import (
+from anpr_ops import Checkpoint, OpLog
+from anpr_ops._canonical import GENESIS_HASH
+from anpr_ops.errors import (
     BrokenReferenceError,
-    Checkpoint,
     GuardsMissingError,
     LogBusyError,
     LogNotFoundError,
     NotALogError,
-    OpLog,
     SchemaVersionError,
     StorageError,
 )
-from anpr_ops._canonical import GENESIS_HASH
 from tests import factory as f
 from tests.conftest import ROOT
 

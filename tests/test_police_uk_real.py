@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from anpr_ops import OpLog, Outcome, Search
+from anpr_ops import OpLog
+from anpr_ops.events import Outcome, Search
 from anpr_ops.interop.police_uk import export_police_uk, import_police_uk
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from anpr_ops.cli._common import new_log_removed_on_failure, progress
 from anpr_ops.errors import AnprOpsError
 from anpr_ops.events import Event, event_json_schema
 from anpr_ops.interop.jsonl import iter_jsonl
-from anpr_ops.log import OpLog
+from anpr_ops.store import OpLog
 
 
 def existing_log(path: Path) -> OpLog:

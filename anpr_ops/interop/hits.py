@@ -59,7 +59,7 @@ from anpr_ops.interop._source import (
     source_name,
     where,
 )
-from anpr_ops.log import AppendResult, OpLog
+from anpr_ops.store import AppendResult, OpLog
 from anpr_ops.vocab import LABELS, HitReason, Hotlist
 
 __all__ = [

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from anpr_ops import __version__
+from anpr_ops._version import __version__
 from anpr_ops.render import _svg
 from anpr_ops.render._tables import (
     TOTAL_LABELS,

@@ -24,8 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-from anpr_ops.offences import CATEGORY_GROUP, builtin_catalogue
-from anpr_ops.report import CATEGORY_PHRASES
+from anpr_ops.offences import CATEGORY_GROUP, CATEGORY_LABELS, builtin_catalogue
 from anpr_ops.vocab import (
     LABELS,
     AgeRange,
@@ -46,13 +45,7 @@ from anpr_ops.vocab import (
     WeaponType,
 )
 
-__all__ = ["CATEGORY_LABELS", "VIEWS", "create_views", "install", "missing_views"]
-
-#: Display labels of the offence categories: the text summary's phrases, capitalised, as the
-#: report tables show them.
-CATEGORY_LABELS: Final[Mapping[str, str]] = {
-    str(category): phrase[:1].upper() + phrase[1:] for category, phrase in CATEGORY_PHRASES.items()
-}
+__all__ = ["VIEWS", "create_views", "install", "missing_views"]
 
 
 def _text(value: str) -> str:
