@@ -12,6 +12,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def connect(path: str, *, synchronous: str) -> sqlite3.Connection:
 
 def stream(events: int, ops: int) -> Iterator[dict[str, Any]]:
     """``events`` events: one parent operation and ``ops`` child operations sharing them."""
-    yield workload.operation("bench", start=workload.datetime(2020, 4, 18, 6, tzinfo=workload.UTC))
+    yield workload.operation("bench", start=datetime(2020, 4, 18, 6, tzinfo=UTC))
     per_op = (events - 1) // ops
     for k in range(ops):
         size = per_op if k < ops - 1 else events - 1 - per_op * (ops - 1)

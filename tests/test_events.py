@@ -303,7 +303,7 @@ def test_replacement_inherits_the_target_id() -> None:
 def test_models_are_frozen() -> None:
     event = parse_event(f.hit())
     with pytest.raises(Exception, match="frozen"):
-        event.vrm = "ZZ99ZZZ"  # type: ignore[misc]
+        event.vrm = "ZZ99ZZZ"  # type: ignore[misc,union-attr]
 
 
 # --------------------------------------------------------------------------- schema

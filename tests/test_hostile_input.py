@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from anpr_ops import AnprOpsError, OpLog, canonical_dict, parse_event
 from anpr_ops._canonical import canonical_text
+from anpr_ops.errors import EventValidationError
 from anpr_ops.interop.jsonl import read_jsonl
 from tests.conftest import ROOT
 from tests.harness.hostile import (
@@ -310,6 +311,6 @@ def test_a_replacement_kind_python_cannot_print_is_refused_cleanly() -> None:
     from tests import factory as f
 
     fix = f.correction("hit-1", replacement={**f.hit(), "kind": 10**5000})
-    with pytest.raises(AnprOpsError) as caught:
+    with pytest.raises(EventValidationError) as caught:
         parse_event(fix)
     assert caught.value.problems[0].loc == ("replacement", "kind")

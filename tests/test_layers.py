@@ -130,9 +130,7 @@ def test_imports_point_down(module: str, path: Path) -> None:
     upward = [
         target
         for target in _imports(module, path)
-        if _layer(target) > mine
-        and (module, target) not in ALLOWED_UPWARD
-        and module != "anpr_ops"
+        if _layer(target) > mine and (module, target) not in ALLOWED_UPWARD and module != "anpr_ops"
     ]
     assert upward == []
 

@@ -20,6 +20,7 @@ from anpr_ops import AnprOpsError, Checkpoint, OpLog, canonical_dict, parse_even
 from anpr_ops._canonical import canonical_text
 from anpr_ops._schema import GUARDS
 from anpr_ops.errors import EventConflictError
+from anpr_ops.events import AnprHit
 from anpr_ops.strategies import vrms
 from tests import factory as f
 from tests.support import raw
@@ -92,7 +93,9 @@ class LogMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def append_stop(self, data: st.DataObject) -> None:
         hit_id = data.draw(st.sampled_from(self.hits))
-        site = self.log.get(hit_id).site_id  # type: ignore[union-attr]
+        hit = self.log.get(hit_id)
+        assert isinstance(hit, AnprHit)
+        site = hit.site_id
         self._append([f.stop(self._new_id("stop"), hit_id=hit_id, site=site)])
 
     @rule(fields=hit_fields())

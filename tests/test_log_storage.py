@@ -103,7 +103,7 @@ def test_a_copied_column_edited_apart_from_its_body_is_found(db: Path) -> None:
 def test_sqlite_utils_upsert_is_refused(db: Path) -> None:
     import sqlite_utils
 
-    table = sqlite_utils.Database(db)["events"]
+    table = sqlite_utils.Database(db).table("events")
     with pytest.raises(sqlite3.IntegrityError):
         table.upsert({"seq": 1, "body": "{}", "prev_hash": GENESIS_HASH, "hash": "x"}, pk="seq")
     with pytest.raises(sqlite3.IntegrityError):

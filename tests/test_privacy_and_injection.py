@@ -360,7 +360,7 @@ def test_stored_sql_comes_back_exactly_after_a_rebuild(tmp_path: Path) -> None:
         for n, payload in enumerate(SQL_PAYLOADS):
             text = payload if payload != "\x00" else "NUL is refused in notes"
             log.append(f.sweep(f"sweep-{n}", location=text.strip() or "x", notes=text))
-        before = [parse_event(e).model_dump() for e in log.events()]  # type: ignore[arg-type]
+        before = [parse_event(e).model_dump() for e in log.events()]
         log.rebuild()
         assert log.verify(projections=True).ok
         after = [e.model_dump() for e in log.events()]

@@ -196,7 +196,11 @@ def test_a_full_disk_refuses_the_batch_whole_and_the_log_carries_on(tmp_path: Pa
         (pages,) = raw(log).execute("PRAGMA page_count").fetchone()
         raw(log).execute(f"PRAGMA max_page_count = {pages}")
         batch = [f.hit(f"hit-full-{n}", notes="n" * 2000) for n in range(100)]
-        for attempt in (lambda: log.extend(batch), lambda: log.append(batch[0])):
+        attempts: list[Callable[[], object]] = [
+            lambda: log.extend(batch),
+            lambda: log.append(batch[0]),
+        ]
+        for attempt in attempts:
             with pytest.raises(StorageError) as caught:
                 attempt()
             assert caught.value.code == "disk_full"

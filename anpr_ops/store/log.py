@@ -44,7 +44,6 @@ from anpr_ops.errors import (
     CorrectionError,
     EventConflictError,
     EventNotFoundError,
-    EventValidationError,
     UnknownOffenceCodeError,
 )
 from anpr_ops.events import (
@@ -58,20 +57,18 @@ from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
 from anpr_ops.store._batch import Batch, conflict
 from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
 from anpr_ops.store._memory import Stale, State
-from anpr_ops.store._projection import chunks, stored_definitions
+from anpr_ops.store._projection import stored_definitions
 from anpr_ops.store._queries import operation_tree
+from anpr_ops.store._reading import corrections_by_target, current_events, event_kind
 from anpr_ops.store._rebuild import projection_mismatch, replay
 from anpr_ops.store._record import INSERT, decode, encode
-from anpr_ops.vocab import EventKind
 
 if TYPE_CHECKING:
     from anpr_ops.report import OpReport
 
 __all__ = ["AppendResult", "Durability", "OpLog"]
 
-_KIND = "json_extract(body, '$.kind')"
 _OP = "json_extract(body, '$.op_id')"
-_KIND_NAMES = tuple(kind.value for kind in EventKind)
 
 # An event ready to write: the model, its canonical object, text and bytes.
 _Prepared = tuple[EventBase, dict[str, Any], str, bytes]
@@ -341,71 +338,15 @@ class OpLog:
         included. Filter by ``op_id`` (and its child operations with ``include_children``) and
         by ``kind``.
         """
-        if kind is not None:
-            if not isinstance(kind, str) or kind not in _KIND_NAMES:
-                shown = (
-                    repr(kind)[:40]
-                    if isinstance(kind, str)
-                    else f"a value of type {type(kind).__name__}"
-                )
-                message = f"{shown} is not an event kind; expected one of {', '.join(_KIND_NAMES)}"
-                raise EventValidationError(message, code="unknown_kind")
-            kind = EventKind(kind).value
-        fixes: dict[int, tuple[str, int]] = {}
+        kind = event_kind(kind)
         # The operations, the head and the corrections are read in one snapshot, and the pages
         # below stop at that head: the events come out as the log was at one moment, even
         # while other connections append (a correction appended meanwhile is not half-applied).
         with self._db.reading(snapshot=True) as conn:
             ops = self.op_ids(op_id, include_children=include_children) if op_id else None
             head = _head(conn)[0]
-            if corrected:
-                for target_seq, seq, action in conn.execute(
-                    "SELECT target_seq, seq, action FROM corrections ORDER BY seq"
-                ):
-                    fixes[target_seq] = (action, seq)
-        where, params = [], []
-        if ops is not None:
-            where.append(f"{_OP} IN ({','.join('?' * len(ops))})")
-            params += ops
-        if kind is not None:
-            where.append(f"{_KIND} = ?")
-            params.append(kind)
-        sql = f"SELECT seq, {_KIND}, body FROM events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " AND seq > ? AND seq <= ?" if where else " WHERE seq > ? AND seq <= ?"
-        sql += " ORDER BY seq LIMIT 1000"
-        last = 0
-        while True:
-            with self._db.reading() as conn:
-                rows = conn.execute(sql, (*params, last, head)).fetchall()
-                replacements: dict[int, str] = {}
-                if corrected:
-                    wanted = [
-                        fixes[s][1] for s, _, _ in rows if fixes.get(s, ("",))[0] == "replace"
-                    ]
-                    for chunk in chunks(wanted):
-                        marks = ",".join("?" * len(chunk))
-                        replacements.update(
-                            conn.execute(
-                                "SELECT seq, json_extract(body, '$.replacement') FROM events "
-                                f"WHERE seq IN ({marks})",
-                                chunk,
-                            ).fetchall()
-                        )
-            if not rows:
-                return
-            for seq, row_kind, body in rows:
-                last = seq
-                if corrected:
-                    if row_kind == EventKind.CORRECTION:
-                        continue
-                    fix = fixes.get(seq)
-                    if fix is not None:
-                        if fix[0] == "retract":
-                            continue
-                        body = replacements[fix[1]]
-                yield decode(body)
+            fixes = corrections_by_target(conn) if corrected else None
+        yield from current_events(self._db.reading, ops, kind, head, fixes)
 
     def get(self, event_id: str, *, corrected: bool = True) -> Event:
         """One event by id; its current version unless ``corrected=False``.
