@@ -131,7 +131,7 @@ def _default(value: Any) -> str:
 def events_page() -> str:
     """Every event kind: what it is for, and its fields."""
     out = [
-        _HEADER.format(source="the event models (anpr_ops/events.py)"),
+        _HEADER.format(source="the event models (anpr_ops/events/)"),
         "# Events",
         "",
         "Every line of the JSON Lines interchange format is one of these objects, told apart "

@@ -35,6 +35,7 @@ def parse_aware(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
+        # Not chained: the cause quotes the text, which may be anything a file held.
         raise TimeFormatError("not an RFC 3339 date-time", code="bad_date") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise TimeFormatError("a date-time needs a UTC offset", code="naive_date")

@@ -228,8 +228,8 @@ class OffenceCatalogue(Mapping[str, Offence]):
     def __getitem__(self, code: str) -> Offence:
         try:
             return self._by_code[code]
-        except KeyError:
-            raise self.unknown(code) from None
+        except KeyError as exc:
+            raise self.unknown(code) from exc
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._by_code)

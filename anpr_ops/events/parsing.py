@@ -1,5 +1,9 @@
 """Reading events: :func:`parse_event`, :func:`parse_events`, the JSON Schema, and error
 messages that name the event, the field and what was expected — never a personal value.
+
+pydantic's own ``ValidationError`` quotes every input value, plates included, so it is
+translated into an :class:`~anpr_ops.errors.EventValidationError` and deliberately not chained
+(``from None``): a traceback must not print what the message masks.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def iter_jsonl(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Event]]:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 message = f"line {number}: not UTF-8 text (byte {exc.start})"
-                raise EventValidationError(message, line=number, code="not_utf8") from None
+                raise EventValidationError(message, line=number, code="not_utf8") from exc
         else:
             text = raw
         if number == 1:

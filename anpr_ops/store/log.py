@@ -546,9 +546,9 @@ def _insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None
     try:
         conn.executemany(INSERT, batch.records)
         batch.projector.flush()
-    except sqlite3.IntegrityError:
+    except sqlite3.IntegrityError as exc:
         if optimistic:
-            raise Stale from None
+            raise Stale from exc
         raise
 
 
