@@ -1,81 +1,74 @@
-"""The SQLite schema of a log file, version 1. Standard library only.
+"""The SQLite schema of a log file, version 2. Standard library only.
 
-``events`` is the record: append-only, hash-chained, guarded by triggers. Every other table is
-a projection of ``events`` (the current, corrected view, one table per kind), written in the
-same transaction as the events and rebuildable from them alone.
+``events`` is the record: append-only, hash-chained, guarded by triggers. Each row holds the
+event's chained bytes (``body``, the leaf of the Merkle tree too) and copies of a few of their
+fields for look-ups (``event_id``, ``kind``, ``op_id``, ``occurred_at`` and the ``seq`` of the
+event it corrects or refers to), which verification checks against the body. The personal
+values an event's body commits to live apart, in ``personal``, where they can be erased.
+``access_log`` is a second append-only chain: who read or disclosed personal values, and every
+erasure, restriction and retention run. Every other table is derived from those two and can be
+rebuilt from them.
+
+Opening a log compares every object in ``sqlite_master`` with what this module makes
+(:func:`schema_problems`): any extra, missing or altered table, index, trigger or view — whatever
+the case or quoting of its names — and the file is refused.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 __all__ = [
+    "ACCESS_GUARDS",
     "APPLICATION_ID",
-    "COMMON_COLUMNS",
-    "DERIVED",
-    "DERIVED_BY_NAME",
-    "DERIVED_INDEXES",
-    "EVENTS",
+    "DERIVED_TABLES",
     "EVENT_COPIES",
-    "EVENT_INDEXES",
-    "EVENT_LOG_VIEW",
     "GUARDS",
-    "META",
     "SCHEMA_VERSION",
-    "Table",
+    "TABLES",
     "guard_problems",
+    "schema_objects",
+    "schema_problems",
+    "statements",
 ]
 
 #: Written to ``PRAGMA application_id`` ("ANPR" in ASCII) so tools can tell our files apart.
 APPLICATION_ID = 0x414E5052
-#: Written to ``PRAGMA user_version``; a file with a larger number is refused.
-SCHEMA_VERSION = 1
+#: Written to ``PRAGMA user_version``; a file with a larger number is refused, one with a
+#: smaller number is migrated (``anpr-ops migrate``).
+SCHEMA_VERSION = 2
 
+#: The columns of ``events`` that repeat what its ``body`` says (or, for the two ``*_seq``
+#: columns, where the ids it names are stored). Verification checks each exactly.
+EVENT_COPIES = ("event_id", "kind", "op_id", "occurred_at", "target_seq", "ref_seq")
 
-EVENTS = """
-CREATE TABLE events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL,
-    body TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-)
-"""
-
-#: The columns of ``events`` that repeat a field of ``body`` (``event_id``, for its unique
-#: index). ``verify()`` checks that each still appears in the body it was taken from. Other
-#: fields are read from the body itself (see the ``event_log`` view), so nothing unchecked
-#: can disagree with the record.
-EVENT_COPIES = ("event_id",)
-
-#: A readable view of the record for people and tools such as Datasette.
-EVENT_LOG_VIEW = """
-CREATE VIEW event_log AS
-SELECT
-    seq,
-    event_id,
-    json_extract(body, '$.kind') AS kind,
-    json_extract(body, '$.op_id') AS op_id,
-    json_extract(body, '$.occurred_at') AS occurred_at,
-    body,
-    hash
-FROM events
-"""
-
-META = """
-CREATE TABLE anpr_ops_meta (
+META = """CREATE TABLE anpr_ops_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
+)"""
+
+EVENTS = """CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    op_id TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    target_seq INTEGER REFERENCES events(seq),
+    ref_seq INTEGER REFERENCES events(seq),
+    body BLOB NOT NULL,
+    hash BLOB NOT NULL
+)"""
+
+EVENT_INDEXES = (
+    "CREATE UNIQUE INDEX events_event_id ON events(event_id)",
+    "CREATE INDEX events_target ON events(target_seq) WHERE target_seq IS NOT NULL",
+    "CREATE INDEX events_ref ON events(ref_seq) WHERE ref_seq IS NOT NULL",
+    "CREATE INDEX events_op ON events(op_id, seq)",
 )
-"""
 
-EVENT_INDEXES = ("CREATE UNIQUE INDEX events_event_id ON events(event_id)",)
-
-#: The triggers that make ``events`` append-only in the database itself. Their exact text is
-#: checked when a log is opened; a file where any is missing, altered or joined by another
-#: trigger on ``events`` is refused.
+#: The triggers that make ``events`` append-only in the database itself.
 GUARDS: dict[str, str] = {
     "events_no_update": (
         "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
@@ -97,260 +90,213 @@ GUARDS: dict[str, str] = {
     ),
 }
 
+PERSONAL = """CREATE TABLE personal (
+    seq INTEGER PRIMARY KEY REFERENCES events(seq),
+    salt BLOB NOT NULL,
+    "values" TEXT NOT NULL
+)"""
 
-@dataclass(frozen=True)
-class Table:
-    """A derived table: its columns (name, declaration) and table constraints."""
+SUBJECTS = """CREATE TABLE subjects (
+    subject_ref TEXT PRIMARY KEY,
+    person INTEGER NOT NULL UNIQUE
+) WITHOUT ROWID"""
 
-    name: str
-    columns: tuple[tuple[str, str], ...]
-    constraints: tuple[str, ...] = ()
-    without_rowid: bool = False
+ACCESS_LOG = """CREATE TABLE access_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    body BLOB NOT NULL,
+    hash BLOB NOT NULL
+)"""
 
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        """The columns in order (the order of INSERT values)."""
-        return tuple(name for name, _ in self.columns)
-
-    def create_sql(self) -> str:
-        """``CREATE TABLE`` for this table."""
-        parts = [f"    {name} {decl}".rstrip() for name, decl in self.columns]
-        parts += [f"    {constraint}" for constraint in self.constraints]
-        tail = " WITHOUT ROWID" if self.without_rowid else ""
-        return f"CREATE TABLE {self.name} (\n" + ",\n".join(parts) + f"\n){tail}"
-
-    def insert_sql(self) -> str:
-        """``INSERT`` of one full row, values as ``?`` parameters in column order."""
-        marks = ", ".join("?" for _ in self.columns)
-        return f"INSERT INTO {self.name} ({', '.join(self.column_names)}) VALUES ({marks})"
-
-
-_COMMON: tuple[tuple[str, str], ...] = (
-    ("seq", "INTEGER PRIMARY KEY"),
-    ("event_id", "TEXT NOT NULL"),
-    ("op_id", "TEXT NOT NULL REFERENCES operations(op_id)"),
-    ("occurred_at", "TEXT NOT NULL"),
-    ("officer_id", "TEXT"),
-    ("notes", "TEXT"),
-)
-#: The columns every per-kind table starts with, in this order.
-COMMON_COLUMNS = tuple(name for name, _ in _COMMON)
-
-
-def _kind_table(name: str, *columns: tuple[str, str]) -> Table:
-    return Table(name, (*_COMMON, *columns))
-
-
-def _child_table(name: str, parent: str, *columns: tuple[str, str], key: str) -> Table:
-    return Table(
-        name,
-        (("seq", f"INTEGER NOT NULL REFERENCES {parent}(seq)"), *columns),
-        (f"PRIMARY KEY (seq, {key})",),
-        without_rowid=True,
-    )
-
-
-_T = "TEXT"
-_TN = "TEXT NOT NULL"
-_I = "INTEGER"
-_IN = "INTEGER NOT NULL"
-_R = "REAL"
-
-#: Projections of ``events``: the current (corrected) state, one row per live event, keyed by
-#: the ``seq`` of the event they project (a replacement keeps its target's seq). Child tables
-#: hold list fields, one row per item. Booleans are 0/1; times are UTC text as in the events.
-DERIVED: tuple[Table, ...] = (
-    Table(
-        "operations",
-        (
-            *(c if c[0] != "op_id" else ("op_id", "TEXT NOT NULL UNIQUE") for c in _COMMON),
-            ("name", _TN),
-            ("force", _TN),
-            ("timezone", _TN),
-            ("starts_at", _TN),
-            ("ends_at", _T),
-            ("parent_op_id", "TEXT REFERENCES operations(op_id)"),
-            ("description", _T),
-        ),
+ACCESS_GUARDS: dict[str, str] = {
+    "access_log_no_update": (
+        "CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log "
+        "BEGIN SELECT RAISE(ABORT, 'anpr_ops: access_log is append-only: UPDATE refused'); END"
     ),
-    Table(
-        "sites",
-        (
-            ("op_id", "TEXT NOT NULL REFERENCES operations(op_id)"),
-            ("site_id", _TN),
-            ("op_seq", "INTEGER NOT NULL REFERENCES operations(seq)"),
-            ("name", _TN),
-            ("latitude", _R),
-            ("longitude", _R),
-        ),
-        ("PRIMARY KEY (op_id, site_id)",),
-        without_rowid=True,
+    "access_log_no_delete": (
+        "CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log "
+        "BEGIN SELECT RAISE(ABORT, 'anpr_ops: access_log is append-only: DELETE refused'); END"
     ),
-    _kind_table(
-        "anpr_hits",
-        ("site_id", _TN),
-        ("camera_id", _T),
-        ("vrm", _TN),
-        ("vrm_country", _T),
-        ("raw_vrm", _T),
-        ("hotlist", _TN),
-        ("confidence", _I),
+    "access_log_no_replace": (
+        "CREATE TRIGGER access_log_no_replace BEFORE INSERT ON access_log "
+        "WHEN NEW.seq <= (SELECT max(seq) FROM access_log) "
+        "BEGIN SELECT RAISE(ABORT, 'anpr_ops: access_log is append-only: "
+        "an insert may not replace or precede an existing entry'); END"
     ),
-    _child_table("anpr_hit_reasons", "anpr_hits", ("reason", _TN), key="reason"),
-    _kind_table(
-        "vehicle_stops",
-        ("site_id", _TN),
-        ("vrm", _TN),
-        ("vrm_country", _T),
-        ("hit_id", _T),
-        ("power", _TN),
-        ("reason", _TN),
-        ("occupants", _I),
-    ),
-    _kind_table(
-        "searches",
-        ("stop_id", _T),
-        ("site_id", _T),
-        ("search_type", _TN),
-        ("legislation", _TN),
-        ("object_of_search", _TN),
-        ("grounds", _TN),
-        ("vrm", _T),
-        ("vrm_country", _T),
-        ("vrm_unknown", _IN),
-        ("subject_ref", _T),
-        ("self_defined_ethnicity", _T),
-        ("officer_defined_ethnicity", _T),
-        ("gender", _T),
-        ("age_range", _T),
-        ("outcome_linked_to_object", _I),
-        ("removal_of_more_than_outer_clothing", _I),
-        ("latitude", _R),
-        ("longitude", _R),
-        ("part_of_policing_operation", _I),
-        ("policing_operation", _T),
-    ),
-    _kind_table(
-        "outcomes",
-        ("subject_ref", _TN),
-        ("search_id", _T),
-        ("stop_id", _T),
-        ("enquiry_id", _T),
-        ("disposal", _TN),
-        ("offences_unknown", _IN),
-        ("primary_offence", _T),
-        ("primary_category", _T),
-    ),
-    _child_table(
-        "outcome_offences",
-        "outcomes",
-        ("position", _IN),
-        ("code", _TN),
-        ("category", _TN),
-        key="position",
-    ),
-    _kind_table(
-        "seizures",
-        ("search_id", _T),
-        ("stop_id", _T),
-        ("sweep_id", _T),
-        ("site_id", _T),
-        ("item", _TN),
-        ("drug_class", _T),
-        ("drug", _T),
-        ("weapon_type", _T),
-        ("quantity", _T),
-        ("vrm", _T),
-        ("vrm_country", _T),
-        ("power", _T),
-    ),
-    _kind_table(
-        "weapon_sweeps",
-        ("site_id", _T),
-        ("location", _T),
-        ("latitude", _R),
-        ("longitude", _R),
-    ),
-    _kind_table(
-        "arrest_enquiries",
-        ("subject_ref", _TN),
-        ("underlying_offence_category", _T),
-        ("high_harm", _IN),
-        ("located", _IN),
-    ),
-    _child_table(
-        "arrest_enquiry_offences",
-        "arrest_enquiries",
-        ("position", _IN),
-        ("code", _TN),
-        ("category", _TN),
-        key="position",
-    ),
-    _kind_table(
-        "patrols",
-        ("site_id", _T),
-        ("location", _T),
-        ("ends_at", _TN),
-        ("latitude", _R),
-        ("longitude", _R),
-    ),
-    _kind_table(
-        "corrections",
-        ("target_id", _TN),
-        ("target_seq", "INTEGER NOT NULL REFERENCES events(seq)"),
-        ("action", _TN),
-        ("reason", _TN),
-    ),
-    _kind_table(
-        "offence_definitions",
-        ("code", "TEXT NOT NULL UNIQUE"),
-        ("title", _TN),
-        ("category", _TN),
-        ("statute", _T),
-        ("section", _T),
-        ("cjs_class", _T),
-        ("drug_class", _T),
-    ),
-)
-DERIVED_BY_NAME: dict[str, Table] = {table.name: table for table in DERIVED}
+}
 
-DERIVED_INDEXES = (
-    "CREATE INDEX corrections_target ON corrections(target_seq)",
-    # Reports find an event's site through what it refers to (search -> stop, seizure ->
-    # sweep), and whether a hit, stop, search or enquiry led somewhere (EXISTS over the
-    # events that name it): one index per such reference keeps each a lookup, not a scan.
-    "CREATE INDEX vehicle_stops_event_id ON vehicle_stops(event_id)",
-    "CREATE INDEX vehicle_stops_hit_id ON vehicle_stops(hit_id)",
-    "CREATE INDEX searches_event_id ON searches(event_id)",
-    "CREATE INDEX searches_stop_id ON searches(stop_id)",
-    "CREATE INDEX weapon_sweeps_event_id ON weapon_sweeps(event_id)",
-    "CREATE INDEX outcomes_search_id ON outcomes(search_id)",
-    "CREATE INDEX outcomes_enquiry_id ON outcomes(enquiry_id)",
-)
+ERASED = """CREATE TABLE erased (
+    seq INTEGER PRIMARY KEY REFERENCES events(seq),
+    access_seq INTEGER NOT NULL REFERENCES access_log(seq)
+)"""
 
+RESTRICTED = """CREATE TABLE restricted (
+    seq INTEGER PRIMARY KEY REFERENCES events(seq),
+    access_seq INTEGER NOT NULL REFERENCES access_log(seq)
+)"""
+
+OPERATIONS = """CREATE TABLE operations (
+    op_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL REFERENCES events(seq),
+    name TEXT NOT NULL,
+    force TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT,
+    parent_op_id TEXT REFERENCES operations(op_id)
+)"""
+
+SITES = """CREATE TABLE sites (
+    op_id TEXT NOT NULL REFERENCES operations(op_id),
+    site_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    latitude REAL,
+    longitude REAL,
+    PRIMARY KEY (op_id, site_id)
+) WITHOUT ROWID"""
+
+OFFENCE_DEFINITIONS = """CREATE TABLE offence_definitions (
+    code TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL REFERENCES events(seq),
+    title TEXT NOT NULL,
+    category TEXT NOT NULL,
+    statute TEXT,
+    section TEXT,
+    cjs_class TEXT,
+    drug_class TEXT
+)"""
+
+MERKLE_TILES = """CREATE TABLE merkle_tiles (
+    level INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    hashes BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID"""
+
+#: Tables derived from ``events`` and ``access_log`` (rebuilt, and compared with a rebuild by
+#: the deep verification). The small ones give Datasette foreign keys to follow and the store
+#: what it checks references against; ``merkle_tiles`` holds the tree's hashes.
+DERIVED_TABLES: dict[str, str] = {
+    "operations": OPERATIONS,
+    "sites": SITES,
+    "offence_definitions": OFFENCE_DEFINITIONS,
+    "erased": ERASED,
+    "restricted": RESTRICTED,
+    "merkle_tiles": MERKLE_TILES,
+}
+
+#: Every table, in creation order.
+TABLES: dict[str, str] = {
+    "anpr_ops_meta": META,
+    "events": EVENTS,
+    "personal": PERSONAL,
+    "subjects": SUBJECTS,
+    "access_log": ACCESS_LOG,
+    **DERIVED_TABLES,
+}
+
+_EXTRA_INDEXES = ("CREATE INDEX sites_position ON sites(op_id, position)",)
+
+
+def statements(views: Iterable[str] = ()) -> list[str]:
+    """Every statement that creates a new log's schema, in order (``views`` last)."""
+    return [
+        *TABLES.values(),
+        *EVENT_INDEXES,
+        *_EXTRA_INDEXES,
+        *GUARDS.values(),
+        *ACCESS_GUARDS.values(),
+        *views,
+    ]
+
+
+_QUOTES = re.compile(r'["`\[\]]')
 _SPACE = re.compile(r"\s+")
+_AROUND = re.compile(r"\s*([(),=<>])\s*")
 
 
-def _normal(sql: str) -> str:
-    return _SPACE.sub(" ", sql).strip().rstrip(";")
+def _normal(sql: str | None) -> str:
+    """SQL compared without regard to case, quoting or spacing."""
+    if sql is None:
+        return ""
+    text = _QUOTES.sub("", sql)
+    text = _SPACE.sub(" ", text).strip().rstrip(";").strip()
+    return _AROUND.sub(r"\1", text).casefold()
+
+
+# SQLite's own tables: made by AUTOINCREMENT and by ANALYZE, not by anyone's schema.
+_INTERNAL = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"})
+
+SchemaObject = tuple[str, str, str, str]
+
+
+def schema_objects(conn: sqlite3.Connection) -> set[SchemaObject]:
+    """``(type, name, table, sql)`` of every object in the file's schema, normalised."""
+    return {
+        (str(kind), str(name).casefold(), str(table).casefold(), _normal(sql))
+        for kind, name, table, sql in conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master"
+        )
+        if str(name).casefold() not in _INTERNAL
+    }
+
+
+def _expected(views: Iterable[str]) -> set[SchemaObject]:
+    with sqlite3.connect(":memory:") as reference:
+        for sql in statements(views):
+            reference.execute(sql)
+        found = schema_objects(reference)
+    reference.close()
+    return found
+
+
+_CACHE: dict[tuple[str, ...], set[SchemaObject]] = {}
+
+
+def schema_problems(conn: sqlite3.Connection, views: Iterable[str] = ()) -> list[str]:
+    """What differs between the file's schema and the one this version makes, in words.
+
+    An empty list means every table, index, trigger and view is exactly as this version
+    writes it (compared without regard to case, quoting or spacing), and nothing else is
+    there. ``views`` are the view statements the caller expects (the store's readable views).
+    """
+    key = tuple(views)
+    expected = _CACHE.get(key)
+    if expected is None:
+        expected = _CACHE[key] = _expected(key)
+    found = schema_objects(conn)
+    problems = []
+    by_name = {(kind, name): (table, sql) for kind, name, table, sql in found}
+    for kind, name, table, sql in sorted(expected):
+        have = by_name.get((kind, name))
+        if have is None:
+            problems.append(f"{kind} {name} is missing")
+        elif have != (table, sql):
+            problems.append(f"{kind} {name} was altered")
+    wanted = {(kind, name) for kind, name, _, _ in expected}
+    problems.extend(
+        f"unexpected {kind} {name} on {table}" if kind == "trigger" else f"unexpected {kind} {name}"
+        for kind, name, table, _ in sorted(found)
+        if (kind, name) not in wanted
+    )
+    return problems
 
 
 def guard_problems(conn: sqlite3.Connection) -> list[str]:
-    """What is wrong with the guards of ``events``: missing, altered or extra triggers.
+    """The problems of :func:`schema_problems` that concern triggers (the append-only guards);
+    the standalone verifier prints these on its ``guards:`` line."""
+    return [p for p in schema_problems_without_views(conn) if "trigger" in p]
 
-    An empty list means the guards are exactly as this version writes them.
-    """
-    found = {
-        name: sql or ""
-        for name, sql in conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
-        )
-    }
-    problems = []
-    for name, sql in GUARDS.items():
-        if name not in found:
-            problems.append(f"trigger {name} is missing")
-        elif _normal(found[name]) != _normal(sql):
-            problems.append(f"trigger {name} was altered")
-    problems.extend(f"unexpected trigger {name} on events" for name in found if name not in GUARDS)
-    return problems
+
+def schema_problems_without_views(conn: sqlite3.Connection) -> list[str]:
+    """:func:`schema_problems` for the tables, indexes and triggers only (the standard-library
+    verifier does not know the readable views' text, which is generated from the vocabulary)."""
+    return [p for p in schema_problems(conn, _found_views(conn)) if not p.startswith("view ")]
+
+
+def _found_views(conn: sqlite3.Connection) -> list[str]:
+    return [
+        sql
+        for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid")
+        if sql
+    ]

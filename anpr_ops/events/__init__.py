@@ -21,7 +21,7 @@ checked here; rules that need the log (does the referenced stop exist?) are chec
 """
 
 from anpr_ops._time import format_utc
-from anpr_ops.events.canonical import canonical_dict, canonical_dicts, derive_event_id, left_out
+from anpr_ops.events.canonical import canonical_dict, canonical_dicts, left_out
 from anpr_ops.events.kinds import (
     EVENT_TYPES,
     KIND_SPECS,
@@ -29,6 +29,7 @@ from anpr_ops.events.kinds import (
     PERSONAL_FIELDS,
     SITE_VIA,
     KindSpec,
+    personal_fields,
     references,
     referrers,
 )
@@ -44,6 +45,7 @@ from anpr_ops.events.models import (
     Operation,
     Outcome,
     Patrol,
+    Personal,
     RefersTo,
     ReplacementEvent,
     Search,
@@ -51,6 +53,7 @@ from anpr_ops.events.models import (
     Site,
     VehicleStop,
     WeaponSweep,
+    derive_event_id,
 )
 from anpr_ops.events.parsing import (
     INTERCHANGE_VERSION,
@@ -80,6 +83,7 @@ __all__ = [
     "Operation",
     "Outcome",
     "Patrol",
+    "Personal",
     "RefersTo",
     "ReplacementEvent",
     "Search",
@@ -95,6 +99,7 @@ __all__ = [
     "left_out",
     "parse_event",
     "parse_events",
+    "personal_fields",
     "problems_of",
     "references",
     "referrers",

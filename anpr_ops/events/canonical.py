@@ -8,16 +8,14 @@ object gives the stored bytes (``docs/log.md`` specifies both).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticUndefined
 
-from anpr_ops._canonical import canonical_bytes
 from anpr_ops._time import format_utc
 
-__all__ = ["canonical_dict", "canonical_dicts", "derive_event_id", "left_out"]
+__all__ = ["canonical_dict", "canonical_dicts", "left_out"]
 
 # Serialises each model by its own schema, so this module needs no model of its own.
 _ANY_LIST: TypeAdapter[list[Any]] = TypeAdapter(list[Any])
@@ -75,14 +73,6 @@ def _finish_plan(cls: type[BaseModel]) -> tuple[str | None, tuple[str, ...]]:
 
 _FINISH: dict[type[BaseModel], tuple[str | None, tuple[str, ...]]] = {}
 _TIME_FIELDS = ("occurred_at", "starts_at", "ends_at")
-
-
-def derive_event_id(event: BaseModel) -> str:
-    """A content-derived id: ``<kind>-`` and 20 hex digits of the canonical bytes' SHA-256."""
-    data = canonical_dict(event)
-    data.pop("event_id", None)
-    digest = hashlib.sha256(canonical_bytes(data)).hexdigest()[:20]
-    return f"{data['kind']}-{digest}"
 
 
 def left_out(model: type[BaseModel]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from anpr_ops.events.models import (
     Operation,
     Outcome,
     Patrol,
+    Personal,
     RefersTo,
     Search,
     Seizure,
@@ -37,6 +38,7 @@ __all__ = [
     "PERSONAL_FIELDS",
     "SITE_VIA",
     "KindSpec",
+    "personal_fields",
     "references",
     "referrers",
 ]
@@ -123,8 +125,24 @@ SITE_VIA: Mapping[EventKind, tuple[str, ...]] = {
     and not _site_required(spec.model)
 }
 
-#: Fields that hold personal data: never echoed in error messages, hidden from ``repr``
-#: (every field declared with ``repr=False``).
-PERSONAL_FIELDS: frozenset[str] = frozenset(
-    name for spec in KINDS for name, field in spec.model.model_fields.items() if not field.repr
-)
+def personal_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` declared :class:`~anpr_ops.events.models.Personal`, in the
+    order the model declares them."""
+    return _PERSONAL[model]
+
+
+def _declared_personal(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, field in model.model_fields.items()
+        if any(isinstance(marker, Personal) for marker in field.metadata)
+    )
+
+
+_PERSONAL: dict[type[BaseModel], tuple[str, ...]] = {
+    spec.model: _declared_personal(spec.model) for spec in KINDS
+}
+
+#: Every field name that holds personal data in some kind: never echoed in error messages,
+#: hidden from ``repr``, kept apart from the chained bytes and erasable.
+PERSONAL_FIELDS: frozenset[str] = frozenset(name for names in _PERSONAL.values() for name in names)

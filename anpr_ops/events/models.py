@@ -9,6 +9,7 @@ field itself (``Annotated[EventId | None, RefersTo(EventKind.ANPR_HIT)]``); see
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
@@ -45,7 +46,8 @@ from anpr_ops.events._types import (
     pair,
     rule,
 )
-from anpr_ops.events.canonical import derive_event_id
+from anpr_ops._canonical import canonical_bytes
+from anpr_ops.events.canonical import canonical_dict
 from anpr_ops.offences import CjsClass, Offence, OffenceCategory, OffenceCode
 from anpr_ops.vocab import (
     AgeRange,
@@ -75,10 +77,12 @@ __all__ = [
     "Correction",
     "Event",
     "EventBase",
+    "PERSONAL",
     "OffenceDefinition",
     "Operation",
     "Outcome",
     "Patrol",
+    "Personal",
     "RefersTo",
     "ReplacementEvent",
     "Search",
@@ -86,7 +90,45 @@ __all__ = [
     "Site",
     "VehicleStop",
     "WeaponSweep",
+    "derive_event_id",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """Field metadata: the field holds personal data. Its value is kept apart from the event's
+    chained bytes (which hold only a commitment to it), masked unless asked for, and erasable;
+    it is hidden from ``repr`` and never echoed in messages."""
+
+
+PERSONAL = Personal()
+
+
+def _personal_names(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if any(isinstance(marker, Personal) for marker in field.metadata)
+    )
+
+
+def _public(event: BaseModel, data: dict[str, Any]) -> dict[str, Any]:
+    names = _personal_names(type(event))
+    public = {key: value for key, value in data.items() if key not in names}
+    replacement = event.__dict__.get("replacement")
+    if replacement is not None and "replacement" in public:
+        public["replacement"] = _public(replacement, public["replacement"])
+    return public
+
+
+def derive_event_id(event: BaseModel) -> str:
+    """A content-derived id: ``<kind>-`` and 20 hex digits of the SHA-256 of the canonical
+    bytes of the event's *public* fields (its personal values left out, so that the id is no
+    hash of a plate or a name that outlives their erasure)."""
+    data = canonical_dict(event)
+    data.pop("event_id", None)
+    digest = hashlib.sha256(canonical_bytes(_public(event, data))).hexdigest()[:20]
+    return f"{data['kind']}-{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +162,9 @@ class EventBase(_Model):
     """The operation this event belongs to (opened by an earlier ``operation`` event)."""
     occurred_at: UtcDatetime
     """When it happened: RFC 3339 with a UTC offset; stored in UTC."""
-    officer_id: Ref | None = Field(default=None, repr=False)
+    officer_id: Annotated[Ref | None, PERSONAL] = Field(default=None, repr=False)
     """Officer who recorded it (personal data)."""
-    notes: Text | None = Field(default=None, repr=False)
+    notes: Annotated[Text | None, PERSONAL] = Field(default=None, repr=False)
     """Free text (may hold personal data; never echoed in messages)."""
 
     @property
@@ -172,7 +214,7 @@ class Operation(EventBase):
     sites: tuple[Site, ...] = ()
     parent_op_id: Slug | None = None
     """The operation this one is part of (Op Kaiser is part of the day of action)."""
-    description: Text | None = None
+    description: Annotated[Text | None, PERSONAL] = Field(default=None, repr=False)
 
     def _check(self) -> None:
         if self.ends_at is not None and self.ends_at < self.starts_at:
@@ -199,11 +241,12 @@ class AnprHit(EventBase):
     camera_id: Ref | None = None
     vrm_country: Annotated[CountryCode, AfterValidator(check_country)] | None = None
     """Marks a foreign plate (ISO 3166-1 alpha-2); absent for a UK plate."""
-    vrm: PlateText = Field(repr=False)
+    vrm: Annotated[PlateText, PERSONAL] = Field(repr=False)
     """The plate as matched (normalised)."""
-    raw_vrm: (
-        Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=SINGLE_LINE)] | None
-    ) = Field(default=None, repr=False)
+    raw_vrm: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=SINGLE_LINE)] | None,
+        PERSONAL,
+    ] = Field(default=None, repr=False)
     """The plate exactly as the camera read it, before correction."""
     hotlist: Hotlist
     reasons: tuple[HitReason, ...] = Field(min_length=1)
@@ -227,7 +270,7 @@ class VehicleStop(EventBase):
     kind: Literal["vehicle_stop"] = "vehicle_stop"
     site_id: Slug
     vrm_country: Annotated[CountryCode, AfterValidator(check_country)] | None = None
-    vrm: PlateText = Field(repr=False)
+    vrm: Annotated[PlateText, PERSONAL] = Field(repr=False)
     hit_id: Annotated[EventId | None, RefersTo(EventKind.ANPR_HIT)] = None
     """The ``anpr_hit`` that led to this stop, if one did."""
     power: StopPower = StopPower.RTA_1988_S163
@@ -249,13 +292,13 @@ class Search(EventBase):
     search_type: SearchType
     legislation: Legislation
     object_of_search: ObjectOfSearch
-    grounds: Text = Field(repr=False)
+    grounds: Annotated[Text, PERSONAL] = Field(repr=False)
     vrm_country: Annotated[CountryCode, AfterValidator(check_country)] | None = None
-    vrm: PlateText | None = Field(default=None, repr=False)
+    vrm: Annotated[PlateText | None, PERSONAL] = Field(default=None, repr=False)
     """Required when a vehicle is searched (unless ``vrm_unknown``)."""
     vrm_unknown: StrictBool = False
     """The source of the record did not keep the plate (e.g. data.police.uk imports)."""
-    subject_ref: Ref | None = Field(default=None, repr=False)
+    subject_ref: Annotated[Ref | None, PERSONAL] = Field(default=None, repr=False)
     """Reference of the person searched (required for a person search)."""
     self_defined_ethnicity: SelfDefinedEthnicity | None = None
     officer_defined_ethnicity: OfficerDefinedEthnicity | None = None
@@ -324,7 +367,7 @@ class Outcome(EventBase):
     """A disposal for one person, after a search, a stop or an arrest enquiry."""
 
     kind: Literal["outcome"] = "outcome"
-    subject_ref: Ref = Field(repr=False)
+    subject_ref: Annotated[Ref, PERSONAL] = Field(repr=False)
     search_id: Annotated[EventId | None, RefersTo(EventKind.SEARCH)] = None
     stop_id: Annotated[EventId | None, RefersTo(EventKind.VEHICLE_STOP)] = None
     enquiry_id: Annotated[EventId | None, RefersTo(EventKind.ARREST_ENQUIRY)] = None
@@ -374,7 +417,7 @@ class Seizure(EventBase):
     quantity: Line | None = None
     """Free text, e.g. ``"12 wraps"`` or ``"3.5 g"``."""
     vrm_country: Annotated[CountryCode, AfterValidator(check_country)] | None = None
-    vrm: PlateText | None = Field(default=None, repr=False)
+    vrm: Annotated[PlateText | None, PERSONAL] = Field(default=None, repr=False)
     """The seized vehicle's plate (vehicles only)."""
     power: SeizurePower | None = None
 
@@ -425,7 +468,7 @@ class ArrestEnquiry(EventBase):
     """Tracking down a wanted person; the arrest is an outcome naming the enquiry."""
 
     kind: Literal["arrest_enquiry"] = "arrest_enquiry"
-    subject_ref: Ref = Field(repr=False)
+    subject_ref: Annotated[Ref, PERSONAL] = Field(repr=False)
     wanted_for: tuple[OffenceCode, ...] = Field(min_length=1)
     """CJS codes the person is wanted for, e.g. BA76001 (failing to surrender)."""
     underlying_offence_category: OffenceCategory | None = None
@@ -511,7 +554,8 @@ class Correction(EventBase):
 
     kind: Literal["correction"] = "correction"
     target_id: EventId
-    reason: Text
+    reason: Annotated[Text, PERSONAL] = Field(repr=False)
+    """Why (free text; may name people, so personal data)."""
     replacement: ReplacementEvent | None = None
     retract: StrictBool = False
 

@@ -9,10 +9,12 @@ catalogue or the log knows.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from anpr_ops._canonical import canonical_text
 from anpr_ops.errors import (
     BrokenReferenceError,
     CorrectionError,
@@ -20,27 +22,37 @@ from anpr_ops.errors import (
     UnknownOffenceCodeError,
 )
 from anpr_ops.events import (
-    KIND_SPECS,
     KINDS,
     Correction,
     EventBase,
     OffenceDefinition,
     Operation,
     references,
-    referrers,
 )
+from anpr_ops.events.personal import strip
 from anpr_ops.offences import Offence, OffenceCategory, builtin_catalogue
 from anpr_ops.store._memory import Live, Op, State
 from anpr_ops.store._projection import Projector, chunks
-from anpr_ops.store._record import StoredEvent, chain
+from anpr_ops.store._record import (
+    Encoded,
+    PersonalRow,
+    StoredEvent,
+    chain,
+    full_object,
+    seal,
+    sortable_time,
+)
 from anpr_ops.vocab import EventKind
 
-__all__ = ["Batch", "conflict"]
+__all__ = ["Batch", "conflict", "current_version", "live_dependants"]
 
-_KIND_E = "json_extract(e.body, '$.kind')"
-_OP_E = "json_extract(e.body, '$.op_id')"
-# The tables of the kinds that have a site of their own.
-_SITE_TABLES = tuple(spec.plural for spec in KINDS if "site_id" in spec.model.model_fields)
+# The kinds that have a site of their own.
+_SITE_KINDS = tuple(spec.kind.value for spec in KINDS if "site_id" in spec.model.model_fields)
+# Whether the latest correction of the event e retracted it.
+_RETRACTED = (
+    "(SELECT json_extract(c.body, '$.retract') FROM events c WHERE c.target_seq = e.seq "
+    "ORDER BY c.seq DESC LIMIT 1) IS 1"
+)
 
 
 class Batch:
@@ -59,11 +71,17 @@ class Batch:
         self.ops: dict[str, Op | None] = dict(state.ops)
         self.definitions = dict(state.definitions)
         self.catalogue = builtin_catalogue()
-        self.projector = Projector(conn, self.category)
+        self.projector = Projector(conn)
         self.records: list[StoredEvent] = []
+        self.personal: list[PersonalRow] = []
         self.appended: list[str] = []
         self.duplicates: list[str] = []
         self.first_seq: int | None = None
+        # subject_ref -> the log's number for that person (known, or new in this batch)
+        self.persons: dict[str, int] = {}
+        self.new_persons: dict[str, int] = {}
+        self.next_person = state.next_person
+        self.corrected: set[int] = set()  # seqs of stored events corrected in this batch
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -74,13 +92,17 @@ class Batch:
         offence = self.offence(code)
         return offence.category.value if offence else OffenceCategory.OTHER.value
 
-    def prefetch(self, events: Sequence[EventBase], *, own: bool = True) -> dict[str, str]:
-        """Load what the batch refers to, a query per kind of thing; return the stored bodies
-        of the batch's own ids (with ``own=False``, do not look for them: nothing is returned).
-        """
+    def prefetch(
+        self, events: Sequence[EventBase], *, own: bool = True
+    ) -> dict[str, tuple[str, str | None]]:
+        """Load what the batch refers to, a query per kind of thing, and the numbers of the
+        people it names; return, for the batch's own ids already stored, the canonical text of
+        the stored event and of its public part (``None`` when its values are still there).
+        With ``own=False`` the batch's own ids are not looked up (nothing is returned)."""
         ids = {event.event_id for event in events} if own else set()
         refs: set[str] = set()
         op_ids: set[str] = set()
+        subjects: set[str] = set()
         for event in events:
             op_ids.add(event.op_id)
             inner = event
@@ -96,32 +118,65 @@ class Batch:
             parent = values.get("parent_op_id")
             if parent is not None:
                 op_ids.add(parent)
+            subject = values.get("subject_ref")
+            if subject is not None:
+                subjects.add(subject)
         stored = self._load_events(refs, ids)
         self._load_ops(op_ids)
+        self._load_persons(subjects)
         return stored
 
-    def _load_events(self, refs: Iterable[str], ids: Iterable[str] = ()) -> dict[str, str]:
+    def _load_events(
+        self, refs: Iterable[str], ids: Iterable[str] = ()
+    ) -> dict[str, tuple[str, str | None]]:
         """Look up, in one query per chunk, the events the batch refers to (``refs``) and the
-        stored bodies of the batch's own ids (``ids``); return those bodies."""
+        stored versions of the batch's own ids (``ids``)."""
         ids = set(ids)
         recent = self.recent
         wanted = sorted({ref for ref in refs if ref not in self.known and ref not in recent} | ids)
-        stored: dict[str, str] = {}
+        stored: dict[str, tuple[str, str | None]] = {}
         if not wanted:
             return stored
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
-            for event_id, seq, body, kind, op_id, retracted in self.conn.execute(
-                f"SELECT e.event_id, e.seq, e.body, {_KIND_E}, {_OP_E}, EXISTS (SELECT 1 "
-                "FROM corrections c WHERE c.target_seq = e.seq AND c.action = 'retract') "
-                f"FROM events e WHERE e.event_id IN ({marks})",
+            for event_id, seq, body, values, kind, op_id, retracted in self.conn.execute(
+                'SELECT e.event_id, e.seq, e.body, p."values", e.kind, e.op_id, '
+                f"{_RETRACTED} FROM events e LEFT JOIN personal p ON p.seq = e.seq "
+                f"WHERE e.event_id IN ({marks})",
                 chunk,
-            ):
+            ).fetchall():
                 if event_id in ids:
-                    stored[event_id] = body
+                    data = full_object(body, values)
+                    erased = values is None and '"personal":' in body
+                    stored[event_id] = (
+                        canonical_text(strip(data) if erased else data),
+                        canonical_text(strip(data)) if erased else None,
+                    )
                 if event_id not in self.known:
                     self.known[event_id] = Live(seq, kind, op_id, live=not retracted)
         return stored
+
+    def _load_persons(self, subjects: Iterable[str]) -> None:
+        wanted = sorted(set(subjects).difference(self.persons))
+        for chunk in chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            self.persons.update(
+                self.conn.execute(
+                    f"SELECT subject_ref, person FROM subjects WHERE subject_ref IN ({marks})",
+                    chunk,
+                ).fetchall()
+            )
+
+    def person(self, subject_ref: str) -> int:
+        """The log's number for the person ``subject_ref`` names (a new one if new)."""
+        number = self.persons.get(subject_ref)
+        if number is None:
+            self._load_persons([subject_ref])
+            number = self.persons.get(subject_ref)
+        if number is None:
+            number = self.persons[subject_ref] = self.new_persons[subject_ref] = self.next_person
+            self.next_person += 1
+        return number
 
     def _load_ops(self, op_ids: Iterable[str]) -> None:
         wanted = sorted(set(op_ids).difference(self.ops))
@@ -132,14 +187,14 @@ class Batch:
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                "SELECT op_id, seq, event_id, parent_op_id FROM operations "
-                f"WHERE op_id IN ({marks})",
+                "SELECT o.op_id, o.seq, e.event_id, o.parent_op_id FROM operations o "
+                f"JOIN events e ON e.seq = o.seq WHERE o.op_id IN ({marks})",
                 chunk,
             ).fetchall()
             sites: dict[str, set[str]] = {}
             for op_id, site_id in self.conn.execute(
                 f"SELECT op_id, site_id FROM sites WHERE op_id IN ({marks})", chunk
-            ):
+            ).fetchall():
                 sites.setdefault(op_id, set()).add(site_id)
             for op_id, seq, event_id, parent in rows:
                 self.ops[op_id] = Op(seq, event_id, frozenset(sites.get(op_id, ())), parent)
@@ -160,16 +215,16 @@ class Batch:
 
     # -- checks -------------------------------------------------------------------------
 
-    def check(self, event: EventBase) -> Live | None:
-        """Check ``event`` against the log and the batch; return its target when a correction."""
+    def check(self, event: EventBase) -> tuple[Live | None, Live | None]:
+        """Check ``event`` against the log and the batch; return its target (when a
+        correction) and the event it (or its replacement) refers to, if any."""
         if isinstance(event, Operation):
             self._check_new_operation(event)
-            return None
+            return None, None
         if isinstance(event, Correction):
             self._check_op(event, event.op_id)
             return self._check_correction(event)
-        self._check_body(event, event)
-        return None
+        return None, self._check_body(event, event)
 
     def _check_new_operation(self, event: Operation) -> None:
         if self._op(event.op_id) is not None:
@@ -228,8 +283,9 @@ class Batch:
             raise BrokenReferenceError(message, event_id=event.event_id, field="op_id", ref=op_id)
         return op
 
-    def _check_body(self, outer: EventBase, event: EventBase) -> None:
-        """References of one (non-correction) event: site, referenced events, offence codes.
+    def _check_body(self, outer: EventBase, event: EventBase) -> Live | None:
+        """References of one (non-correction) event: site, referenced events, offence codes;
+        returns the event it refers to (an event refers to at most one).
 
         This runs for every event appended, so it reads fields from ``__dict__`` and builds
         messages only when something is wrong.
@@ -238,7 +294,7 @@ class Batch:
         op = self._check_op(event, event.op_id)
         if isinstance(event, Operation):
             self._check_parent(event)
-            return
+            return None
         site_id = values.get("site_id")
         if site_id is not None and site_id not in op.sites:
             known = ", ".join(sorted(op.sites)) or "none"
@@ -253,10 +309,11 @@ class Batch:
                 ref=site_id,
                 code="unknown_site",
             )
+        referred = None
         for field in _ref_fields(type(event)):
             ref = values[field]
             if ref is not None:
-                self._check_ref(outer, event, field, ref)
+                referred = self._check_ref(outer, event, field, ref)
         codes = values.get("offences") or values.get("wanted_for")
         if codes:
             offence = self.offence
@@ -279,6 +336,7 @@ class Batch:
                     f"{existing.defined_by!r}; correct that event to change the definition"
                 )
                 raise EventConflictError(message, event_id=outer.event_id, code="already_defined")
+        return referred
 
     def _check_ref(self, outer: EventBase, event: EventBase, field: str, ref: str) -> Live:
         target = self.known.get(ref) or self.lookup(ref)
@@ -297,7 +355,7 @@ class Batch:
         message = f"{_where(outer, event)}: {field} {ref!r} {problem}"
         raise BrokenReferenceError(message, event_id=outer.event_id, field=field, ref=ref)
 
-    def _check_correction(self, event: Correction) -> Live:
+    def _check_correction(self, event: Correction) -> tuple[Live, Live | None]:
         where = f"event {event.event_id!r} (correction)"
         target = self.lookup(event.target_id)
         if target is None:
@@ -322,15 +380,16 @@ class Batch:
         if problem is not None:
             raise CorrectionError(f"{where}: {problem}", event_id=event.event_id)
         replacement = event.replacement
+        referred = None
         if replacement is None:
             self._check_no_dependants(event, target)
         elif isinstance(replacement, Operation):
             self._check_operation_replacement(event, replacement, target)
         else:
-            self._check_body(event, replacement)
+            referred = self._check_body(event, replacement)
             if isinstance(replacement, OffenceDefinition):
                 self._check_definition_replacement(event, replacement, target)
-        return target
+        return target, referred
 
     def _check_operation_replacement(
         self, event: Correction, replacement: Operation, target: Live
@@ -349,14 +408,19 @@ class Batch:
 
     def _sites_in_use(self, op_id: str, sites: frozenset[str]) -> set[str]:
         used: set[str] = set()
-        for site_id in sites:
-            for table in _SITE_TABLES:
-                if self._stored_users(
-                    f"SELECT seq, event_id FROM {table} WHERE op_id = ? AND site_id = ?",
-                    (op_id, site_id),
-                ):
-                    used.add(site_id)
-                    break
+        if sites:
+            kinds = ",".join(f"'{kind}'" for kind in (*_SITE_KINDS, EventKind.CORRECTION))
+            rows = self.conn.execute(
+                f"SELECT seq FROM events WHERE op_id = ? AND kind IN ({kinds}) "
+                "AND target_seq IS NULL",
+                (op_id,),
+            ).fetchall()
+            for (seq,) in rows:
+                if seq in self.corrected:
+                    continue  # judged by its batch version below
+                version = current_version(self.conn, seq)
+                if version is not None and version.get("site_id") in sites:
+                    used.add(version["site_id"])
         for _, ev in self._batch_versions():
             site = getattr(ev, "site_id", None)
             if ev.op_id == op_id and site in sites and not isinstance(ev, Operation):
@@ -374,15 +438,6 @@ class Batch:
             )
             raise CorrectionError(message, event_id=event.event_id, code="definition_code")
 
-    def _stored_users(self, sql: str, params: tuple[Any, ...]) -> list[str]:
-        # Rows of events corrected earlier in this batch are still in the tables until the
-        # flush: leave them out, and judge those events by their batch version instead.
-        return [
-            event_id
-            for seq, event_id in self.conn.execute(sql, params)
-            if seq not in self.projector.deletes
-        ]
-
     def _batch_versions(self) -> Iterator[tuple[str, EventBase]]:
         for event_id, live in self.known.items():
             if live.live and live.event is not None:
@@ -391,12 +446,11 @@ class Batch:
     def _check_no_dependants(self, event: Correction, target: Live) -> None:
         where = f"event {event.event_id!r} (correction)"
         ref = event.target_id
-        users: list[str] = []
-        for kind, column in referrers(EventKind(target.kind)):
-            table = KIND_SPECS[kind].plural
-            users += self._stored_users(
-                f"SELECT seq, event_id FROM {table} WHERE {column} = ?", (ref,)
-            )
+        users = [
+            event_id
+            for seq, event_id in live_dependants(self.conn, target.seq)
+            if seq not in self.corrected
+        ]
         users += [eid for eid, ev in self._batch_versions() if ref in _refs_of(ev).values()]
         if target.kind == EventKind.OFFENCE_DEFINITION:
             users += self._definition_users(target)
@@ -412,15 +466,20 @@ class Batch:
         if code in self.catalogue:
             return []  # the catalogue still knows the code after the definition goes
         users: list[str] = []
-        for table, owner in (
-            ("outcome_offences", "outcomes"),
-            ("arrest_enquiry_offences", "arrest_enquiries"),
-        ):
-            users += self._stored_users(
-                f"SELECT DISTINCT o.seq, o.event_id FROM {table} c JOIN {owner} o "
-                "ON o.seq = c.seq WHERE c.code = ?",
-                (code,),
-            )
+        rows = self.conn.execute(
+            "SELECT seq, event_id FROM events WHERE kind IN ('outcome', 'arrest_enquiry') "
+            "AND target_seq IS NULL AND instr(body, ?) > 0",
+            (f'"{code}"',),
+        ).fetchall()
+        for seq, event_id in rows:
+            if seq in self.corrected:
+                continue
+            version = current_version(self.conn, seq)
+            if version is not None and code in (
+                *version.get("offences", ()),
+                *version.get("wanted_for", ()),
+            ):
+                users.append(event_id)
         for event_id, ev in self._batch_versions():
             codes = getattr(ev, "offences", ()) or getattr(ev, "wanted_for", ())
             if code in codes:
@@ -429,18 +488,29 @@ class Batch:
 
     # -- writes -------------------------------------------------------------------------
 
-    def write(self, event: EventBase, data: dict[str, Any], body: str, raw: bytes) -> None:
-        """Take the next seq, chain the hash, and record the event and its projection.
-
-        ``data`` is the event's canonical object, ``body`` its canonical text and ``raw`` the
-        UTF-8 bytes of that text (the bytes the hash covers).
-        """
-        target = self.check(event)
+    def write(self, encoded: Encoded) -> None:
+        """Check the event, take the next seq, chain it, and record it with its personal
+        values and its projection."""
+        event = encoded.event
+        target, referred = self.check(event)
         self.seq += 1
         seq = self.seq
-        record, digest = chain(seq, event.event_id, body, raw, self.prev_raw, self.head_hash)
+        body, raw, personal = seal(encoded, self.person)
+        data = encoded.public
         kind = data["kind"]
+        fields = (
+            seq,
+            event.event_id,
+            kind,
+            event.op_id,
+            sortable_time(data["occurred_at"]),
+            target.seq if target is not None else None,
+            referred.seq if referred is not None else None,
+        )
+        record, digest = chain(fields, body, raw, self.prev_raw)
         self.records.append(record)
+        if personal is not None:
+            self.personal.append(PersonalRow(seq, *personal))
         self.prev_raw, self.head_hash = digest, record.hash
         if self.first_seq is None:
             self.first_seq = seq
@@ -448,7 +518,6 @@ class Batch:
         self.known[event.event_id] = Live(seq, kind, event.op_id, live=True, event=event)
         if isinstance(event, Correction):
             assert target is not None
-            self.projector.add(data, seq, target.seq)
             self.apply_correction(event, data, target)
         else:
             self.remember(event, seq)
@@ -463,7 +532,12 @@ class Batch:
             self.definitions[event.code] = event.to_offence()
 
     def apply_correction(self, event: Correction, data: dict[str, Any], target: Live) -> None:
-        self.projector.drop(target.seq, target.kind, target.seq < self.stored_below)
+        """Make ``event`` (whose public canonical object is ``data``) the current version of
+        ``target``: its replacement, or nothing when it retracts it."""
+        stored = target.seq < self.stored_below
+        if stored:
+            self.corrected.add(target.seq)
+        self.projector.drop(target.seq, target.kind, stored)
         replacement = event.replacement
         if replacement is None:
             target.live = False
@@ -471,7 +545,6 @@ class Batch:
             if target.kind == EventKind.OFFENCE_DEFINITION:
                 code = self._definition_code(target)
                 self.definitions.pop(code, None)
-                self.projector.changed_codes.add(code)
             return
         target.event = replacement
         self.remember(replacement, target.seq)
@@ -481,10 +554,9 @@ class Batch:
         if isinstance(target.event, OffenceDefinition):
             return target.event.code
         # fetchall: a statement left open would hold a read snapshot into the write lock.
-        rows = self.conn.execute(
-            "SELECT code FROM offence_definitions WHERE seq = ?", (target.seq,)
-        ).fetchall()
-        return str(rows[0][0])
+        rows = self.conn.execute("SELECT body FROM events WHERE seq = ?", (target.seq,)).fetchall()
+        version = current_version(self.conn, target.seq, rows[0][0]) or json.loads(rows[0][0])
+        return str(version["code"])
 
 
 def _where(outer: EventBase, event: EventBase) -> str:
@@ -501,6 +573,47 @@ def _refs_of(event: EventBase) -> dict[str, str]:
 
 def _ref_fields(cls: type[EventBase]) -> tuple[str, ...]:
     return tuple(references(cls))
+
+
+def current_version(
+    conn: sqlite3.Connection, seq: int, body: str | None = None
+) -> dict[str, Any] | None:
+    """The public canonical object of the stored event at ``seq`` as it now stands: its latest
+    replacement, or itself; ``None`` when it was retracted."""
+    rows = conn.execute(
+        "SELECT body FROM events WHERE target_seq = ? ORDER BY seq DESC LIMIT 1", (seq,)
+    ).fetchall()
+    if rows:
+        fix = json.loads(rows[0][0])
+        if fix.get("retract"):
+            return None
+        return dict(fix["replacement"])
+    if body is None:
+        body = conn.execute("SELECT body FROM events WHERE seq = ?", (seq,)).fetchone()[0]
+    return dict(json.loads(body))
+
+
+def live_dependants(conn: sqlite3.Connection, seq: int) -> list[tuple[int, str]]:
+    """``(seq, event_id)`` of the live events whose current version refers to the event at
+    ``seq`` (the seq is the referring event's own, also when a correction made it refer)."""
+    users = []
+    for user_seq, event_id, kind, target_seq in conn.execute(
+        "SELECT seq, event_id, kind, target_seq FROM events WHERE ref_seq = ?", (seq,)
+    ).fetchall():
+        if kind == EventKind.CORRECTION:
+            latest = conn.execute(
+                "SELECT max(seq) FROM events WHERE target_seq = ?", (target_seq,)
+            ).fetchone()[0]
+            if latest == user_seq:
+                name = conn.execute(
+                    "SELECT event_id FROM events WHERE seq = ?", (target_seq,)
+                ).fetchone()[0]
+                users.append((target_seq, str(name)))
+        elif conn.execute(
+            "SELECT 1 FROM events WHERE target_seq = ? LIMIT 1", (user_seq,)
+        ).fetchone() is None:
+            users.append((user_seq, str(event_id)))
+    return users
 
 
 def conflict(event: EventBase) -> EventConflictError:

@@ -1,162 +1,121 @@
-"""Projections: the per-kind tables of the current (corrected) state, one row per live event.
+"""The small derived tables: operations, their sites, and the log's offence definitions.
 
-:func:`project` turns an event's canonical object into its rows; :class:`Projector` collects
-a batch's changes and writes them in one pass per table. The tables are rebuilt from the
-events alone by :mod:`anpr_ops.store._rebuild`.
+They hold the current (corrected) version of the few events that other events are checked
+against, so that a reference check is a look-up, and they give Datasette foreign keys to
+follow. :class:`Projector` collects a batch's changes and writes them in one pass; the tables
+are rebuilt from the events alone by :mod:`anpr_ops.store._rebuild`.
 """
 
 from __future__ import annotations
 
-import operator
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from anpr_ops import _schema
-from anpr_ops.events import KINDS, left_out
 from anpr_ops.offences import CjsClass, Offence, OffenceCategory
 from anpr_ops.vocab import DrugClass, EventKind
 
 __all__ = [
-    "KIND_TABLES",
+    "PROJECTED",
     "Projector",
     "chunks",
-    "project",
     "stored_definitions",
 ]
 
-# A kind's list fields live in child tables, one row per item.
-_CHILD_TABLES: dict[str, tuple[str, ...]] = {
-    "operations": ("sites",),
-    "anpr_hits": ("anpr_hit_reasons",),
-    "outcomes": ("outcome_offences",),
-    "arrest_enquiries": ("arrest_enquiry_offences",),
-}
-#: The tables each kind projects into; the first is the kind's own table.
-KIND_TABLES: dict[str, tuple[str, ...]] = {
-    spec.kind.value: (spec.plural, *_CHILD_TABLES.get(spec.plural, ())) for spec in KINDS
-}
-_OWNER_COLUMN = {"sites": "op_seq"}
-_INSERT = {table.name: table.insert_sql() for table in _schema.DERIVED}
+#: The kinds whose current versions are kept in a table of their own.
+PROJECTED = frozenset({EventKind.OPERATION, EventKind.OFFENCE_DEFINITION})
 _CHUNK = 900  # ids per IN (...) query, well under SQLite's variable limit
 
-Category = Callable[[str], str]
-
-
-def _kind_plan(
-    kind: EventKind,
-) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]], dict[str, Any]]:
-    """A kind's table, a getter of its column values (after ``seq``) and its full defaults."""
-    table = _schema.DERIVED_BY_NAME[KIND_TABLES[kind][0]]
-    columns = table.column_names[1:]
-    model = next(spec.model for spec in KINDS if spec.kind == kind)
-    defaults = dict.fromkeys(columns) | left_out(model)
-    return table.name, operator.itemgetter(*columns), defaults
-
-
-_PLANS = {kind.value: _kind_plan(kind) for kind in EventKind}
-
-
-def project(
-    data: dict[str, Any], seq: int, category: Category, target_seq: int | None = None
-) -> list[tuple[str, tuple[Any, ...]]]:
-    """The derived rows of one (current) event, from its canonical object, projected at ``seq``.
-
-    The canonical object already holds UTC text, vocabulary strings and plates as stored;
-    fields it leaves out take the model's default. Booleans go in as 0/1.
-    """
-    kind = data["kind"]
-    table, columns, defaults = _PLANS[kind]
-    values = defaults | data
-    if kind == "outcome":
-        codes = values["offences"]
-        if codes:
-            values["primary_offence"] = codes[0]
-            values["primary_category"] = category(codes[0])
-        elif values["offences_unknown"]:
-            values["primary_category"] = OffenceCategory.UNKNOWN.value
-    elif kind == "correction":
-        values["target_seq"] = target_seq
-        values["action"] = "retract" if values["retract"] else "replace"
-    rows: list[tuple[str, tuple[Any, ...]]] = [(table, (seq, *columns(values)))]
-    if kind == "anpr_hit":
-        rows += [("anpr_hit_reasons", (seq, reason)) for reason in data["reasons"]]
-    elif kind == "outcome":
-        rows += [
-            ("outcome_offences", (seq, i, code, category(code)))
-            for i, code in enumerate(values["offences"])
-        ]
-    elif kind == "operation":
-        rows += [
-            ("sites", (data["op_id"], site["site_id"], seq, site["name"],
-                       site.get("latitude"), site.get("longitude")))
-            for site in values["sites"]
-        ]  # fmt: skip
-    elif kind == "arrest_enquiry":
-        rows += [
-            ("arrest_enquiry_offences", (seq, i, code, category(code)))
-            for i, code in enumerate(data["wanted_for"])
-        ]
-    return rows
+_INSERT_OPERATION = (
+    "INSERT INTO operations (op_id, seq, name, force, timezone, starts_at, ends_at, "
+    "parent_op_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_SITE = (
+    "INSERT INTO sites (op_id, site_id, position, name, latitude, longitude) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_INSERT_DEFINITION = (
+    "INSERT INTO offence_definitions (code, seq, title, category, statute, section, "
+    "cjs_class, drug_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class Projector:
-    """Collects the projection changes of a batch, then writes them in one pass per table."""
+    """Collects the changes a batch makes to the derived tables, then writes them."""
 
-    def __init__(self, conn: sqlite3.Connection, category: Category) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.category = category
-        self.pending: dict[int, list[tuple[str, tuple[Any, ...]]]] = {}
-        self.deletes: dict[int, str] = {}  # seq of a stored event -> its kind
-        self.changed_codes: set[str] = set()
+        # seq of the projected event -> its public canonical object (None: remove it)
+        self.pending: dict[int, dict[str, Any] | None] = {}
+        self.removed: dict[int, str] = {}  # seq of a stored projected event -> its kind
 
-    def add(self, data: dict[str, Any], seq: int, target_seq: int | None = None) -> None:
-        """Project the (current version of the) event at ``seq``."""
-        self.pending[seq] = project(data, seq, self.category, target_seq)
-        if data["kind"] == EventKind.OFFENCE_DEFINITION:
-            self.changed_codes.add(data["code"])
+    def add(self, data: dict[str, Any], seq: int) -> None:
+        """Project the current version (its public canonical object) of the event at
+        ``seq``, if it is of a projected kind."""
+        if data["kind"] in PROJECTED:
+            self.pending[seq] = data
 
     def drop(self, seq: int, kind: str, stored: bool) -> None:
         """Forget the projection of the event at ``seq`` (it was corrected or retracted)."""
+        if kind not in PROJECTED:
+            return
         self.pending.pop(seq, None)
         if stored:
-            self.deletes[seq] = kind
+            self.removed[seq] = kind
 
     def flush(self) -> None:
         """Write what was collected (inside the caller's transaction)."""
         conn = self.conn
-        if self.deletes:
-            for table, column in _delete_plan(self.deletes):
-                seqs = [(seq,) for seq, kind in self.deletes.items() if table in KIND_TABLES[kind]]
-                conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", seqs)
-            self.deletes.clear()
-        grouped: dict[str, list[tuple[Any, ...]]] = {}
-        for rows in self.pending.values():
-            for table, row in rows:
-                grouped.setdefault(table, []).append(row)
-        for table, rows in grouped.items():
-            conn.executemany(_INSERT[table], rows)
+        for seq, kind in self.removed.items():
+            if kind == EventKind.OPERATION:
+                conn.execute(
+                    "DELETE FROM sites WHERE op_id = (SELECT op_id FROM operations WHERE seq = ?)",
+                    (seq,),
+                )
+                conn.execute("DELETE FROM operations WHERE seq = ?", (seq,))
+            else:
+                conn.execute("DELETE FROM offence_definitions WHERE seq = ?", (seq,))
+        self.removed.clear()
+        for seq, data in sorted(self.pending.items()):
+            if data is None:
+                continue
+            if data["kind"] == EventKind.OPERATION:
+                conn.execute(
+                    _INSERT_OPERATION,
+                    (
+                        data["op_id"],
+                        seq,
+                        data["name"],
+                        data["force"],
+                        data.get("timezone", "Europe/London"),
+                        data["starts_at"],
+                        data.get("ends_at"),
+                        data.get("parent_op_id"),
+                    ),
+                )
+                conn.executemany(
+                    _INSERT_SITE,
+                    [
+                        (data["op_id"], site["site_id"], position, site["name"],
+                         site.get("latitude"), site.get("longitude"))
+                        for position, site in enumerate(data.get("sites", ()))
+                    ],
+                )  # fmt: skip
+            else:
+                conn.execute(
+                    _INSERT_DEFINITION,
+                    (
+                        data["code"],
+                        seq,
+                        data["title"],
+                        data["category"],
+                        data.get("statute"),
+                        data.get("section"),
+                        data.get("cjs_class"),
+                        data.get("drug_class"),
+                    ),
+                )
         self.pending.clear()
-        if not self.changed_codes:
-            return
-        for code in sorted(self.changed_codes):
-            category = self.category(code)
-            conn.execute(
-                "UPDATE outcome_offences SET category = ? WHERE code = ?", (category, code)
-            )
-            conn.execute(
-                "UPDATE arrest_enquiry_offences SET category = ? WHERE code = ?", (category, code)
-            )
-            conn.execute(
-                "UPDATE outcomes SET primary_category = ? WHERE primary_offence = ?",
-                (category, code),
-            )
-        self.changed_codes.clear()
-
-
-def _delete_plan(deletes: Mapping[int, str]) -> list[tuple[str, str]]:
-    tables = {table for kind in set(deletes.values()) for table in KIND_TABLES[kind]}
-    return [(table, _OWNER_COLUMN.get(table, "seq")) for table in sorted(tables)]
 
 
 def chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -168,8 +127,8 @@ def chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 def stored_definitions(conn: sqlite3.Connection) -> dict[str, Offence]:
     """The log's own offence definitions, by code."""
     rows = conn.execute(
-        "SELECT code, title, category, statute, section, cjs_class, drug_class, event_id "
-        "FROM offence_definitions"
+        "SELECT d.code, d.title, d.category, d.statute, d.section, d.cjs_class, d.drug_class, "
+        "e.event_id FROM offence_definitions d JOIN events e ON e.seq = d.seq"
     )
     return {
         code: Offence(
