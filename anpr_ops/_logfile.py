@@ -10,28 +10,20 @@ from __future__ import annotations
 
 import sqlite3
 import urllib.parse
-from dataclasses import replace
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from anpr_ops._schema import APPLICATION_ID, EVENT_COPIES, SCHEMA_VERSION, guard_problems
-from anpr_ops.chain import Checkpoint, VerifyResult, verify_rows
+from anpr_ops._schema import APPLICATION_ID, SCHEMA_VERSION, schema_problems
 from anpr_ops.errors import GuardsMissingError, NotALogError, SchemaVersionError
 
 __all__ = [
     "check_format",
-    "check_guards",
+    "check_schema",
     "connect_readonly",
     "read_log_id",
-    "verify_chain",
 ]
 
-# The copied columns must each appear, as a JSON member, in the body they were copied from
-# (an event_id never needs JSON escaping).
-_COPIES_OK = " AND ".join(
-    f"instr(body, '\"{column}\":\"' || {column} || '\"') > 0" for column in EVENT_COPIES
-)
-_ROWS = f"SELECT seq, CAST(body AS BLOB), prev_hash, hash, {_COPIES_OK} FROM events ORDER BY seq"
 _READONLY_DIRECTORY = 1544  # SQLITE_READONLY_DIRECTORY: no -shm can be made next to the file
 
 
@@ -68,75 +60,30 @@ def check_format(conn: sqlite3.Connection) -> None:
         raise NotALogError(
             "the log has no schema version: it was never initialised", code="not_a_log"
         )
+    if version < SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"the log has schema version {version}, older than this anpr_ops writes "
+            f"({SCHEMA_VERSION}); make a current copy with 'anpr-ops migrate OLD NEW' (the old "
+            "file is left as it is)",
+            code="schema_too_old",
+        )
     (encoding,) = conn.execute("PRAGMA encoding").fetchone()
     if encoding != "UTF-8":
         raise NotALogError(f"the log's text encoding is {encoding}, not UTF-8", code="encoding")
 
 
-def check_guards(conn: sqlite3.Connection) -> None:
-    """Refuse a log whose append-only guards are missing, altered or joined by others."""
-    problems = guard_problems(conn)
+def check_schema(conn: sqlite3.Connection, views: Iterable[str]) -> None:
+    """Refuse a log whose schema is not exactly the one this version makes: a guard trigger
+    missing, altered or joined by another, or any other table, index, trigger or view extra,
+    missing or altered (whatever the case or quoting of its names)."""
+    problems = schema_problems(conn, views)
     if problems:
         raise GuardsMissingError(
-            "the append-only guards of events are not intact ("
-            + "; ".join(problems)
+            "the schema of the log is not the one anpr_ops made ("
+            + "; ".join(problems[:5])
+            + ("; …" if len(problems) > 5 else "")
             + "): the file may have been tampered with; refusing to open it"
         )
-
-
-def verify_chain(conn: sqlite3.Connection, checkpoint: Checkpoint | None = None) -> VerifyResult:
-    """Recompute the whole chain of the log open on ``conn``; compare with ``checkpoint``.
-
-    Against a checkpoint the log must still hold the checkpoint's head event with the same
-    hash (else it was truncated or rewritten), and for an operation's checkpoint the same
-    number of that operation's events up to it.
-    """
-    result = verify_rows(conn.execute(_ROWS))
-    if checkpoint is None or not result.ok:
-        return result
-    return _against(conn, result, checkpoint)
-
-
-def _against(conn: sqlite3.Connection, result: VerifyResult, cp: Checkpoint) -> VerifyResult:
-    def broken(problem: str, reason: str, seq: int | None) -> VerifyResult:
-        return replace(result, ok=False, problem=problem, reason=reason, first_bad_seq=seq)
-
-    log_id = read_log_id(conn)
-    if cp.log_id != log_id:
-        return broken(
-            "checkpoint_other_log",
-            f"the checkpoint belongs to log {cp.log_id!r}, this file is log {log_id!r}",
-            None,
-        )
-    if result.head_seq < cp.seq:
-        return broken(
-            "truncated",
-            f"the log ends at seq {result.head_seq} but the checkpoint was taken at seq {cp.seq}: "
-            "events were removed from the end",
-            result.head_seq + 1,
-        )
-    row = conn.execute("SELECT hash FROM events WHERE seq = ?", (cp.seq,)).fetchone()
-    if row is None or row[0] != cp.head_hash:
-        return broken(
-            "rewritten",
-            f"the event at seq {cp.seq} does not have the checkpoint's hash: "
-            "the log was rewritten up to there",
-            cp.seq,
-        )
-    op_id = cp.op_id
-    if op_id is not None:
-        (count,) = conn.execute(
-            "SELECT count(*) FROM events WHERE json_extract(body, '$.op_id') = ? AND seq <= ?",
-            (op_id, cp.seq),
-        ).fetchone()
-        if count != cp.events:
-            return broken(
-                "checkpoint_count",
-                f"operation {op_id!r} has {count} events up to seq {cp.seq}, "
-                f"the checkpoint says {cp.events}",
-                cp.seq,
-            )
-    return replace(result, checkpoint_checked=True)
 
 
 def connect_readonly(path: str | Path, **options: Any) -> sqlite3.Connection:

@@ -225,7 +225,9 @@ def _normal(sql: str | None) -> str:
 
 
 # SQLite's own tables: made by AUTOINCREMENT and by ANALYZE, not by anyone's schema.
-_INTERNAL = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"})
+_INTERNAL = frozenset(
+    {"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"}
+)
 
 SchemaObject = tuple[str, str, str, str]
 
@@ -297,6 +299,8 @@ def schema_problems_without_views(conn: sqlite3.Connection) -> list[str]:
 def _found_views(conn: sqlite3.Connection) -> list[str]:
     return [
         sql
-        for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid")
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid"
+        )
         if sql
     ]

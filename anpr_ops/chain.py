@@ -73,6 +73,14 @@ class VerifyResult:
     head_seq: int = 0
     head_hash: str = GENESIS_HASH
     checkpoint_checked: bool = False
+    personal_checked: int = 0
+    """Commitments checked against the personal values still held."""
+    erased: int = 0
+    """Events whose personal values were erased (by a recorded erasure)."""
+    access_checked: int = 0
+    """Entries of the access record whose chain was checked."""
+    not_checked: tuple[str, ...] = ()
+    """What this verification did not look at (said in :meth:`summary`)."""
 
     def __bool__(self) -> bool:
         return self.ok
@@ -81,7 +89,18 @@ class VerifyResult:
         """One line for people: what was checked and whether the chain holds."""
         if self.ok:
             against = ", and matches the checkpoint" if self.checkpoint_checked else ""
-            return f"chain holds: {self.checked} events checked, head seq {self.head_seq}{against}"
+            parts = [f"chain holds: {self.checked} events checked, head seq {self.head_seq}"]
+            if self.personal_checked or self.erased:
+                parts.append(
+                    f"{self.personal_checked} commitments to personal values checked, "
+                    f"{self.erased} erased"
+                )
+            if self.access_checked:
+                parts.append(f"{self.access_checked} access records checked")
+            text = "; ".join(parts) + against
+            if self.not_checked:
+                text += f" (not checked: {', '.join(self.not_checked)})"
+            return text
         at = f" at seq {self.first_bad_seq}" if self.first_bad_seq is not None else ""
         return f"chain broken{at}: {self.reason} ({self.checked} events checked)"
 
@@ -179,65 +198,44 @@ class Checkpoint:
         return checkpoint
 
 
-def verify_rows(rows: Iterable[tuple[int, bytes, str, str, int]]) -> VerifyResult:
-    """Walk ``(seq, body, prev_hash, hash, copies_ok)`` rows in ``seq`` order; check each link.
+def verify_rows(rows: Iterable[tuple[int, bytes, str]]) -> VerifyResult:
+    """Walk ``(seq, body, hash)`` rows in ``seq`` order and check each link.
 
-    ``body`` is the stored canonical bytes; ``copies_ok`` says whether the row's copied
-    column (``event_id``) appears in its body. The first
-    row must have ``seq == 1`` and ``prev_hash == GENESIS_HASH``; each next row ``seq`` one
-    more and ``prev_hash`` equal to the hash before it; every ``hash`` must equal
-    ``SHA-256(prev ‖ body)``.
+    ``body`` is the stored chained bytes. The first row must have ``seq == 1``; each next
+    row ``seq`` one more; every ``hash`` must equal :func:`link` of the previous link (32 zero
+    bytes before the first event) and the body.
     """
-    expected_prev = GENESIS_HASH
     prev_raw = bytes(32)
     expected_seq = 1
-    for seq, body, prev_hash, stored_hash, copies_ok in rows:
+    expected_prev = GENESIS_HASH
+    for seq, body, stored_hash in rows:
         # The common case first, with as little work as possible: this loop is verify().
-        if seq == expected_seq and prev_hash == expected_prev and copies_ok:
+        if seq == expected_seq:
             digest = link(prev_raw, body)
             if digest.hex() == stored_hash:
                 expected_seq += 1
                 expected_prev = stored_hash
                 prev_raw = digest
                 continue
-        problem = None
-        if seq != expected_seq:
+            problem = (
+                "hash_mismatch",
+                "stored hash does not match the event's bytes and the hash before it "
+                "(its content or hash was altered, or rows were removed, reordered or replaced)",
+            )
+        else:
             problem = (
                 "seq_gap",
                 f"expected seq {expected_seq} but found {seq} (a row was removed or renumbered)",
             )
-        elif prev_hash != expected_prev:
-            problem = (
-                "prev_hash_mismatch",
-                "prev_hash does not equal the previous event's hash "
-                "(rows removed, reordered or replaced)",
-            )
-        else:
-            digest = link(prev_raw, body)
-            if digest.hex() != stored_hash:
-                problem = (
-                    "hash_mismatch",
-                    "stored hash does not match the event's bytes "
-                    "(its content or hash was altered)",
-                )
-            elif not copies_ok:
-                problem = (
-                    "column_mismatch",
-                    "the event_id column no longer matches the event's bytes",
-                )
-        if problem is not None:
-            return VerifyResult(
-                ok=False,
-                checked=expected_seq,
-                first_bad_seq=seq,
-                problem=problem[0],
-                reason=problem[1],
-                head_seq=expected_seq - 1,
-                head_hash=expected_prev,
-            )
-        expected_seq += 1
-        expected_prev = stored_hash
-        prev_raw = digest
+        return VerifyResult(
+            ok=False,
+            checked=expected_seq,
+            first_bad_seq=seq,
+            problem=problem[0],
+            reason=problem[1],
+            head_seq=expected_seq - 1,
+            head_hash=expected_prev,
+        )
     return VerifyResult(
         ok=True, checked=expected_seq - 1, head_seq=expected_seq - 1, head_hash=expected_prev
     )

@@ -24,6 +24,8 @@ callers who do not know this library::
         ├── BrokenReferenceError   (LookupError)      a reference to nothing (or the wrong thing)
         ├── CorrectionError        (ValueError)       a correction the log cannot apply
         ├── LogBusyError           (TimeoutError)     the write lock stayed taken past the timeout
+        ├── AccessRefusedError     (PermissionError)  personal values asked for without actor,
+        │                                             purpose, or a writable file to record it
         └── StorageError           (OSError)          read-only file, full disk, I/O failure
 
 Every class has a stable snake_case :attr:`~AnprOpsError.code`; some instances carry a more
@@ -39,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AccessRefusedError",
     "AnprOpsError",
     "BrokenReferenceError",
     "CheckpointError",
@@ -332,6 +335,14 @@ class LogBusyError(LogError, TimeoutError):
     """Another connection held the write lock for longer than the busy timeout."""
 
     code = "log_busy"
+
+
+class AccessRefusedError(LogError, PermissionError):
+    """A read, disclosure, erasure or restriction of personal values that cannot be done as
+    asked: no actor or purpose to record, a read-only file where the access cannot be
+    recorded, or a restricted record asked for without saying so."""
+
+    code = "access_refused"
 
 
 class StorageError(LogError, OSError):

@@ -19,8 +19,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from anpr_ops._logfile import check_format, connect_readonly, verify_chain
+from anpr_ops._logfile import check_format, connect_readonly
 from anpr_ops._schema import guard_problems
+from anpr_ops._verifier import verify_log
 from anpr_ops.chain import Checkpoint, VerifyResult
 from anpr_ops.errors import AnprOpsError
 
@@ -36,7 +37,7 @@ def verify_file(path: str | Path, checkpoint: Checkpoint | None = None) -> Verif
     conn = connect_readonly(path)
     try:
         check_format(conn)
-        return verify_chain(conn, checkpoint)
+        return verify_log(conn, checkpoint)
     finally:
         conn.close()
 
@@ -58,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         conn = connect_readonly(args.log)
         try:
             check_format(conn)
-            result = verify_chain(conn, checkpoint)
+            result = verify_log(conn, checkpoint)
             problems = guard_problems(conn)
         finally:
             conn.close()

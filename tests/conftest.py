@@ -21,6 +21,14 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(autouse=True)
+def _actor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs as a named actor with a purpose, as a force's tools would (reads of
+    personal values are recorded with both); tests of the refusal unset them."""
+    monkeypatch.setenv("ANPR_OPS_ACTOR", "pytest")
+    monkeypatch.setenv("ANPR_OPS_PURPOSE", "automated tests of anpr_ops")
+
+
 @pytest.fixture(params=["memory", "disk"])
 def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpLog]:
     """An empty log, in memory and on disk: the contract must hold for both."""

@@ -20,3 +20,16 @@ def raw(log: OpLog) -> sqlite3.Connection:
 def remembered(log: OpLog) -> State | None:
     """What the log's connection remembers between appends (``None`` when nothing)."""
     return log._memory
+
+
+def stored_state(log: OpLog) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table of the log (for checking that a refused write changed
+    nothing)."""
+    conn = raw(log)
+    names = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        ).fetchall()
+    ]
+    return {name: conn.execute(f"SELECT * FROM {name} ORDER BY 1").fetchall() for name in names}

@@ -48,24 +48,24 @@ def raw(db: Path) -> Iterator[sqlite3.Connection]:
 
 
 def rows(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
-    return conn.execute("SELECT seq, body, prev_hash, hash FROM events ORDER BY seq").fetchall()
+    return conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
 
 
-COLUMNS = "seq, event_id, body, prev_hash, hash"
+COLUMNS = "seq, event_id, kind, op_id, occurred_at, target_seq, ref_seq, body, hash"
 ATTACKS = [
     "UPDATE events SET body = body",
     "UPDATE events SET body = 'tampered' WHERE seq = 1",
     "UPDATE events SET hash = 'x' WHERE seq = 3",
     "UPDATE events SET event_id = 'renamed' WHERE seq = 3",
-    "UPDATE events SET prev_hash = prev_hash WHERE seq = 1",
+    "UPDATE events SET ref_seq = ref_seq WHERE seq = 3",
     "DELETE FROM events WHERE seq = 8",
     "DELETE FROM events",
     f"INSERT OR REPLACE INTO events ({COLUMNS}) SELECT {COLUMNS} FROM events WHERE seq = 2",
     "INSERT OR REPLACE INTO events SELECT * FROM events WHERE seq = 2",
     f"REPLACE INTO events ({COLUMNS}) SELECT 9, {COLUMNS.split(', ', 1)[1]} FROM events "
     "WHERE seq = 2",
-    f"INSERT INTO events ({COLUMNS}) SELECT 5, 'new-id', body, prev_hash, hash "
-    "FROM events WHERE seq = 8",
+    f"INSERT INTO events ({COLUMNS}) SELECT 5, 'new-id', kind, op_id, occurred_at, target_seq, "
+    "ref_seq, body, hash FROM events WHERE seq = 8",
     "INSERT OR IGNORE INTO events SELECT * FROM events WHERE seq = 1",
 ]
 
@@ -86,12 +86,12 @@ def test_a_raw_append_that_breaks_the_chain_is_found_by_verify(
 ) -> None:
     """The database accepts a new last row; verify() names it when it does not link."""
     raw.execute(
-        f"INSERT INTO events ({COLUMNS}) SELECT 9, 'forged', "
-        "replace(body, 'sweep-1', 'forged'), prev_hash, hash FROM events WHERE seq = 8"
+        f"INSERT INTO events ({COLUMNS}) SELECT 9, 'forged', kind, op_id, occurred_at, "
+        "target_seq, ref_seq, replace(body, 'sweep-1', 'forged'), hash FROM events WHERE seq = 8"
     )
     raw.commit()
     result = verify(db)
-    assert (result.ok, result.first_bad_seq, result.problem) == (False, 9, "prev_hash_mismatch")  # type: ignore[attr-defined]
+    assert (result.ok, result.first_bad_seq, result.problem) == (False, 9, "hash_mismatch")  # type: ignore[attr-defined]
 
 
 def test_a_copied_column_edited_apart_from_its_body_is_found(db: Path) -> None:
@@ -105,7 +105,11 @@ def test_sqlite_utils_upsert_is_refused(db: Path) -> None:
 
     table = sqlite_utils.Database(db).table("events")
     with pytest.raises(sqlite3.IntegrityError):
-        table.upsert({"seq": 1, "body": "{}", "prev_hash": GENESIS_HASH, "hash": "x"}, pk="seq")
+        table.upsert(
+            {"seq": 1, "event_id": "x", "kind": "patrol", "op_id": "x", "occurred_at": "x",
+             "body": "{}", "hash": GENESIS_HASH},
+            pk="seq",
+        )  # fmt: skip
     with pytest.raises(sqlite3.IntegrityError):
         table.delete_where("seq = ?", [1])
 
@@ -139,21 +143,22 @@ def test_opening_refuses_a_file_whose_guards_were_touched(
 
 
 def test_a_newer_schema_version_is_refused(db: Path, raw: sqlite3.Connection) -> None:
-    raw.execute("PRAGMA user_version = 2")
+    raw.execute("PRAGMA user_version = 3")
     raw.close()
-    with pytest.raises(SchemaVersionError):
+    with pytest.raises(SchemaVersionError) as caught:
         OpLog.open(db)
+    assert caught.value.code == "schema_too_new"
 
 
 def test_schema_version_is_recorded(db: Path) -> None:
     with OpLog.open(db) as log:
-        assert log.schema_version == 1
+        assert log.schema_version == 2
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (2,)
     assert conn.execute("PRAGMA application_id").fetchone() == (0x414E5052,)
     assert conn.execute(
         "SELECT value FROM anpr_ops_meta WHERE key = 'schema_version'"
-    ).fetchone() == ("1",)
+    ).fetchone() == ("2",)
     conn.close()
 
 
@@ -255,7 +260,7 @@ def verify(db: Path, checkpoint: Checkpoint | None = None) -> object:
 
 
 def test_an_altered_body_is_caught_at_its_seq(db: Path) -> None:
-    without_guards(db, "UPDATE events SET body = replace(body, 'AB12CDE', 'AB12CDF') WHERE seq = 3")
+    without_guards(db, "UPDATE events SET body = replace(body, 'vauxhall', 'lambeth') WHERE seq = 3")
     result = verify(db)
     assert not result.ok  # type: ignore[attr-defined]
     assert (result.first_bad_seq, result.problem) == (3, "hash_mismatch")  # type: ignore[attr-defined]
@@ -299,15 +304,13 @@ def test_a_consistent_rewrite_needs_a_checkpoint_to_be_seen(db: Path) -> None:
     bodies = [r[0] for r in conn.execute("SELECT body FROM events ORDER BY seq")]
     conn.close()
     forged = json.loads(bodies[1])
-    forged["vrm"] = "ZZ99ZZZ"
+    forged["hotlist"] = "force"
     bodies[1] = json.dumps(forged, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     prev = GENESIS_HASH
     for seq, body in enumerate(bodies, start=1):
         digest = hashlib.sha256(bytes.fromhex(prev) + body.encode()).hexdigest()
         without_guards(
-            db,
-            "UPDATE events SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-            (body, prev, digest, seq),
+            db, "UPDATE events SET body = ?, hash = ? WHERE seq = ?", (body, digest, seq)
         )
         prev = digest
     assert verify(db).ok  # type: ignore[attr-defined]
@@ -389,25 +392,25 @@ def test_stdlib_verifier_agrees_on_a_tampered_file_and_a_checkpoint(
 @pytest.mark.parametrize(
     "sql",
     [
-        "UPDATE outcomes SET disposal = 'summons'",
-        "DELETE FROM anpr_hits",
-        "UPDATE outcome_offences SET category = 'other'",
-        "INSERT INTO weapon_sweeps (seq, event_id, op_id, occurred_at, location) "
-        "VALUES (99, 'ghost', 'kaiser-2020-04-18', '2020-04-18T10:00:00Z', 'nowhere')",
+        "UPDATE operations SET name = 'Forged'",
+        "DELETE FROM sites WHERE site_id = 'blackfriars'",
         "UPDATE sites SET name = 'Elsewhere' WHERE site_id = 'vauxhall'",
+        "INSERT INTO offence_definitions (code, seq, title, category) "
+        "VALUES ('XX99999', 2, 'Forged', 'violence')",
+        "UPDATE operations SET timezone = 'Asia/Kolkata'",
     ],
 )
-def test_edited_projections_are_found_by_a_deep_verify_and_repaired_by_rebuild(
+def test_edited_derived_tables_are_found_by_the_full_verify_and_repaired_by_rebuild(
     db: Path, raw: sqlite3.Connection, sql: str
 ) -> None:
     raw.execute(sql)
     raw.commit()
     with OpLog.open(db) as log:
-        assert log.verify().ok  # the chain covers the events, not the projections
-        deep = log.verify(projections=True)
-        assert (deep.ok, deep.problem) == (False, "projection_mismatch")
+        assert log.verify(quick=True).ok  # the chain covers the events, not derived state
+        full = log.verify()
+        assert (full.ok, full.problem) == (False, "derived_mismatch")
         log.rebuild()
-        assert log.verify(projections=True).ok
+        assert log.verify().ok
 
 
 def test_two_handles_on_one_file_see_each_others_appends(tmp_path: Path) -> None:

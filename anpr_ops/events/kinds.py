@@ -125,6 +125,7 @@ SITE_VIA: Mapping[EventKind, tuple[str, ...]] = {
     and not _site_required(spec.model)
 }
 
+
 def personal_fields(model: type[BaseModel]) -> tuple[str, ...]:
     """The fields of ``model`` declared :class:`~anpr_ops.events.models.Personal`, in the
     order the model declares them."""

@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from anpr_ops._canonical import canonical_bytes
 from anpr_ops.events._types import (
     SINGLE_LINE,
     CountryCode,
@@ -46,7 +47,6 @@ from anpr_ops.events._types import (
     pair,
     rule,
 )
-from anpr_ops._canonical import canonical_bytes
 from anpr_ops.events.canonical import canonical_dict
 from anpr_ops.offences import CjsClass, Offence, OffenceCategory, OffenceCode
 from anpr_ops.vocab import (
@@ -72,12 +72,12 @@ from anpr_ops.vocab import (
 __all__ = [
     "BATCH_ADAPTER",
     "EVENT_ADAPTER",
+    "PERSONAL",
     "AnprHit",
     "ArrestEnquiry",
     "Correction",
     "Event",
     "EventBase",
-    "PERSONAL",
     "OffenceDefinition",
     "Operation",
     "Outcome",

@@ -23,6 +23,7 @@ __all__ = [
     "ERASED",
     "MARKERS",
     "RESTRICTED",
+    "STAND_INS",
     "WITHHELD",
     "merge",
     "paths",
@@ -37,6 +38,19 @@ RESTRICTED: Final = "[restricted]"
 #: The value a read shows for a personal field whose value was erased.
 ERASED: Final = "[erased]"
 MARKERS: Final = frozenset({WITHHELD, RESTRICTED, ERASED})
+
+#: A valid stand-in for each personal field, so that an event whose values are not at hand can
+#: be validated as any other (then given its markers, or judged for its other fields).
+STAND_INS: Final[Mapping[str, str]] = {
+    "vrm": "AB12CDE",
+    "raw_vrm": "AB12CDE",
+    "subject_ref": "x",
+    "officer_id": "x",
+    "notes": "x",
+    "grounds": "x",
+    "description": "x",
+    "reason": "x",
+}
 
 
 def _model(kind: object) -> type[BaseModel]:

@@ -609,9 +609,12 @@ def live_dependants(conn: sqlite3.Connection, seq: int) -> list[tuple[int, str]]
                     "SELECT event_id FROM events WHERE seq = ?", (target_seq,)
                 ).fetchone()[0]
                 users.append((target_seq, str(name)))
-        elif conn.execute(
-            "SELECT 1 FROM events WHERE target_seq = ? LIMIT 1", (user_seq,)
-        ).fetchone() is None:
+        elif (
+            conn.execute(
+                "SELECT 1 FROM events WHERE target_seq = ? LIMIT 1", (user_seq,)
+            ).fetchone()
+            is None
+        ):
             users.append((user_seq, str(event_id)))
     return users
 

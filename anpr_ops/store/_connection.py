@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from anpr_ops import _schema
-from anpr_ops._logfile import check_format, check_guards, connect_readonly
+from anpr_ops._logfile import check_format, check_schema, connect_readonly
 from anpr_ops._time import format_utc
 from anpr_ops.errors import (
     GuardsMissingError,
@@ -29,7 +29,7 @@ from anpr_ops.errors import (
     NotALogError,
     StorageError,
 )
-from anpr_ops.store._views import create_views
+from anpr_ops.store._views import VIEWS
 
 __all__ = ["Database", "Durability", "translate"]
 
@@ -295,7 +295,7 @@ def _prepare(
             _initialise(conn)
         # Checked before anything is changed: a foreign file stays untouched.
         check_format(conn)
-        check_guards(conn)
+        check_schema(conn, VIEWS.values())
         if not readonly:
             conn.execute(f"PRAGMA synchronous = {durability.upper()}")
             if wal:
@@ -351,19 +351,12 @@ def create_schema(conn: sqlite3.Connection) -> None:
     """Write the schema of a new log and its meta rows (inside the caller's transaction)."""
     conn.execute(f"PRAGMA application_id = {_schema.APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {_schema.SCHEMA_VERSION}")
-    conn.execute(_schema.META)
-    conn.execute(_schema.EVENTS)
-    for sql in (*_schema.EVENT_INDEXES, *_schema.GUARDS.values()):
+    for sql in _schema.statements(VIEWS.values()):
         conn.execute(sql)
-    for table in _schema.DERIVED:
-        conn.execute(table.create_sql())
-    for sql in _schema.DERIVED_INDEXES:
-        conn.execute(sql)
-    conn.execute(_schema.EVENT_LOG_VIEW)
-    create_views(conn)  # readable views for people and Datasette
     meta = {
         "log_id": uuid.uuid4().hex,
         "created_at": format_utc(datetime.now(UTC)),
         "schema_version": str(_schema.SCHEMA_VERSION),
+        "next_person": "1",
     }
     conn.executemany("INSERT INTO anpr_ops_meta (key, value) VALUES (?, ?)", meta.items())

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from anpr_ops import _schema
-from anpr_ops.store._views import VIEWS, create_views
+from anpr_ops.store._views import VIEWS
 
 __all__ = ["PRIVACY", "metadata"]
 
@@ -180,10 +180,8 @@ _TABLES: Final[dict[str, dict[str, Any]]] = {
 def _columns() -> dict[str, list[str]]:
     """The columns of each view, read from a scratch database with the log's schema."""
     with contextlib.closing(sqlite3.connect(":memory:")) as conn:
-        conn.execute(_schema.EVENTS)
-        for table in _schema.DERIVED:
-            conn.execute(table.create_sql())
-        create_views(conn)
+        for sql in _schema.statements(VIEWS.values()):
+            conn.execute(sql)
         return {
             view: [row[1] for row in conn.execute(f"PRAGMA table_info({view})")] for view in VIEWS
         }

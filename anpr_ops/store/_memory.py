@@ -54,6 +54,9 @@ class State:
     head: tuple[int, str]
     ops: dict[str, Op | None]
     definitions: dict[str, Offence]
+    next_person: int
+    """The number the next new person named by the log will get (numbers are never reused,
+    not even after an erasure)."""
     # What the last appends wrote or looked up, so the next append need not look them up
     # again: event_id -> (seq, kind, op_id, live). Bounded; read-only while a batch runs.
     recent: dict[str, tuple[int, str, str, bool]] = attrs.Factory(dict)
@@ -63,6 +66,7 @@ class State:
         head: tuple[int, str],
         ops: dict[str, Op | None],
         definitions: dict[str, Offence],
+        next_person: int,
         known: Mapping[str, Live],
     ) -> State:
         """The state once a batch that ended at ``head`` has committed."""
@@ -72,7 +76,7 @@ class State:
             recent[event_id] = (live.seq, live.kind, live.op_id, live.live)
         if len(recent) > 2 * RECENT:
             recent = dict(itertools.islice(recent.items(), len(recent) - RECENT, None))
-        return State(self.version, head, ops, definitions, recent)
+        return State(self.version, head, ops, definitions, next_person, recent)
 
 
 class Stale(Exception):

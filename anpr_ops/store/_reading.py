@@ -1,27 +1,48 @@
-"""Reading events back: the current (corrected) view, page by page, from one snapshot."""
+"""Reading events back: the current (corrected) view or every stored event, page by page,
+from one snapshot, with personal values put back or masked as the reader may see them."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+
+import attrs
 
 from anpr_ops._messages import shorten
 from anpr_ops.errors import EventValidationError
 from anpr_ops.events import Event
-from anpr_ops.store._projection import chunks
+from anpr_ops.events.personal import ERASED, RESTRICTED, WITHHELD
 from anpr_ops.store._record import decode
 from anpr_ops.vocab import EventKind
 
-__all__ = ["corrections_by_target", "current_events", "event_kind"]
+__all__ = ["Sight", "corrections_by_target", "current_events", "event_kind", "read_one"]
 
-_KIND = "json_extract(body, '$.kind')"
-_OP = "json_extract(body, '$.op_id')"
 _KIND_NAMES = tuple(kind.value for kind in EventKind)
 _PAGE = 1000
 
-Fixes = dict[int, tuple[str, int]]
+Fixes = dict[int, tuple[bool, int]]
 Reading = Callable[[], contextlib.AbstractContextManager[sqlite3.Connection]]
+
+
+@attrs.frozen
+class Sight:
+    """What a read may see of personal values: none (they come back as :data:`WITHHELD`),
+    or all of them, restricted records' too only when ``restricted``."""
+
+    personal: bool = False
+    restricted: bool = False
+
+    def marker(self, erased: bool, restricted: bool) -> str | None:
+        """The marker to show instead of the values (``None``: show the values)."""
+        if erased:
+            return ERASED
+        if not self.personal:
+            return WITHHELD
+        if restricted and not self.restricted:
+            return RESTRICTED
+        return None
 
 
 def event_kind(kind: object) -> str | None:
@@ -29,24 +50,51 @@ def event_kind(kind: object) -> str | None:
     if kind is None:
         return None
     if not isinstance(kind, str) or kind not in _KIND_NAMES:
-        shown = (
-            shorten(repr(kind))
-            if isinstance(kind, str)
-            else f"a value of type {type(kind).__name__}"
-        )
+        if isinstance(kind, str):
+            shown = shorten(repr(kind))
+        else:
+            shown = f"a value of type {type(kind).__name__}"
         message = f"{shown} is not an event kind; expected one of {', '.join(_KIND_NAMES)}"
         raise EventValidationError(message, code="unknown_kind")
     return EventKind(kind).value
 
 
 def corrections_by_target(conn: sqlite3.Connection) -> Fixes:
-    """target seq -> (action, seq) of its latest correction."""
+    """target seq -> (retracted?, seq of its latest correction)."""
     fixes: Fixes = {}
-    for target_seq, seq, action in conn.execute(
-        "SELECT target_seq, seq, action FROM corrections ORDER BY seq"
+    for target_seq, seq, body in conn.execute(
+        "SELECT target_seq, seq, body FROM events WHERE target_seq IS NOT NULL ORDER BY seq"
     ):
-        fixes[target_seq] = (action, seq)
+        fixes[target_seq] = ('"retract":true' in body, seq)
     return fixes
+
+
+_COLUMNS = (
+    'e.seq, e.kind, e.body, p."values", x.seq IS NOT NULL, r.seq IS NOT NULL '
+    "FROM events e LEFT JOIN personal p ON p.seq = e.seq "
+    "LEFT JOIN erased x ON x.seq = e.seq LEFT JOIN restricted r ON r.seq = e.seq"
+)
+
+
+def _replacement(fix_body: str, fix_values: str | None) -> tuple[str, str | None]:
+    """The body and personal values of the replacement a correction holds."""
+    fix = json.loads(fix_body)
+    inner = dict(fix["replacement"])
+    fields = fix.get("personal", {}).get("fields", [])
+    inner_fields = [f.split(".", 1)[1] for f in fields if f.startswith("replacement.")]
+    if inner_fields:
+        inner["personal"] = {"fields": inner_fields}
+    values = None
+    if fix_values is not None:
+        values = json.dumps(json.loads(fix_values).get("replacement", {}))
+    return json.dumps(inner), values
+
+
+def _version(
+    body: str, values: str | None, erased: bool, restricted: bool, sight: Sight
+) -> tuple[str, str | None, str | None]:
+    marker = sight.marker(erased, restricted)
+    return body, (values if marker is None else None), marker
 
 
 def current_events(
@@ -55,49 +103,65 @@ def current_events(
     kind: str | None,
     head: int,
     fixes: Fixes | None,
-) -> Iterator[Event]:
-    """The events up to ``head`` (of ``ops`` and ``kind``, when given) in seq order; with
-    ``fixes``, the current view: replacements in place, no retracted events, no corrections.
-
-    Each page is read under the lock and then released, so a slow consumer never holds it.
-    """
-    where: list[str] = []
+    sight: Sight,
+) -> Iterator[tuple[int, Event]]:
+    """``(seq, event)`` for the events up to ``head`` (of ``ops`` and ``kind``, when given) in
+    seq order; with ``fixes``, the current view: replacements in place, no retracted events,
+    no corrections. Each page is read under the lock and then released."""
+    where = ["e.seq > ? AND e.seq <= ?"]
     params: list[object] = []
     if ops is not None:
-        where.append(f"{_OP} IN ({','.join('?' * len(ops))})")
+        where.append(f"e.op_id IN ({','.join('?' * len(ops))})")
         params += ops
     if kind is not None:
-        where.append(f"{_KIND} = ?")
+        where.append("e.kind = ?")
         params.append(kind)
-    where.append("seq > ? AND seq <= ?")
-    sql = f"SELECT seq, {_KIND}, body FROM events WHERE {' AND '.join(where)} "
-    sql += f"ORDER BY seq LIMIT {_PAGE}"
+    sql = f"SELECT {_COLUMNS} WHERE {' AND '.join(where)} ORDER BY e.seq LIMIT {_PAGE}"
     last = 0
     while True:
         with reading() as conn:
-            rows = conn.execute(sql, (*params, last, head)).fetchall()
-            replacements: dict[int, str] = {}
+            rows = conn.execute(sql, (last, head, *params)).fetchall()
+            replacements: dict[int, tuple[str, str | None, bool, bool]] = {}
             if fixes is not None:
-                wanted = [fixes[s][1] for s, _, _ in rows if fixes.get(s, ("",))[0] == "replace"]
-                for chunk in chunks(wanted):
-                    marks = ",".join("?" * len(chunk))
-                    replacements.update(
-                        conn.execute(
-                            "SELECT seq, json_extract(body, '$.replacement') FROM events "
-                            f"WHERE seq IN ({marks})",
-                            chunk,
-                        ).fetchall()
-                    )
+                wanted = [fixes[s][1] for s, *_ in rows if s in fixes and not fixes[s][0]]
+                for fix_seq in wanted:
+                    row = conn.execute(f"SELECT {_COLUMNS} WHERE e.seq = ?", (fix_seq,)).fetchone()
+                    replacements[fix_seq] = (row[2], row[3], bool(row[4]), bool(row[5]))
         if not rows:
             return
-        for seq, row_kind, body in rows:
+        for seq, row_kind, body, values, erased, restricted in rows:
             last = seq
-            if fixes is not None:
-                if row_kind == EventKind.CORRECTION:
-                    continue
-                fix = fixes.get(seq)
-                if fix is not None:
-                    if fix[0] == "retract":
-                        continue
-                    body = replacements[fix[1]]
-            yield decode(body)
+            if fixes is None:
+                yield seq, decode(*_version(body, values, bool(erased), bool(restricted), sight))
+                continue
+            if row_kind == EventKind.CORRECTION:
+                continue
+            fix = fixes.get(seq)
+            if fix is None:
+                yield seq, decode(*_version(body, values, bool(erased), bool(restricted), sight))
+                continue
+            if fix[0]:
+                continue  # retracted
+            fix_body, fix_values, fix_erased, fix_restricted = replacements[fix[1]]
+            inner, inner_values = _replacement(fix_body, fix_values)
+            marker = sight.marker(fix_erased or bool(erased), fix_restricted or bool(restricted))
+            yield seq, decode(inner, inner_values if marker is None else None, marker)
+
+
+def read_one(conn: sqlite3.Connection, seq: int, *, corrected: bool, sight: Sight) -> Event | None:
+    """The event stored at ``seq`` (its current version when ``corrected``; ``None`` when
+    that version is a retraction)."""
+    row = conn.execute(f"SELECT {_COLUMNS} WHERE e.seq = ?", (seq,)).fetchone()
+    _, _, body, values, erased, restricted = row
+    if corrected:
+        fix = conn.execute(
+            "SELECT seq, body FROM events WHERE target_seq = ? ORDER BY seq DESC LIMIT 1", (seq,)
+        ).fetchone()
+        if fix is not None:
+            if '"retract":true' in fix[1]:
+                return None
+            fix_row = conn.execute(f"SELECT {_COLUMNS} WHERE e.seq = ?", (fix[0],)).fetchone()
+            inner, inner_values = _replacement(fix_row[2], fix_row[3])
+            marker = sight.marker(bool(fix_row[4] or erased), bool(fix_row[5] or restricted))
+            return decode(inner, inner_values if marker is None else None, marker)
+    return decode(*_version(body, values, bool(erased), bool(restricted), sight))

@@ -1,5 +1,6 @@
-"""Rebuilding the derived tables from the events alone, and checking stored ones against a
-rebuild (the deep verification: the derived tables are not chained)."""
+"""Rebuilding the derived tables from the events and the access record alone, and checking
+the stored ones against a rebuild (part of the full verification: derived state is not
+chained, so this is how an edit to it is found)."""
 
 from __future__ import annotations
 
@@ -7,75 +8,93 @@ import contextlib
 import itertools
 import json
 import sqlite3
+from typing import Any
 
 from anpr_ops import _schema
-from anpr_ops.chain import GENESIS_HASH
-from anpr_ops.events import EVENT_ADAPTER, Correction
-from anpr_ops.store._batch import Batch
-from anpr_ops.store._memory import Live, State
-from anpr_ops.store._record import INSERT
-from anpr_ops.vocab import EventKind
+from anpr_ops.store._projection import PROJECTED, Projector
 
-__all__ = ["projection_mismatch", "replay"]
+__all__ = ["REBUILT", "derived_mismatch", "replay"]
 
-# The kinds whose models the replay needs (the rest are projected from their JSON alone).
-_MODELLED = frozenset({EventKind.OPERATION, EventKind.OFFENCE_DEFINITION, EventKind.CORRECTION})
+#: The derived tables a rebuild writes, and the columns that order their rows.
+REBUILT: dict[str, str] = {
+    "operations": "op_id",
+    "sites": "op_id, site_id",
+    "offence_definitions": "code",
+    "erased": "seq",
+    "restricted": "seq",
+}
 
 
 def replay(conn: sqlite3.Connection) -> None:
-    """Project every stored event, in order, into the (empty) derived tables."""
-    batch = Batch(conn, State(0, (0, GENESIS_HASH), {}, {}))
-    last = 0
-    while True:
-        rows = conn.execute(
-            "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT 5000", (last,)
-        ).fetchall()
-        if not rows:
-            break
-        batch.stored_below = rows[0][0]  # earlier chunks are already in the tables
-        for seq, body in rows:
-            last = seq
-            data = json.loads(body)
-            kind = data["kind"]
-            event = EVENT_ADAPTER.validate_json(body) if kind in _MODELLED else None
-            batch.known[data["event_id"]] = Live(seq, kind, data["op_id"], True, event)
-            if isinstance(event, Correction):
-                target = batch.lookup(event.target_id)
-                assert target is not None
-                batch.projector.add(data, seq, target.seq)
-                batch.apply_correction(event, data, target)
-            else:
-                if event is not None:
-                    batch.remember(event, seq)
-                batch.projector.add(data, seq)
-        batch.projector.flush()
-        batch.known.clear()
+    """Fill the (empty) derived tables from ``events`` and ``access_log``."""
+    projector = Projector(conn)
+    current: dict[int, dict[str, Any] | None] = {}
+    kinds = ",".join(f"'{kind}'" for kind in PROJECTED)
+    for seq, body in conn.execute(
+        f"SELECT seq, body FROM events WHERE kind IN ({kinds}) ORDER BY seq"
+    ).fetchall():
+        current[seq] = json.loads(body)
+    for target_seq, body in conn.execute(
+        "SELECT c.target_seq, c.body FROM events c JOIN events t ON t.seq = c.target_seq "
+        f"WHERE c.kind = 'correction' AND t.kind IN ({kinds}) ORDER BY c.seq"
+    ).fetchall():
+        fix = json.loads(body)
+        current[target_seq] = None if fix.get("retract") else fix["replacement"]
+    for seq, data in current.items():
+        if data is not None:
+            projector.add(data, seq)
+    projector.flush()
+    for access_seq, body in conn.execute(
+        "SELECT seq, body FROM access_log ORDER BY seq"
+    ).fetchall():
+        entry = json.loads(body)
+        action = entry.get("action")
+        spans = entry.get("events", ())
+        seqs = [(s,) for first, last in spans for s in range(int(first), int(last) + 1)]
+        if action == "erase":
+            conn.executemany(
+                "INSERT OR IGNORE INTO erased (seq, access_seq) VALUES (?, ?)",
+                [(s, access_seq) for (s,) in seqs],
+            )
+        elif action == "restrict":
+            conn.executemany(
+                "INSERT OR REPLACE INTO restricted (seq, access_seq) VALUES (?, ?)",
+                [(s, access_seq) for (s,) in seqs],
+            )
+        elif action == "unrestrict":
+            conn.executemany("DELETE FROM restricted WHERE seq = ?", seqs)
 
 
-def projection_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | None:
-    """The first derived table (and seq) that differs from a fresh rebuild, or ``None``."""
+def derived_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | None:
+    """The first derived table (and seq, when it has one) that differs from a fresh rebuild,
+    or ``None``."""
     with contextlib.closing(sqlite3.connect("", isolation_level=None)) as shadow:
         shadow.execute(_schema.EVENTS)
-        for table in _schema.DERIVED:
-            shadow.execute(table.create_sql())
-        last = 0
-        while rows := conn.execute(
-            "SELECT seq, event_id, body, prev_hash, hash FROM events "
-            "WHERE seq > ? ORDER BY seq LIMIT 5000",
-            (last,),
-        ).fetchall():
-            shadow.executemany(INSERT, rows)
-            last = rows[-1][0]
+        shadow.execute(_schema.ACCESS_LOG)
+        for name in REBUILT:
+            shadow.execute(_schema.DERIVED_TABLES[name])
+        for table, columns in (
+            ("events", "seq, event_id, kind, op_id, occurred_at, target_seq, ref_seq, body, hash"),
+            ("access_log", "seq, body, hash"),
+        ):
+            last = 0
+            marks = ", ".join("?" * len(columns.split(",")))
+            while rows := conn.execute(
+                f"SELECT {columns} FROM {table} WHERE seq > ? ORDER BY seq LIMIT 5000", (last,)
+            ).fetchall():
+                shadow.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+                last = rows[-1][0]
         shadow.execute("BEGIN")
         replay(shadow)
         shadow.execute("COMMIT")
-        for table in _schema.DERIVED:
-            order = ", ".join(table.column_names)
-            sql = f"SELECT {order} FROM {table.name} ORDER BY {order}"
+        for name, order in REBUILT.items():
+            sql = f"SELECT * FROM {name} ORDER BY {order}"
             stored, rebuilt = conn.execute(sql), shadow.execute(sql)
             for mine, theirs in itertools.zip_longest(stored, rebuilt):
                 if mine != theirs:
                     row = mine if mine is not None else theirs
-                    seq = row[0] if table.column_names[0] == "seq" else None
-                    return table.name, seq
+                    seq = row[1] if name in {"operations", "offence_definitions"} else None
+                    if name in {"erased", "restricted"}:
+                        seq = row[0]
+                    return name, seq
     return None

@@ -26,7 +26,7 @@ from anpr_ops._canonical import canonical_text
 from anpr_ops.chain import link
 from anpr_ops.errors import EventValidationError, FieldProblem
 from anpr_ops.events import EVENT_ADAPTER, Event, EventBase
-from anpr_ops.events.personal import MARKERS, merge, paths, split
+from anpr_ops.events.personal import MARKERS, STAND_INS, merge, paths, split
 
 __all__ = [
     "INSERT",
@@ -182,7 +182,7 @@ def sortable_time(text: str) -> str:
 def full_object(body: str, values: str | None) -> dict[str, Any]:
     """The event's canonical object from its stored body and personal values (its public
     part alone when the values were erased)."""
-    data = json.loads(body)
+    data: dict[str, Any] = json.loads(body)
     data.pop("personal", None)
     data.pop("subject", None)
     replacement = data.get("replacement")
@@ -193,18 +193,6 @@ def full_object(body: str, values: str | None) -> dict[str, Any]:
     return data
 
 
-# A valid stand-in for each personal field, so that a masked event can be built by the same
-# validation as any other and then given its markers.
-_STAND_INS: dict[str, str] = {
-    "vrm": "AA00AAA",
-    "raw_vrm": "AA00AAA",
-    "subject_ref": "x",
-    "officer_id": "x",
-    "notes": "x",
-    "grounds": "x",
-    "description": "x",
-    "reason": "x",
-}
 
 
 def decode(body: str, values: str | None, marker: str | None = None) -> Event:
@@ -224,7 +212,7 @@ def decode(body: str, values: str | None, marker: str | None = None) -> Event:
     for path in fields:
         *outer, name = path.split(".")
         target = data["replacement"] if outer else data
-        target[name] = _STAND_INS[name]
+        target[name] = STAND_INS[name]
     event = EVENT_ADAPTER.validate_python(data)
     shown = marker or "[withheld]"
     inner = {p.split(".", 1)[1]: shown for p in fields if p.startswith("replacement.")}

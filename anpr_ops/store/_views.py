@@ -1,51 +1,34 @@
 """Readable SQL views of a log, for people browsing it in Datasette or the sqlite3 shell.
 
-One view per kind of event (``searches_readable``, ``outcomes_readable``, …) over the derived
-tables: the operation's and the site's names beside their ids, a label beside every code
-(``legislation`` and ``legislation_label``), yes/no for booleans, list fields joined into one
-cell, and what each event led to (a hit's stops, a search's outcomes). ``offence_catalogue``
-lists the packaged offence codes with the log's own definitions on top.
+``current_events`` gives the current (corrected) version of every event; one view per kind
+(``searches_readable``, ``outcomes_readable``, …) spreads it into columns: the operation's and
+the site's names beside their ids, a label beside every code (``legislation`` and
+``legislation_label``), yes/no for booleans, and the site each event counts at (its own, or
+that of what it refers to). ``offence_catalogue`` lists the packaged offence codes with the
+log's own definitions on top.
 
-Views are schema objects: they hold no data and change no event, so writing them neither
-touches the hash chain nor any checkpoint. A new log gets them when it is created; an older
-file gets them (or this version's text of them) from :func:`install`, which
-``anpr-ops views DB`` runs. Their SQL is generated here from :data:`anpr_ops.vocab.LABELS`
-and the packaged catalogue, so the labels are those of the anpr_ops that wrote them.
+The views show **no personal values**: those are kept apart from the events and are read only
+through the library, which records every such read. A view lists, in ``personal_fields``, which
+personal fields an event holds. The columns are generated here from the event models, the
+vocabulary labels and the site rule, so they cannot drift from the code.
 
-They show what the tables hold, number plates and subject references included: a log is
-personal data, and so is any page that serves it (docs/howto/datasette.md).
+Views are schema objects: they hold no data and change no event. The schema check on opening a
+log compares them too, so a file whose views were altered is refused.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import types
+import typing
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
+from anpr_ops.events import KINDS, SITE_VIA, personal_fields, references
 from anpr_ops.offences import CATEGORY_GROUP, CATEGORY_LABELS, builtin_catalogue
-from anpr_ops.store._sites import site_sql
-from anpr_ops.vocab import (
-    LABELS,
-    AgeRange,
-    Disposal,
-    DrugClass,
-    EventKind,
-    Gender,
-    HitReason,
-    Hotlist,
-    Legislation,
-    ObjectOfSearch,
-    OfficerDefinedEthnicity,
-    SearchType,
-    SeizureItem,
-    SeizurePower,
-    SelfDefinedEthnicity,
-    StopPower,
-    StopReason,
-    WeaponType,
-)
+from anpr_ops.vocab import LABELS, EventKind
 
 __all__ = ["VIEWS", "create_views", "install", "missing_views"]
 
@@ -61,36 +44,9 @@ def _case(column: str, labels: Mapping[str, str]) -> str:
     return f"CASE {column} {whens} ELSE {column} END"
 
 
-def _label(column: str, vocabulary: type[StrEnum]) -> str:
-    return _case(column, {str(k): v for k, v in LABELS[vocabulary].items()})
-
-
-def _yes_no(column: str) -> str:
-    return f"CASE {column} WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END"
-
-
-def _common(alias: str) -> str:
-    """The first columns of every event view: ids, the operation's name, time, officer."""
-    return (
-        f"{alias}.seq, {alias}.event_id, {alias}.op_id, op.name AS operation, {alias}.occurred_at"
-    )
-
-
-def _tail(alias: str) -> str:
-    return f"{alias}.officer_id, {alias}.notes"
-
-
-def _from(table: str, alias: str) -> str:
-    return f"FROM {table} {alias} JOIN operations op ON op.op_id = {alias}.op_id"
-
-
-def _site(op: str, site: str) -> str:
-    """The name of site ``site`` of operation ``op`` (NULL when there is none)."""
-    return f"(SELECT s.name FROM sites s WHERE s.op_id = {op} AND s.site_id = {site})"
-
-
 _CATEGORY = {str(k): v for k, v in CATEGORY_LABELS.items()}
 _GROUP = {str(k): str(v) for k, v in CATEGORY_GROUP.items()}
+_BASE = frozenset({"kind", "event_id", "op_id", "occurred_at"})
 
 
 def _catalogue_rows() -> str:
@@ -109,18 +65,97 @@ def _catalogue_rows() -> str:
     return ",\n        ".join(rows)
 
 
-# The site of an event, through what it refers to (one rule, store/_sites.py).
-_SEARCH_SITE = site_sql(EventKind.SEARCH, "x")
-_OUTCOME_SITE = site_sql(EventKind.OUTCOME, "o")
-_SEIZURE_SITE = site_sql(EventKind.SEIZURE, "z")
+def _vocabulary(annotation: Any) -> type[StrEnum] | None:
+    """The vocabulary (a labelled StrEnum) a field's annotation holds, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return annotation if annotation in LABELS else None
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        for arg in typing.get_args(annotation):
+            found = _vocabulary(arg)
+            if found is not None:
+                return found
+    return None
 
-#: name -> CREATE VIEW statement, in the order they are created (a view may use an earlier one).
-VIEWS: Final[dict[str, str]] = {
-    "offence_catalogue": f"""
-CREATE VIEW offence_catalogue AS
+
+def _is_bool(annotation: Any) -> bool:
+    if annotation is bool:
+        return True
+    return any(arg is bool for arg in typing.get_args(annotation))
+
+
+def _site_of(kind: EventKind, alias: str) -> str:
+    """SQL for the site an event of ``kind`` (row ``alias`` of current_events) counts at."""
+    model = next(spec.model for spec in KINDS if spec.kind == kind)
+    terms = [f"json_extract({alias}.body, '$.site_id')"] if "site_id" in model.model_fields else []
+    for number, field in enumerate(SITE_VIA.get(kind, ()), start=1):
+        target = references(model)[field]
+        inner = f"{alias}{number}"
+        terms.append(
+            f"(SELECT {_site_of(target, inner)} FROM current_events {inner} "
+            f"WHERE {inner}.event_id = json_extract({alias}.body, '$.{field}'))"
+        )
+    if not terms:
+        return "NULL"
+    return terms[0] if len(terms) == 1 else f"coalesce({', '.join(terms)})"
+
+
+def _kind_view(kind: EventKind, plural: str, model: Any) -> str:
+    columns = [
+        "x.seq",
+        "x.event_id",
+        "x.op_id",
+        "op.name AS operation",
+        "x.occurred_at",
+    ]
+    site = _site_of(kind, "x") if kind != EventKind.OPERATION else "NULL"
+    if site != "NULL":
+        columns.append(f"{site} AS site_id")
+        columns.append(
+            f"(SELECT s.name FROM sites s WHERE s.op_id = x.op_id AND s.site_id = {site}) AS site"
+        )
+    personal = set(personal_fields(model))
+    for name, field in model.model_fields.items():
+        if name in _BASE or name in personal or name in {"site_id", "replacement"}:
+            continue
+        value = f"json_extract(x.body, '$.{name}')"
+        if _is_bool(field.annotation):
+            columns.append(f"CASE {value} WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS {name}")
+            continue
+        columns.append(f"{value} AS {name}")
+        vocabulary = _vocabulary(field.annotation)
+        if vocabulary is not None:
+            labels = {str(k): v for k, v in LABELS[vocabulary].items()}
+            columns.append(f"{_case(value, labels)} AS {name}_label")
+        elif name == "category":
+            columns.append(f"{_case(value, _CATEGORY)} AS category_label")
+    columns.append("json_extract(x.body, '$.personal.fields') AS personal_fields")
+    columns.append("x.corrected_by")
+    body = ",\n    ".join(columns)
+    return (
+        f"CREATE VIEW {plural}_readable AS\nSELECT {body}\n"
+        f"FROM current_events x LEFT JOIN operations op ON op.op_id = x.op_id\n"
+        f"WHERE x.kind = {_text(kind.value)}"
+    )
+
+
+_CURRENT = """CREATE VIEW current_events AS
+SELECT e.seq, e.event_id, e.kind, e.op_id, e.occurred_at,
+    CASE WHEN c.seq IS NULL THEN e.body ELSE json_extract(c.body, '$.replacement') END AS body,
+    c.event_id AS corrected_by
+FROM events e
+LEFT JOIN events c ON c.seq = (SELECT max(k.seq) FROM events k WHERE k.target_seq = e.seq)
+WHERE e.kind <> 'correction' AND (c.seq IS NULL OR json_extract(c.body, '$.retract') IS NOT 1)"""
+
+_EVENT_LOG = f"""CREATE VIEW event_log AS
+SELECT seq, event_id, kind, {_case("kind", {str(k): v for k, v in LABELS[EventKind].items()})}
+    AS kind_label, op_id, occurred_at, target_seq, ref_seq,
+    json_extract(body, '$.personal.fields') AS personal_fields, hash
+FROM events"""
+
+_CATALOGUE = f"""CREATE VIEW offence_catalogue AS
 SELECT code, title, category, {_case("category", _CATEGORY)} AS category_label,
     {_case("category", _GROUP)} AS offence_group, statute, section, cjs_class, drug_class,
-    'this log (' || event_id || ')' AS defined_by
+    'this log' AS defined_by
 FROM offence_definitions
 UNION ALL
 SELECT column1, column2, column3, {_case("column3", _CATEGORY)},
@@ -128,136 +163,29 @@ SELECT column1, column2, column3, {_case("column3", _CATEGORY)},
 FROM (VALUES
         {_catalogue_rows()}
     )
-WHERE column1 NOT IN (SELECT code FROM offence_definitions)
-""",
-    "operations_readable": """
-CREATE VIEW operations_readable AS
+WHERE column1 NOT IN (SELECT code FROM offence_definitions)"""
+
+_OPERATIONS = """CREATE VIEW operations_readable AS
 SELECT o.op_id, o.name, o.force, o.timezone, o.starts_at, o.ends_at, o.parent_op_id,
     p.name AS parent_operation,
-    (SELECT group_concat(s.name, ', ') FROM sites s WHERE s.op_id = o.op_id) AS sites,
+    (SELECT group_concat(name, ', ') FROM (SELECT s.name FROM sites s WHERE s.op_id = o.op_id
+        ORDER BY s.position)) AS sites,
     (SELECT count(*) FROM operations c WHERE c.parent_op_id = o.op_id) AS child_operations,
-    o.description, o.seq, o.event_id
-FROM operations o LEFT JOIN operations p ON p.op_id = o.parent_op_id
-""",
-    "anpr_hits_readable": f"""
-CREATE VIEW anpr_hits_readable AS
-SELECT {_common("h")}, h.site_id, {_site("h.op_id", "h.site_id")} AS site, h.camera_id,
-    h.vrm, h.vrm_country, h.raw_vrm, h.hotlist, {_label("h.hotlist", Hotlist)} AS hotlist_label,
-    (SELECT group_concat({_label("r.reason", HitReason)}, '; ')
-        FROM anpr_hit_reasons r WHERE r.seq = h.seq) AS reasons,
-    h.confidence,
-    (SELECT count(*) FROM vehicle_stops v WHERE v.hit_id = h.event_id) AS stops,
-    {_tail("h")}
-{_from("anpr_hits", "h")}
-""",
-    "vehicle_stops_readable": f"""
-CREATE VIEW vehicle_stops_readable AS
-SELECT {_common("v")}, v.site_id, {_site("v.op_id", "v.site_id")} AS site, v.vrm,
-    v.vrm_country, v.hit_id, v.power, {_label("v.power", StopPower)} AS power_label,
-    v.reason, {_label("v.reason", StopReason)} AS reason_label, v.occupants,
-    (SELECT count(*) FROM searches x WHERE x.stop_id = v.event_id) AS searches,
-    (SELECT group_concat({_label("o.disposal", Disposal)}, '; ')
-        FROM outcomes o WHERE o.stop_id = v.event_id) AS outcomes,
-    {_tail("v")}
-{_from("vehicle_stops", "v")}
-""",
-    "searches_readable": f"""
-CREATE VIEW searches_readable AS
-SELECT {_common("x")}, x.stop_id,
-    {_SEARCH_SITE} AS site_id,
-    {_site("x.op_id", _SEARCH_SITE)} AS site,
-    x.search_type, {_label("x.search_type", SearchType)} AS search_type_label,
-    x.legislation, {_label("x.legislation", Legislation)} AS legislation_label,
-    x.object_of_search, {_label("x.object_of_search", ObjectOfSearch)} AS object_of_search_label,
-    x.grounds, x.vrm, x.vrm_country, {_yes_no("x.vrm_unknown")} AS vrm_unknown, x.subject_ref,
-    x.self_defined_ethnicity,
-    {_label("x.self_defined_ethnicity", SelfDefinedEthnicity)} AS self_defined_ethnicity_label,
-    x.officer_defined_ethnicity,
-    {_label("x.officer_defined_ethnicity", OfficerDefinedEthnicity)}
-        AS officer_defined_ethnicity_label,
-    {_label("x.gender", Gender)} AS gender, {_label("x.age_range", AgeRange)} AS age_range,
-    {_yes_no("x.outcome_linked_to_object")} AS outcome_linked_to_object,
-    {_yes_no("x.removal_of_more_than_outer_clothing")} AS removal_of_more_than_outer_clothing,
-    (SELECT group_concat({_label("o.disposal", Disposal)}, '; ')
-        FROM outcomes o WHERE o.search_id = x.event_id) AS outcomes,
-    (SELECT count(*) FROM seizures z WHERE z.search_id = x.event_id) AS seizures,
-    x.latitude, x.longitude, {_tail("x")}
-{_from("searches", "x")}
-""",
-    "outcomes_readable": f"""
-CREATE VIEW outcomes_readable AS
-SELECT {_common("o")}, o.subject_ref,
-    CASE WHEN o.search_id IS NOT NULL THEN 'search' WHEN o.stop_id IS NOT NULL THEN 'stop'
-        WHEN o.enquiry_id IS NOT NULL THEN 'arrest enquiry' END AS after,
-    COALESCE(o.search_id, o.stop_id, o.enquiry_id) AS after_id,
-    {_site("o.op_id", _OUTCOME_SITE)} AS site,
-    o.disposal, {_label("o.disposal", Disposal)} AS disposal_label,
-    o.primary_offence, (SELECT c.title FROM offence_catalogue c WHERE c.code = o.primary_offence)
-        AS primary_offence_title,
-    o.primary_category, {_case("o.primary_category", _CATEGORY)} AS primary_category_label,
-    (SELECT group_concat(code, ', ') FROM (SELECT f.code FROM outcome_offences f
-        WHERE f.seq = o.seq ORDER BY f.position)) AS offences,
-    {_yes_no("o.offences_unknown")} AS offences_unknown, {_tail("o")}
-{_from("outcomes", "o")}
-""",
-    "seizures_readable": f"""
-CREATE VIEW seizures_readable AS
-SELECT {_common("z")},
-    CASE WHEN z.search_id IS NOT NULL THEN 'search' WHEN z.stop_id IS NOT NULL THEN 'stop'
-        WHEN z.sweep_id IS NOT NULL THEN 'weapon sweep' END AS found_in,
-    COALESCE(z.search_id, z.stop_id, z.sweep_id) AS found_in_id,
-    {_site("z.op_id", _SEIZURE_SITE)} AS site,
-    z.item, {_label("z.item", SeizureItem)} AS item_label,
-    {_label("z.drug_class", DrugClass)} AS drug_class, z.drug,
-    z.weapon_type, {_label("z.weapon_type", WeaponType)} AS weapon_type_label, z.quantity,
-    z.vrm, z.vrm_country, z.power, {_label("z.power", SeizurePower)} AS power_label,
-    {_tail("z")}
-{_from("seizures", "z")}
-""",
-    "weapon_sweeps_readable": f"""
-CREATE VIEW weapon_sweeps_readable AS
-SELECT {_common("w")}, w.site_id, {_site("w.op_id", "w.site_id")} AS site, w.location,
-    (SELECT count(*) FROM seizures z WHERE z.sweep_id = w.event_id) AS finds,
-    (SELECT group_concat({_label("z.weapon_type", WeaponType)}, '; ')
-        FROM seizures z WHERE z.sweep_id = w.event_id) AS found,
-    w.latitude, w.longitude, {_tail("w")}
-{_from("weapon_sweeps", "w")}
-""",
-    "arrest_enquiries_readable": f"""
-CREATE VIEW arrest_enquiries_readable AS
-SELECT {_common("e")}, e.subject_ref,
-    (SELECT group_concat(code, ', ') FROM (SELECT f.code FROM arrest_enquiry_offences f
-        WHERE f.seq = e.seq ORDER BY f.position)) AS wanted_for,
-    (SELECT group_concat(title, '; ') FROM (SELECT c.title FROM arrest_enquiry_offences f
-        JOIN offence_catalogue c ON c.code = f.code WHERE f.seq = e.seq ORDER BY f.position))
-        AS wanted_for_titles,
-    e.underlying_offence_category,
-    {_case("e.underlying_offence_category", _CATEGORY)} AS underlying_offence_category_label,
-    {_yes_no("e.high_harm")} AS high_harm, {_yes_no("e.located")} AS located,
-    CASE WHEN EXISTS (SELECT 1 FROM outcomes o WHERE o.enquiry_id = e.event_id
-        AND o.disposal = 'arrest') THEN 'yes' ELSE 'no' END AS arrested,
-    {_tail("e")}
-{_from("arrest_enquiries", "e")}
-""",
-    "patrols_readable": f"""
-CREATE VIEW patrols_readable AS
-SELECT {_common("p")}, p.ends_at,
-    CAST(round((julianday(p.ends_at) - julianday(p.occurred_at)) * 1440) AS INTEGER)
-        AS minutes,
-    p.site_id, {_site("p.op_id", "p.site_id")} AS site, p.location, p.latitude, p.longitude,
-    {_tail("p")}
-{_from("patrols", "p")}
-""",
-    "corrections_readable": f"""
-CREATE VIEW corrections_readable AS
-SELECT {_common("k")}, k.target_id,
-    (SELECT json_extract(ev.body, '$.kind') FROM events ev WHERE ev.seq = k.target_seq)
-        AS target_kind,
-    CASE k.action WHEN 'replace' THEN 'replaced' WHEN 'retract' THEN 'retracted'
-        ELSE k.action END AS action,
-    k.reason, {_tail("k")}
-{_from("corrections", "k")}
-""",
+    (SELECT count(*) FROM events e WHERE e.op_id = o.op_id) AS events,
+    o.seq
+FROM operations o LEFT JOIN operations p ON p.op_id = o.parent_op_id"""
+
+#: name -> CREATE VIEW statement, in the order they are created (a view may use an earlier one).
+VIEWS: Final[dict[str, str]] = {
+    "event_log": _EVENT_LOG,
+    "current_events": _CURRENT,
+    "offence_catalogue": _CATALOGUE,
+    "operations_readable": _OPERATIONS,
+    **{
+        f"{spec.plural}_readable": _kind_view(spec.kind, spec.plural, spec.model)
+        for spec in KINDS
+        if spec.kind not in {EventKind.OPERATION, EventKind.CORRECTION}
+    },
 }
 
 
@@ -279,8 +207,8 @@ def missing_views(conn: sqlite3.Connection) -> list[str]:
 def install(path: Path, *, busy_timeout: float = 30.0) -> list[str]:
     """Write this version's views into the log file at ``path``; return the ones it lacked.
 
-    The caller checks first that ``path`` is a log (``OpLog.open``); this only adds views, in
-    one transaction, and touches no table.
+    The caller checks first that ``path`` is a log; this only writes views, in one
+    transaction, and touches no table.
     """
     conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
     try:

@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
-from anpr_ops import _schema
-from anpr_ops._logfile import read_log_id, verify_chain
+from anpr_ops._canonical import canonical_text
+from anpr_ops._logfile import read_log_id
+from anpr_ops._verifier import verify_log
 from anpr_ops.chain import GENESIS_HASH, Checkpoint, VerifyResult
 from anpr_ops.errors import (
     BrokenReferenceError,
@@ -53,25 +54,29 @@ from anpr_ops.events import (
     canonical_dicts,
     parse_events,
 )
+from anpr_ops.events.personal import strip
 from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
+from anpr_ops.store._access import Actor
 from anpr_ops.store._batch import Batch, conflict
 from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
 from anpr_ops.store._memory import Stale, State
 from anpr_ops.store._projection import stored_definitions
 from anpr_ops.store._queries import operation_tree
-from anpr_ops.store._reading import corrections_by_target, current_events, event_kind
-from anpr_ops.store._rebuild import projection_mismatch, replay
-from anpr_ops.store._record import INSERT, decode, encode
+from anpr_ops.store._reading import (
+    Sight,
+    corrections_by_target,
+    current_events,
+    event_kind,
+    read_one,
+)
+from anpr_ops.store._rebuild import REBUILT, derived_mismatch, replay
+from anpr_ops.store._record import INSERT, INSERT_PERSONAL, Encoded, encode
+from anpr_ops.store._validity import body_problem
 
 if TYPE_CHECKING:
     from anpr_ops.report import OpReport
 
 __all__ = ["AppendResult", "Durability", "OpLog"]
-
-_OP = "json_extract(body, '$.op_id')"
-
-# An event ready to write: the model, its canonical object, text and bytes.
-_Prepared = tuple[EventBase, dict[str, Any], str, bytes]
 
 
 @attrs.frozen
@@ -112,9 +117,10 @@ class OpLog:
     several processes may append to one file at once.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, actor: Actor | None = None) -> None:
         """Use :meth:`open` or :meth:`memory`; this wraps an already-checked database."""
         self._db = db
+        self._actor = actor or Actor.resolve(None, None)
         with db.reading() as conn:
             self._log_id = read_log_id(conn)
         self._memory: State | None = None
@@ -130,6 +136,8 @@ class OpLog:
         readonly: bool = False,
         busy_timeout: float = 30.0,
         durability: Durability = "full",
+        actor: str | None = None,
+        purpose: str | None = None,
     ) -> OpLog:
         """Open the log at ``path``; with ``create=True`` make it if it does not exist.
 
@@ -138,11 +146,17 @@ class OpLog:
         long (seconds) an append waits for another writer; ``durability="full"`` syncs every
         commit to disk, ``"normal"`` survives a killed process but not a power cut.
 
+        ``actor`` and ``purpose`` say who is working with the log and why (else the
+        ``ANPR_OPS_ACTOR`` and ``ANPR_OPS_PURPOSE`` environment variables do): reads that return
+        personal values, erasures and restrictions need them, and record them (s.62 DPA 2018).
+
         Refuses, with a clear error, a file that is not an anpr_ops log, one written by a newer
-        version, and one whose append-only guards were removed or altered.
+        version (or an older one: ``anpr-ops migrate`` makes it current), and one whose schema
+        is not exactly the one anpr_ops made.
         """
+        who = Actor.resolve(actor, purpose)
         if str(path) == ":memory:":
-            return cls.memory()
+            return cls.memory(actor=actor, purpose=purpose)
         return cls(
             Database.open(
                 path,
@@ -150,13 +164,14 @@ class OpLog:
                 readonly=readonly,
                 busy_timeout=busy_timeout,
                 durability=durability,
-            )
+            ),
+            who,
         )
 
     @classmethod
-    def memory(cls) -> OpLog:
+    def memory(cls, *, actor: str | None = None, purpose: str | None = None) -> OpLog:
         """A new, empty log held in memory (gone when closed). For tests and scratch work."""
-        return cls(Database.memory())
+        return cls(Database.memory(), Actor.resolve(actor, purpose))
 
     def close(self) -> None:
         """Close the connection. Further use raises ``LogError``."""
@@ -231,7 +246,7 @@ class OpLog:
             parsed = parse_events(items)
         datas = canonical_dicts(list(parsed))
         prepared = [
-            (event, data, *encode(event, data, index))
+            encode(event, data, index)
             for index, (event, data) in enumerate(zip(parsed, datas, strict=True))
         ]
         if self._memory is not None:
@@ -246,7 +261,7 @@ class OpLog:
                 self._memory = None
         return self._write(prepared, optimistic=False)
 
-    def _write(self, prepared: list[_Prepared], *, optimistic: bool) -> AppendResult:
+    def _write(self, prepared: list[Encoded], *, optimistic: bool) -> AppendResult:
         db = self._db
         with db.lock:
             state = self._memory
@@ -272,7 +287,11 @@ class OpLog:
                 raise
             # Committed: what the batch learned becomes what this connection remembers.
             self._memory = state.after(
-                (batch.seq, batch.head_hash), batch.ops, batch.definitions, batch.known
+                (batch.seq, batch.head_hash),
+                batch.ops,
+                batch.definitions,
+                batch.next_person,
+                batch.known,
             )
         return AppendResult(
             appended=tuple(batch.appended),
@@ -329,6 +348,8 @@ class OpLog:
         *,
         corrected: bool = True,
         include_children: bool = False,
+        personal: bool = False,
+        restricted: bool = False,
     ) -> Iterator[Event]:
         """The events of the log, in the order they were appended.
 
@@ -337,8 +358,26 @@ class OpLog:
         themselves. ``corrected=False`` gives every stored event as appended, corrections
         included. Filter by ``op_id`` (and its child operations with ``include_children``) and
         by ``kind``.
+
+        Personal values (plates, subject references, officer ids, free text) come back only
+        with ``personal=True``, which needs an actor and a purpose and is recorded in the
+        access record (:mod:`anpr_ops.store._access`); otherwise each personal field that had a
+        value holds ``"[withheld]"`` (``"[erased]"`` once erased). A restricted record's values
+        come back only with ``restricted=True`` as well (otherwise ``"[restricted]"``).
         """
         kind = event_kind(kind)
+        sight = self._sight(
+            personal,
+            restricted,
+            "reading personal values",
+            query={
+                "op_id": op_id,
+                "kind": kind,
+                "corrected": corrected,
+                "include_children": include_children,
+                "restricted": restricted,
+            },
+        )
         # The operations, the head and the corrections are read in one snapshot, and the pages
         # below stop at that head: the events come out as the log was at one moment, even
         # while other connections append (a correction appended meanwhile is not half-applied).
@@ -346,41 +385,64 @@ class OpLog:
             ops = self.op_ids(op_id, include_children=include_children) if op_id else None
             head = _head(conn)[0]
             fixes = corrections_by_target(conn) if corrected else None
-        yield from current_events(self._db.reading, ops, kind, head, fixes)
+        for _, event in current_events(self._db.reading, ops, kind, head, fixes, sight):
+            yield event
 
-    def get(self, event_id: str, *, corrected: bool = True) -> Event:
+    def get(
+        self,
+        event_id: str,
+        *,
+        corrected: bool = True,
+        personal: bool = False,
+        restricted: bool = False,
+    ) -> Event:
         """One event by id; its current version unless ``corrected=False``.
 
-        Raises :class:`~anpr_ops.errors.EventNotFoundError` for an unknown id, and for a
-        retracted one in the corrected view.
+        Personal values as for :meth:`events`. Raises
+        :class:`~anpr_ops.errors.EventNotFoundError` for an unknown id, and for a retracted
+        one in the corrected view.
         """
         with self._db.reading() as conn:
-            row = conn.execute(
-                "SELECT seq, body FROM events WHERE event_id = ?", (event_id,)
-            ).fetchone()
-            if row is None:
-                raise EventNotFoundError(f"no event {event_id!r} in the log")
-            seq, body = row
-            if corrected:
-                fix = conn.execute(
-                    "SELECT action, seq FROM corrections WHERE target_seq = ? "
-                    "ORDER BY seq DESC LIMIT 1",
-                    (seq,),
-                ).fetchone()
-                if fix is not None:
-                    if fix[0] == "retract":
-                        raise EventNotFoundError(f"event {event_id!r} was retracted")
-                    (body,) = conn.execute(
-                        "SELECT json_extract(body, '$.replacement') FROM events WHERE seq = ?",
-                        (fix[1],),
-                    ).fetchone()
-        return decode(body)
+            row = conn.execute("SELECT seq FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        if row is None:
+            raise EventNotFoundError(f"no event {event_id!r} in the log")
+        sight = self._sight(
+            personal,
+            restricted,
+            "reading personal values",
+            query={"event_id": event_id, "corrected": corrected, "restricted": restricted},
+            seqs=(row[0],),
+        )
+        with self._db.reading() as conn:
+            event = read_one(conn, row[0], corrected=corrected, sight=sight)
+        if event is None:
+            raise EventNotFoundError(f"event {event_id!r} was retracted")
+        return event
+
+    def _sight(
+        self,
+        personal: bool,
+        restricted: bool,
+        doing: str,
+        *,
+        query: Mapping[str, Any],
+        seqs: Sequence[int] = (),
+    ) -> Sight:
+        """What a read may see, recording it first when it returns personal values."""
+        if not personal:
+            return Sight()
+        from anpr_ops.store._personal import record_read  # the access record's writer
+
+        record_read(self._db, self._actor, doing, query=query, seqs=seqs)
+        return Sight(personal=True, restricted=restricted)
 
     def operation(self, op_id: str) -> Operation:
         """The current version of the operation ``op_id``."""
         with self._db.reading() as conn:
             row = conn.execute(
-                "SELECT event_id FROM operations WHERE op_id = ?", (op_id,)
+                "SELECT e.event_id FROM operations o JOIN events e ON e.seq = o.seq "
+                "WHERE o.op_id = ?",
+                (op_id,),
             ).fetchone()
         if row is None:
             raise EventNotFoundError(f"no operation {op_id!r} in the log")
@@ -421,7 +483,7 @@ class OpLog:
         ``"_no_site"``); ``start``/``end`` (aware datetimes) keep events with
         ``start <= occurred_at < end``. Read from one snapshot of the log.
         """
-        from anpr_ops.report._sql import build_report  # reports sit above the store
+        from anpr_ops.report._scan import build_report  # reports sit above the store
 
         with self._db.reading(snapshot=True) as conn:
             return build_report(
@@ -430,41 +492,45 @@ class OpLog:
 
     # -- integrity ----------------------------------------------------------------------
 
-    def verify(
-        self, checkpoint: Checkpoint | None = None, *, projections: bool = False
-    ) -> VerifyResult:
-        """Recompute the whole hash chain; with a ``checkpoint``, also compare against it.
+    def verify(self, checkpoint: Checkpoint | None = None, *, quick: bool = False) -> VerifyResult:
+        """Verify the log; with a ``checkpoint``, also compare against it. Never raises for a
+        damaged log: returns a :class:`~anpr_ops.chain.VerifyResult` naming the first problem.
 
-        With ``projections=True``, also run SQLite's integrity check (problem
-        ``storage_damaged``: damage beside the chain, such as an index that hides an event
-        from lookups by id and so lets it be appended twice), then rebuild the derived tables
-        from the events (in a temporary database) and compare them with the stored ones: the
-        projections are not chained, so this is how an edit to them is found. Returns a
-        :class:`~anpr_ops.chain.VerifyResult` (``ok``, ``checked``, ``first_bad_seq``,
-        ``problem``, ``reason``); it does not raise for a broken chain.
+        Always: the hash chain, the columns copied from each body, every commitment to personal
+        values (or the recorded erasure of them), the access record's chain and the erasures it
+        records. Unless ``quick``: also that every body is the canonical form of a valid event,
+        SQLite's integrity check (damage beside the chain, such as an index that would hide an
+        event from look-ups by id), and every derived table against a rebuild from the events
+        (derived state is not chained: this is how an edit to it is found).
         """
         with self._db.reading(snapshot=True) as conn:
-            result = verify_chain(conn, checkpoint)
-            if not (projections and result.ok):
-                return result
-            damage = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
+            result = verify_log(conn, checkpoint, bodies=not quick, check=body_problem)
+            if quick or not result.ok:
+                return dataclasses.replace(
+                    result, not_checked=("bodies", "derived tables") if quick else ()
+                )
+            try:
+                damage = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
+            except sqlite3.DatabaseError:
+                damage = ["the file cannot be read"]
             if damage != ["ok"]:
                 return _failed(
                     result,
                     problem="storage_damaged",
                     reason="SQLite's integrity check finds the file damaged ("
-                    + "; ".join(damage)
+                    + "; ".join(str(d) for d in damage)
                     + "); restore it from a copy",
                 )
-            mismatch = projection_mismatch(conn)
+            mismatch = derived_mismatch(conn)
         if mismatch is None:
             return result
         table, seq = mismatch
         return _failed(
             result,
-            problem="projection_mismatch",
-            reason=f"table {table} differs from a rebuild from the events "
-            f"(first difference at seq {seq}); run rebuild() after checking how",
+            problem="derived_mismatch",
+            reason=f"table {table} differs from a rebuild from the events and the access "
+            f"record{f' (first difference at seq {seq})' if seq is not None else ''}; "
+            "run rebuild() after finding out how",
             first_bad_seq=seq,
         )
 
@@ -480,7 +546,7 @@ class OpLog:
                 seq, head_hash = _head(conn)
                 return Checkpoint(self._log_id, name, "log", seq, seq, head_hash)
             row = conn.execute(
-                f"SELECT max(seq), count(*) FROM events WHERE {_OP} = ?", (op_id,)
+                "SELECT max(seq), count(*) FROM events WHERE op_id = ?", (op_id,)
             ).fetchone()
             if not row or row[0] is None:
                 raise EventNotFoundError(f"no events of operation {op_id!r} in the log")
@@ -492,8 +558,8 @@ class OpLog:
         """Rebuild every derived table from ``events`` alone, in one transaction."""
         self._memory = None
         with self._db.writing("rebuilding") as conn:
-            for table in reversed(_schema.DERIVED):
-                conn.execute(f"DELETE FROM {table.name}")
+            for table in reversed(REBUILT):
+                conn.execute(f"DELETE FROM {table}")
             replay(conn)
 
     # -- connection plumbing ------------------------------------------------------------
@@ -504,39 +570,57 @@ class OpLog:
         (version,) = conn.execute("PRAGMA data_version").fetchone()
         memory = self._memory
         if memory is None or memory.version != version:
-            memory = State(version, _head(conn), {}, stored_definitions(conn))
+            row = conn.execute(
+                "SELECT value FROM anpr_ops_meta WHERE key = 'next_person'"
+            ).fetchone()
+            memory = State(
+                version, _head(conn), {}, stored_definitions(conn), int(row[0]) if row else 1
+            )
         return memory
 
 
 # --------------------------------------------------------------------------- writing
 
 
-def _plan(conn: sqlite3.Connection, state: State, prepared: list[_Prepared], *, own: bool) -> Batch:
+def _plan(conn: sqlite3.Connection, state: State, prepared: list[Encoded], *, own: bool) -> Batch:
     """Check each event, chain it and project it: the batch's rows, not yet written.
 
     With ``own=False`` the batch's own ids are not looked up (the insert finds any that are
-    already stored).
+    already stored). An event already stored is a duplicate when its content is the same:
+    compared with the stored values, or — once those were erased — by its public part.
     """
     batch = Batch(conn, state)
-    stored = batch.prefetch([event for event, *_ in prepared], own=own)
+    stored = batch.prefetch([item.event for item in prepared], own=own)
     in_batch: dict[str, str] = {}
-    for event, data, body, raw in prepared:
+    for item in prepared:
+        event = item.event
         event_id = event.event_id
         previous = in_batch.get(event_id)
-        if previous is None and event_id in stored:
-            previous = stored[event_id]
         if previous is not None:
-            if previous != body:
+            if previous != item.full_text:
                 raise conflict(event)
             batch.duplicates.append(event_id)
             continue
-        in_batch[event_id] = body
-        batch.write(event, data, body, raw)
+        found = stored.get(event_id)
+        if found is not None:
+            full, public = found
+            same = (
+                full == item.full_text
+                if public is None
+                else public == canonical_text(strip(canonical_dicts([event])[0]))
+            )
+            if not same:
+                raise conflict(event)
+            batch.duplicates.append(event_id)
+            continue
+        in_batch[event_id] = item.full_text
+        batch.write(item)
     return batch
 
 
 def _insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
-    """Write a planned batch's records and projections (inside the write transaction).
+    """Write a planned batch's records, personal values, new people and projections (inside
+    the write transaction).
 
     A batch planned from memory that collides with a stored row was planned from a stale
     memory: :class:`Stale` tells the caller to plan it again against the log.
@@ -545,6 +629,17 @@ def _insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None
         return
     try:
         conn.executemany(INSERT, batch.records)
+        if batch.personal:
+            conn.executemany(INSERT_PERSONAL, batch.personal)
+        if batch.new_persons:
+            conn.executemany(
+                "INSERT INTO subjects (subject_ref, person) VALUES (?, ?)",
+                batch.new_persons.items(),
+            )
+            conn.execute(
+                "UPDATE anpr_ops_meta SET value = ? WHERE key = 'next_person'",
+                (str(batch.next_person),),
+            )
         batch.projector.flush()
     except sqlite3.IntegrityError as exc:
         if optimistic:

@@ -1,0 +1,351 @@
+"""The checks a verification runs over a log file. Standard library only.
+
+Both verifiers run this code: ``OpLog.verify()`` and the standalone
+``python -m anpr_ops.verify``. In order, stopping at the first problem:
+
+1. the chain of ``events``: ``seq`` 1, 2, 3… and every ``hash`` the link of the one before and
+   the row's body (:func:`anpr_ops.chain.verify_rows`);
+2. the copied columns of ``events`` (``event_id``, ``kind``, ``op_id``, ``occurred_at``,
+   ``target_seq``, ``ref_seq``) against what the body says, exactly;
+3. with ``bodies``, every body is the canonical form of a JSON object without repeated keys,
+   and the caller's check of the event it holds passes;
+4. personal values: each body that commits to personal values has them, matching the
+   commitment and naming the same fields, or they were erased by a recorded erasure; no values
+   are kept for a body that commits to none;
+5. the chain of ``access_log``, and the ``erased`` table against the erasures it records;
+6. with a checkpoint, that it belongs to this log and that the log still holds its head.
+
+It never raises for a damaged log: it reports the first problem in a
+:class:`~anpr_ops.chain.VerifyResult`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from anpr_ops._canonical import canonical_text
+from anpr_ops.chain import Checkpoint, VerifyResult, verify_rows
+
+__all__ = ["BodyCheck", "verify_log"]
+
+#: A check of one event's body (its public canonical object): ``None`` when it is a valid
+#: event, else a sentence saying what is wrong (never quoting a personal value).
+BodyCheck = Callable[[dict[str, Any]], str | None]
+
+_COPIES = """
+SELECT e.seq FROM events e
+LEFT JOIN events t ON t.seq = e.target_seq
+LEFT JOIN events r ON r.seq = e.ref_seq
+WHERE e.event_id IS NOT json_extract(e.body, '$.event_id')
+   OR e.kind IS NOT json_extract(e.body, '$.kind')
+   OR e.op_id IS NOT json_extract(e.body, '$.op_id')
+   OR e.occurred_at IS NOT (
+        substr(json_extract(e.body, '$.occurred_at'), 1, 19)
+        || CASE WHEN length(json_extract(e.body, '$.occurred_at')) = 20 THEN '.000000Z'
+           ELSE substr(json_extract(e.body, '$.occurred_at'), 20) END)
+   OR (e.target_seq IS NULL) IS NOT (json_extract(e.body, '$.target_id') IS NULL)
+   OR (e.target_seq IS NOT NULL
+       AND (t.seq IS NULL OR t.seq >= e.seq
+            OR t.event_id IS NOT json_extract(e.body, '$.target_id')))
+   OR (e.ref_seq IS NOT NULL
+       AND (r.seq IS NULL OR r.seq >= e.seq OR r.event_id IS NOT coalesce(
+            json_extract(e.body, '$.hit_id'), json_extract(e.body, '$.stop_id'),
+            json_extract(e.body, '$.search_id'), json_extract(e.body, '$.enquiry_id'),
+            json_extract(e.body, '$.sweep_id'),
+            json_extract(e.body, '$.replacement.hit_id'),
+            json_extract(e.body, '$.replacement.stop_id'),
+            json_extract(e.body, '$.replacement.search_id'),
+            json_extract(e.body, '$.replacement.enquiry_id'),
+            json_extract(e.body, '$.replacement.sweep_id'))))
+   OR (e.ref_seq IS NULL AND coalesce(
+            json_extract(e.body, '$.hit_id'), json_extract(e.body, '$.stop_id'),
+            json_extract(e.body, '$.search_id'), json_extract(e.body, '$.enquiry_id'),
+            json_extract(e.body, '$.sweep_id'),
+            json_extract(e.body, '$.replacement.hit_id'),
+            json_extract(e.body, '$.replacement.stop_id'),
+            json_extract(e.body, '$.replacement.search_id'),
+            json_extract(e.body, '$.replacement.enquiry_id'),
+            json_extract(e.body, '$.replacement.sweep_id')) IS NOT NULL)
+ORDER BY e.seq LIMIT 1
+"""
+
+_PERSONAL = re.compile(rb'"personal":\{"commitment":"([0-9a-f]{64})","fields":(\[[^\]]*\])\}')
+
+
+def _failed(result: VerifyResult, seq: int | None, problem: str, reason: str) -> VerifyResult:
+    checked = seq if seq is not None else result.checked
+    return dataclasses.replace(
+        result,
+        ok=False,
+        first_bad_seq=seq,
+        problem=problem,
+        reason=reason,
+        checked=min(checked, result.checked),
+    )
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise ValueError("a key is repeated")
+    return data
+
+
+def _bodies(conn: sqlite3.Connection, check: BodyCheck | None) -> tuple[int, str, str] | None:
+    """The first body that is not the canonical form of a valid event: (seq, problem, why)."""
+    last = 0
+    while rows := conn.execute(
+        "SELECT seq, CAST(body AS BLOB) FROM events WHERE seq > ? ORDER BY seq LIMIT 2000",
+        (last,),
+    ).fetchall():
+        for seq, raw in rows:
+            last = seq
+            try:
+                text = raw.decode("utf-8")
+                data = json.loads(text, object_pairs_hook=_no_repeats)
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                return seq, "not_an_event", "the body is not a JSON object without repeated keys"
+            if not isinstance(data, dict):
+                return seq, "not_an_event", "the body is not a JSON object"
+            try:
+                canonical = canonical_text(data)
+            except (ValueError, TypeError):
+                return seq, "not_canonical", "the body cannot be written in canonical form"
+            if canonical != text:
+                return seq, "not_canonical", "the body is not in canonical form"
+            if check is not None:
+                why = check(data)
+                if why is not None:
+                    return seq, "not_an_event", f"the body is not a valid event: {why}"
+    return None
+
+
+def _personal(
+    conn: sqlite3.Connection,
+) -> tuple[int, int, tuple[int, str, str] | None]:
+    """(commitments checked, erased, first problem): every personal commitment against the
+    values kept (or the erasure recorded)."""
+    checked = erased = 0
+    last = 0
+    while rows := conn.execute(
+        'SELECT e.seq, CAST(e.body AS BLOB), p.salt, p."values", x.seq IS NOT NULL '
+        "FROM events e LEFT JOIN personal p ON p.seq = e.seq LEFT JOIN erased x ON x.seq = e.seq "
+        "WHERE e.seq > ? ORDER BY e.seq LIMIT 2000",
+        (last,),
+    ).fetchall():
+        for seq, raw, salt, values, was_erased in rows:
+            last = seq
+            found = _PERSONAL.search(raw)
+            if found is None:
+                if values is not None:
+                    return (
+                        checked,
+                        erased,
+                        (
+                            seq,
+                            "personal_unexpected",
+                            "personal values are kept for an event whose body commits to none",
+                        ),
+                    )
+                continue
+            if values is None:
+                if not was_erased:
+                    return (
+                        checked,
+                        erased,
+                        (
+                            seq,
+                            "personal_missing",
+                            "the personal values the body commits to are gone, and no recorded "
+                            "erasure took them",
+                        ),
+                    )
+                erased += 1
+                continue
+            digest = hashlib.sha256(bytes(salt) + str(values).encode("utf-8")).hexdigest()
+            try:
+                fields = _paths(json.loads(values))
+                named = json.loads(found.group(2))
+            except (ValueError, TypeError, AttributeError):
+                fields, named = ["?"], []
+            if digest != found.group(1).decode("ascii") or fields != named:
+                return (
+                    checked,
+                    erased,
+                    (
+                        seq,
+                        "personal_mismatch",
+                        "the personal values kept do not match the commitment in the body",
+                    ),
+                )
+            checked += 1
+    return checked, erased, None
+
+
+def _paths(personal: Any) -> list[str]:
+    out: list[str] = []
+    for key, value in personal.items():
+        if key == "replacement" and isinstance(value, dict):
+            out += [f"replacement.{inner}" for inner in _paths(value)]
+        else:
+            out.append(key)
+    return sorted(out)
+
+
+def _access(conn: sqlite3.Connection) -> tuple[int, tuple[int | None, str, str] | None]:
+    """(entries checked, first problem): the access record's own chain, and the ``erased``
+    table against the erasures it records."""
+    walk = verify_rows(
+        (seq, bytes(body), str(digest))
+        for seq, body, digest in conn.execute(
+            "SELECT seq, CAST(body AS BLOB), hash FROM access_log ORDER BY seq"
+        )
+    )
+    if not walk.ok:
+        return walk.checked, (
+            None,
+            "access_" + (walk.problem or "broken"),
+            f"the access record is broken at its entry {walk.first_bad_seq}: {walk.reason}",
+        )
+    recorded: dict[int, int] = {}
+    for seq, body in conn.execute("SELECT seq, body FROM access_log ORDER BY seq"):
+        try:
+            entry = json.loads(body)
+        except ValueError:
+            return walk.checked, (None, "access_damaged", f"access entry {seq} is not JSON")
+        if isinstance(entry, dict) and entry.get("action") == "erase":
+            for first, last in entry.get("events", ()):
+                for event_seq in range(int(first), int(last) + 1):
+                    recorded.setdefault(event_seq, seq)
+    stored = dict(conn.execute("SELECT seq, access_seq FROM erased"))
+    for event_seq in sorted(set(stored) | set(recorded)):
+        if stored.get(event_seq) != recorded.get(event_seq):
+            return walk.checked, (
+                event_seq,
+                "erasure_unrecorded",
+                "the erasures the log lists differ from those its access record holds",
+            )
+    return walk.checked, None
+
+
+def verify_log(
+    conn: sqlite3.Connection,
+    checkpoint: Checkpoint | None = None,
+    *,
+    bodies: bool = True,
+    check: BodyCheck | None = None,
+) -> VerifyResult:
+    """Verify the log open on ``conn`` (see the module's docstring); never raises for a
+    damaged log. ``bodies=False`` skips step 3, the slowest."""
+    try:
+        return _verify(conn, checkpoint, bodies=bodies, check=check)
+    except (sqlite3.Error, ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        return VerifyResult(
+            ok=False,
+            checked=0,
+            problem="storage_damaged",
+            reason=f"the file could not be read to the end ({type(exc).__name__})",
+        )
+
+
+def _rows(conn: sqlite3.Connection) -> Iterator[tuple[int, bytes, str]]:
+    for seq, body, digest in conn.execute(
+        "SELECT seq, CAST(body AS BLOB), hash FROM events ORDER BY seq"
+    ):
+        yield seq, body, str(digest)
+
+
+def _verify(
+    conn: sqlite3.Connection,
+    checkpoint: Checkpoint | None,
+    *,
+    bodies: bool,
+    check: BodyCheck | None,
+) -> VerifyResult:
+    result = verify_rows(_rows(conn))
+    if not result.ok:
+        return result
+    row = conn.execute(_COPIES).fetchone()
+    if row is not None:
+        return _failed(
+            result,
+            row[0],
+            "column_mismatch",
+            "a column of events (event_id, kind, op_id, occurred_at or a referenced seq) does "
+            "not match the event's bytes",
+        )
+    if bodies:
+        bad = _bodies(conn, check)
+        if bad is not None:
+            return _failed(result, *bad)
+    checked, erased, problem = _personal(conn)
+    result = dataclasses.replace(result, personal_checked=checked, erased=erased)
+    if problem is not None:
+        return _failed(result, *problem)
+    entries, access_problem = _access(conn)
+    result = dataclasses.replace(result, access_checked=entries)
+    if access_problem is not None:
+        return _failed(result, *access_problem)
+    if checkpoint is not None:
+        return _against(conn, result, checkpoint)
+    return result
+
+
+def _against(conn: sqlite3.Connection, result: VerifyResult, cp: Checkpoint) -> VerifyResult:
+    row = conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'log_id'").fetchone()
+    log_id = str(row[0]) if row else ""
+    if cp.log_id != log_id:
+        return _failed(
+            result,
+            None,
+            "checkpoint_other_log",
+            f"the checkpoint belongs to log {cp.log_id!r}, this file is log {log_id!r}",
+        )
+    if result.head_seq < cp.seq:
+        return _failed(
+            result,
+            result.head_seq + 1,
+            "truncated",
+            f"the log ends at seq {result.head_seq} but the checkpoint was taken at seq "
+            f"{cp.seq}: events were removed from the end",
+        )
+    if cp.seq == 0:
+        head_ok = cp.head_hash == "0" * 64
+    else:
+        found = conn.execute("SELECT hash FROM events WHERE seq = ?", (cp.seq,)).fetchone()
+        head_ok = found is not None and found[0] == cp.head_hash
+    if not head_ok:
+        return _failed(
+            result,
+            cp.seq,
+            "rewritten",
+            f"the event at seq {cp.seq} does not have the checkpoint's hash: the log was "
+            "rewritten up to there",
+        )
+    op_id = cp.op_id
+    if op_id is not None:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM events WHERE op_id = ? AND seq <= ?", (op_id, cp.seq)
+        ).fetchone()
+        if count != cp.events:
+            return _failed(
+                result,
+                cp.seq,
+                "checkpoint_count",
+                f"operation {op_id!r} has {count} events up to seq {cp.seq}, the checkpoint "
+                f"says {cp.events}",
+            )
+    elif cp.events != cp.seq:
+        return _failed(
+            result,
+            cp.seq,
+            "checkpoint_count",
+            f"the log had {cp.seq} events at seq {cp.seq}; the checkpoint says {cp.events}",
+        )
+    return dataclasses.replace(result, checkpoint_checked=True)

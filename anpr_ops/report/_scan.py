@@ -1,0 +1,282 @@
+"""The report by a scan over the events: every figure folded from the current version of every
+event in scope (:mod:`anpr_ops.report._contrib` states the counting rules).
+
+This is the reference the rollups kept at append time are checked against, and the way a
+report is made when rollups cannot answer it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from anpr_ops._time import parse_utc
+from anpr_ops.errors import EventNotFoundError, ReportError
+from anpr_ops.events import SITE_VIA
+from anpr_ops.offences import OffenceCategory, builtin_catalogue
+from anpr_ops.report._contrib import Contribution, contribution, flags_given
+from anpr_ops.report.figures import (
+    NO_SITE,
+    ZERO,
+    Rollup,
+    SearchCounts,
+    Tally,
+    frozen_map,
+)
+from anpr_ops.report.hours import hour_of, time_key
+from anpr_ops.report.opreport import OperationInfo, OpReport, Period
+from anpr_ops.store._projection import stored_definitions
+from anpr_ops.store._queries import operation_tree
+from anpr_ops.vocab import EventKind
+
+__all__ = ["build_report", "check_window", "operation_infos", "person_key"]
+
+_TALLY_FIELDS = frozenset({"totals", "by_site", "by_hour"})
+
+
+def person_key(log_id: str, person: int) -> str:
+    """How a report names a person arrested: the log's own number for them, within the log
+    (people are counted once per log; see docs/reports.md)."""
+    return f"{log_id[:16]}/{person}"
+
+
+class Builder:
+    """Collects contributions of one operation, then freezes them into a :class:`Rollup`."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[str, str], dict[str, int]] = {}
+        self.people: dict[tuple[str, str], set[str]] = {}
+        self.maps: dict[str, dict[Any, Any]] = {
+            f.name: {} for f in attrs.fields(Rollup) if f.name not in _TALLY_FIELDS
+        }
+
+    def count(self, cell: tuple[str, str], counts: Mapping[str, int]) -> None:
+        into = self.cells.setdefault(cell, {})
+        for name, n in counts.items():
+            into[name] = into.get(name, 0) + int(n)
+
+    def add(self, breakdown: str, key: Any, n: int | SearchCounts) -> None:
+        into = self.maps[breakdown]
+        into[key] = into[key] + n if key in into else n
+
+    def person(self, cell: tuple[str, str], key: str) -> None:
+        self.people.setdefault(cell, set()).add(key)
+
+    def build(self) -> Rollup:
+        by_site: dict[str, Tally] = {}
+        by_hour: dict[str, Tally] = {}
+        totals = ZERO
+        for cell in self.cells.keys() | self.people.keys():
+            people = frozenset(self.people.get(cell, ()))
+            tally = attrs.evolve(ZERO, **self.cells.get(cell, {}), people=people)
+            site, hour = cell
+            by_site[site] = by_site[site] + tally if site in by_site else tally
+            by_hour[hour] = by_hour[hour] + tally if hour in by_hour else tally
+            totals = totals + tally
+        maps = {name: frozen_map(values) for name, values in self.maps.items()}
+        return Rollup(
+            totals=totals, by_site=frozen_map(by_site), by_hour=frozen_map(by_hour), **maps
+        )
+
+
+def check_window(start: datetime | None, end: datetime | None) -> None:
+    """Refuse a window whose bounds are not aware datetimes, or that ends before it starts."""
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            continue
+        if not isinstance(value, datetime):
+            kind = type(value).__name__
+            message = f"report {name} must be a datetime with a UTC offset, not {kind}"
+            raise ReportError(message, code="not_a_datetime")
+        if value.tzinfo is None or value.utcoffset() is None:
+            message = (
+                f"report {name} {value.isoformat()} has no UTC offset; give an aware datetime "
+                "(e.g. datetime(2020, 4, 18, 8, tzinfo=ZoneInfo('Europe/London')))"
+            )
+            raise ReportError(message, code="naive_datetime")
+    if start is not None and end is not None and end < start:
+        message = f"report end {end.isoformat()} is before its start {start.isoformat()}"
+        raise ReportError(message, code="end_before_start")
+
+
+def operation_infos(
+    conn: sqlite3.Connection, op_id: str, *, include_children: bool
+) -> list[OperationInfo]:
+    """The operation ``op_id`` first, then (with children) every operation below it."""
+    tree = operation_tree(conn, op_id, include_children=include_children)
+    if not tree:
+        raise EventNotFoundError(f"no operation {op_id!r} in the log")
+    marks = ",".join("?" * len(tree))
+    rows = conn.execute(
+        "SELECT op_id, name, timezone, parent_op_id, starts_at, ends_at "
+        f"FROM operations WHERE op_id IN ({marks}) ORDER BY op_id",
+        tree,
+    ).fetchall()
+    sites: dict[str, list[tuple[str, str]]] = {}
+    for row_op, site_id, name in conn.execute(
+        f"SELECT op_id, site_id, name FROM sites WHERE op_id IN ({marks}) ORDER BY op_id, position",
+        tree,
+    ).fetchall():
+        sites.setdefault(row_op, []).append((site_id, name))
+    infos = [
+        OperationInfo(
+            op_id=row_op,
+            name=name,
+            timezone=tz,
+            parent_op_id=parent,
+            sites=tuple(sites.get(row_op, ())),
+            starts_at=parse_utc(starts),
+            ends_at=parse_utc(ends) if ends else None,
+        )
+        for row_op, name, tz, parent, starts, ends in rows
+    ]
+    infos.sort(key=lambda info: (info.op_id != op_id, info.op_id))
+    return infos
+
+
+class _Scope:
+    """The events of some operations, current and as last recorded, and what depends on them."""
+
+    def __init__(self, conn: sqlite3.Connection, op_ids: list[str]) -> None:
+        marks = ",".join("?" * len(op_ids))
+        self.by_id: dict[str, int] = {}
+        self.current: dict[int, dict[str, Any] | None] = {}
+        self.last: dict[int, dict[str, Any]] = {}
+        self.corrections: list[dict[str, Any]] = []
+        for seq, event_id, kind, body in conn.execute(
+            f"SELECT seq, event_id, kind, body FROM events WHERE op_id IN ({marks}) ORDER BY seq",
+            op_ids,
+        ):
+            data = json.loads(body)
+            if kind == EventKind.CORRECTION:
+                self.corrections.append(data)
+                target = self.by_id[data["target_id"]]
+                if data.get("retract"):
+                    self.current[target] = None
+                else:
+                    self.current[target] = self.last[target] = data["replacement"]
+                continue
+            self.by_id[event_id] = seq
+            self.current[seq] = self.last[seq] = data
+        self.flags: dict[int, set[str]] = {}
+        for data in self.current.values():
+            if data is None:
+                continue
+            field, given = flags_given(data["kind"], data)
+            if field is not None and given and data.get(field) is not None:
+                named = self.by_id.get(data[field])
+                if named is not None:
+                    self.flags.setdefault(named, set()).update(given)
+        self._sites: dict[tuple[int, bool], str | None] = {}
+
+    def site(self, seq: int, *, last: bool = False) -> str | None:
+        """The site of the event at ``seq`` (of its last recorded version with ``last``)."""
+        key = (seq, last)
+        if key in self._sites:
+            return self._sites[key]
+        data = (self.last if last else self.current).get(seq)
+        site: str | None = None
+        if data is not None and data["kind"] != EventKind.OPERATION:
+            site = data.get("site_id")
+            if site is None:
+                for field in SITE_VIA.get(EventKind(data["kind"]), ()):
+                    ref = data.get(field)
+                    if ref is not None:
+                        target = self.by_id.get(ref)
+                        site = self.site(target, last=last) if target is not None else None
+                        break
+        self._sites[key] = site
+        return site
+
+
+def build_report(
+    conn: sqlite3.Connection,
+    op_id: str,
+    *,
+    include_children: bool = True,
+    site: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> OpReport:
+    """The report of ``op_id`` by a scan of its events (see :meth:`OpLog.report`).
+
+    Call it inside one read transaction so that the figures come from one snapshot.
+    """
+    check_window(start, end)
+    ops = operation_infos(conn, op_id, include_children=include_children)
+    root = ops[0]
+    if site is not None:
+        known = {s for info in ops for s, _ in info.sites}
+        if site not in known and site != NO_SITE:
+            listed = ", ".join(sorted(known)) or "none"
+            message = (
+                f"site {site!r} is not a site of operation {op_id!r}"
+                f"{' or its children' if len(ops) > 1 else ''} (its sites: {listed}; "
+                f"{NO_SITE} selects events with no site)"
+            )
+            raise ReportError(message, code="unknown_site")
+    zone = ZoneInfo(root.timezone)
+    log_id = str(conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'log_id'").fetchone()[0])
+    definitions = stored_definitions(conn)
+    catalogue = builtin_catalogue()
+
+    def category(code: str) -> str:
+        offence = definitions.get(code) or catalogue.get(code)
+        return offence.category.value if offence else OffenceCategory.OTHER.value
+
+    low = time_key(start) if start is not None else None
+    high = time_key(end) if end is not None else None
+
+    def kept(moment: str, at_site: str) -> bool:
+        key = moment[:19] + (moment[19:26] if len(moment) > 20 else ".000000")
+        if low is not None and key < low:
+            return False
+        if high is not None and key >= high:
+            return False
+        return site is None or at_site == site
+
+    scope = _Scope(conn, [info.op_id for info in ops])
+    builders = {info.op_id: Builder() for info in ops}
+    for seq, data in scope.current.items():
+        if data is None:
+            continue
+        found = contribution(
+            data, site=scope.site(seq), flags=frozenset(scope.flags.get(seq, ())), category=category
+        )
+        if found is None or not kept(found.occurred_at, found.site):
+            continue
+        _add(builders[found.op_id], found, zone, log_id)
+    for fix in scope.corrections:
+        at_site = scope.site(scope.by_id[fix["target_id"]], last=True) or NO_SITE
+        if kept(fix["occurred_at"], at_site):
+            hour = hour_of(parse_utc(fix["occurred_at"]), zone)
+            builders[fix["op_id"]].count((at_site, hour), {"corrections": 1})
+
+    if start is not None or end is not None:
+        period = Period(start, end)
+    else:
+        period = Period(root.starts_at, root.ends_at)
+    return OpReport(
+        roots=frozenset({op_id}),
+        operations=MappingProxyType({info.op_id: info for info in ops}),
+        zones=frozenset({root.timezone}),
+        period=period,
+        sites=None if site is None else frozenset({site}),
+        by_operation=MappingProxyType({k: b.build() for k, b in builders.items()}),
+    )
+
+
+def _add(builder: Builder, found: Contribution, zone: ZoneInfo, log_id: str) -> None:
+    cell = (found.site, hour_of(parse_utc(found.occurred_at), zone))
+    builder.count(cell, found.tallies)
+    for breakdown, key, n in found.breakdowns:
+        builder.add(breakdown, key, n)
+    if found.person is not None:
+        builder.person(cell, person_key(log_id, found.person))
