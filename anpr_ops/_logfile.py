@@ -79,7 +79,7 @@ def check_schema(conn: sqlite3.Connection, views: Iterable[str]) -> None:
     problems = schema_problems(conn, views)
     if problems:
         raise GuardsMissingError(
-            "the schema of the log is not the one anpr_ops made ("
+            "the append-only guards or the schema of the log are not those anpr_ops made ("
             + "; ".join(problems[:5])
             + ("; …" if len(problems) > 5 else "")
             + "): the file may have been tampered with; refusing to open it"

@@ -33,3 +33,20 @@ def stored_state(log: OpLog) -> dict[str, list[tuple[object, ...]]]:
         ).fetchall()
     ]
     return {name: conn.execute(f"SELECT * FROM {name} ORDER BY 1").fetchall() for name in names}
+
+
+def stored_object(log: OpLog, event_id: str) -> dict[str, object]:
+    """The canonical object of the stored event ``event_id``, put back together from its
+    chained body and its personal values (as the library's one mapper does)."""
+    from anpr_ops.store._record import full_object
+
+    body, values = (
+        raw(log)
+        .execute(
+            'SELECT e.body, p."values" FROM events e LEFT JOIN personal p ON p.seq = e.seq '
+            "WHERE e.event_id = ?",
+            (event_id,),
+        )
+        .fetchone()
+    )
+    return full_object(body, values)

@@ -73,11 +73,12 @@ def _writers(
 def _read_while(path: Path, stop: threading.Event, out: list[Snapshot]) -> None:
     """Take snapshots in turn (current view, stored order, report) until told to stop."""
     views: dict[str, Callable[[OpLog], Any]] = {
-        "corrected": lambda log: _texts(log.events()),
-        "stored": lambda log: _texts(log.events(corrected=False)),
+        "corrected": lambda log: _texts(log.events(personal=True)),
+        "stored": lambda log: _texts(log.events(corrected=False, personal=True)),
         "report": lambda log: log.report(f.OP).to_dict(),
     }
-    with OpLog.open(path, readonly=True) as log:
+    # Writable: its reads of personal values are recorded in the log's access record.
+    with OpLog.open(path) as log:
         turn = 0
         while not stop.wait(0.005) or len(out) < 3:
             what = list(views)[turn % 3]
@@ -179,7 +180,7 @@ def run_concurrency(
 
     with OpLog.open(path) as log:
         assert log.verify().ok
-        assert log.verify(projections=True).ok
+        assert log.verify().ok
     done = subprocess.run(
         [sys.executable, "-m", "anpr_ops.verify", str(path)],
         cwd=ROOT,
@@ -191,8 +192,10 @@ def run_concurrency(
 
     with OpLog.open(path) as log:
         final = [
-            Snapshot(len(rows), len(rows), "corrected", _texts(log.events())),
-            Snapshot(len(rows), len(rows), "stored", _texts(log.events(corrected=False))),
+            Snapshot(len(rows), len(rows), "corrected", _texts(log.events(personal=True))),
+            Snapshot(
+                len(rows), len(rows), "stored", _texts(log.events(corrected=False, personal=True))
+            ),
             Snapshot(len(rows), len(rows), "report", log.report(f.OP).to_dict()),
         ]
     # The final snapshots also check the model against the library on the whole log.
@@ -270,13 +273,13 @@ def test_events_are_read_as_of_one_moment(tmp_path: Path) -> None:
     path = tmp_path / "moment.db"
     with OpLog.open(path, create=True) as log, OpLog.open(path) as other:
         log.extend([f.operation(), *(f.hit(f"hit-{n}") for n in range(1500))])
-        before = _texts(log.events())
-        reading = log.events()
+        before = _texts(log.events(personal=True))
+        reading = log.events(personal=True)
         first = next(reading)  # the first page (1000 events) is read now
         fixed = f.hit("hit-1200", confidence=1)
         other.extend([f.correction("hit-1200", replacement=fixed), f.hit("hit-new")])
         seen = _texts(iter([first, *reading]))
-        after = _texts(log.events())
+        after = _texts(log.events(personal=True))
     assert after != before
     assert seen == before
 
@@ -292,7 +295,7 @@ def test_a_failed_creator_does_not_delete_a_log_another_process_has_used(
     from anpr_ops.store import _connection
 
     path = tmp_path / "new.db"
-    real_check = _connection.check_guards  # type: ignore[attr-defined]
+    real_check = _connection.check_schema
     real_prepare = _connection._prepare
     first: list[sqlite3.Connection] = []
 
@@ -300,8 +303,8 @@ def test_a_failed_creator_does_not_delete_a_log_another_process_has_used(
         first.append(conn)
         real_prepare(conn, **options)
 
-    def busy_after_another_writer(conn: sqlite3.Connection) -> None:
-        real_check(conn)
+    def busy_after_another_writer(conn: sqlite3.Connection, views: Any) -> None:
+        real_check(conn, views)
         if conn is not first[0]:
             return  # the other writer's own open
         with OpLog.open(path) as other:  # "another process" opens the new log and appends
@@ -310,7 +313,7 @@ def test_a_failed_creator_does_not_delete_a_log_another_process_has_used(
         error.sqlite_errorcode = 5
         raise error
 
-    monkeypatch.setattr(_connection, "check_guards", busy_after_another_writer)
+    monkeypatch.setattr(_connection, "check_schema", busy_after_another_writer)
     monkeypatch.setattr(_connection, "_prepare", prepare)
     with pytest.raises(LogBusyError):
         OpLog.open(path, create=True)

@@ -125,7 +125,7 @@ def test_an_older_file_gets_the_views_and_its_chain_is_untouched(
     assert conn.execute("SELECT * FROM events ORDER BY seq").fetchall() == events_before
     conn.close()
     with OpLog.open(db) as log:
-        assert log.verify(checkpoint).ok and log.verify(projections=True).ok
+        assert log.verify(checkpoint).ok and log.verify().ok
 
 
 def test_views_refuses_what_is_not_a_log(

@@ -29,6 +29,7 @@ LEAVES = {
     "ImportRefusedError": ValueError,
     "EarlierRowsError": ValueError,
     "MappingError": ValueError,
+    "AccessRefusedError": PermissionError,
 }
 
 

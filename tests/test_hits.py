@@ -37,7 +37,9 @@ def log_with_op() -> OpLog:
 def hits_of(text: str, **options: Any) -> tuple[list[AnprHit], Any]:
     with log_with_op() as log:
         result = import_hits(log, io.StringIO(text), "kaiser", **options)
-        hits = [e for e in log.events("kaiser", "anpr_hit") if isinstance(e, AnprHit)]
+        hits = [
+            e for e in log.events("kaiser", "anpr_hit", personal=True) if isinstance(e, AnprHit)
+        ]
     return hits, result
 
 

@@ -4,7 +4,6 @@ included, and an operation's export carries what it needs to stand on its own.""
 from __future__ import annotations
 
 import io
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from anpr_ops import OpLog, canonical_dict
 from anpr_ops._canonical import canonical_text
 from anpr_ops.interop.jsonl import export_jsonl, read_jsonl
+from tests.harness.state import event_rows
 from tests.interop_strategies import searches
 
 
@@ -84,8 +84,9 @@ DAY = [
 
 
 def stored_bodies(path: Path) -> list[str]:
-    with sqlite3.connect(path) as conn:
-        return [body for (body,) in conn.execute("SELECT body FROM events ORDER BY seq")]
+    """The canonical text of every stored event, put back together from its chained body and
+    its personal values."""
+    return [text for *_, text in event_rows(path)]
 
 
 def day_log(path: Path) -> OpLog:

@@ -36,6 +36,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "note",
             "_schema",
             "_logfile",
+            "_verifier",
             "_version",
         }
     ),
@@ -49,7 +50,7 @@ LAYERS: tuple[frozenset[str], ...] = (
 #: (importing module, imported module): upward imports deferred to call time, or type-only.
 ALLOWED_UPWARD = frozenset(
     {
-        ("anpr_ops.store.log", "anpr_ops.report._sql"),
+        ("anpr_ops.store.log", "anpr_ops.report._scan"),
         ("anpr_ops.store.log", "anpr_ops.report"),
         ("anpr_ops.report.opreport", "anpr_ops.render.sentences"),
     }
@@ -67,6 +68,7 @@ STDLIB_ONLY = frozenset(
         "merkle",
         "_schema",
         "_logfile",
+        "_verifier",
         "verify",
     }
 )

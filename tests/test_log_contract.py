@@ -22,6 +22,7 @@ from anpr_ops.events import AnprHit
 from tests import factory as f
 from tests.support import raw, stored_state
 
+
 def state(log: OpLog) -> dict[str, Any]:
     """Everything stored: every table's rows and the chain head."""
     return {"tables": stored_state(log), "head": log.head()}

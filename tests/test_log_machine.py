@@ -21,6 +21,7 @@ from anpr_ops._canonical import canonical_text
 from anpr_ops._schema import GUARDS
 from anpr_ops.errors import EventConflictError
 from anpr_ops.events import AnprHit
+from anpr_ops.store._record import full_object
 from anpr_ops.strategies import vrms
 from tests import factory as f
 from tests.support import raw
@@ -30,8 +31,7 @@ REASONS = ("stolen_vehicle", "no_insurance", "drugs", "intelligence")
 RAW_ATTACKS = (
     "UPDATE events SET body = body WHERE seq = ?",
     "DELETE FROM events WHERE seq = ?",
-    "INSERT OR REPLACE INTO events (seq, body, prev_hash, hash) "
-    "SELECT seq, body, prev_hash, hash FROM events WHERE seq = ?",
+    "INSERT OR REPLACE INTO events SELECT * FROM events WHERE seq = ?",
 )
 
 
@@ -117,7 +117,7 @@ class LogMachine(RuleBasedStateMachine):
     @rule(data=st.data(), confidence=st.integers(0, 100))
     def conflicting_append(self, data: st.DataObject, confidence: int) -> None:
         hit_id = data.draw(st.sampled_from(self.hits))
-        original = canonical_dict(self.log.get(hit_id, corrected=False))
+        original = canonical_dict(self.log.get(hit_id, corrected=False, personal=True))
         changed = {**original, "confidence": confidence, "camera_id": "CONFLICT"}
         with pytest.raises(EventConflictError) as caught:
             self.log.append(changed)
@@ -191,7 +191,13 @@ class LogMachine(RuleBasedStateMachine):
         result = self.log.verify()
         assert result.ok, result.reason
         assert result.checked == len(self.model) == len(self.log)
-        stored = raw(self.log).execute("SELECT event_id, body FROM events ORDER BY seq").fetchall()
+        stored = [
+            (event_id, canonical_text(full_object(body, values)))
+            for event_id, body, values in raw(self.log).execute(
+                'SELECT e.event_id, e.body, p."values" FROM events e '
+                "LEFT JOIN personal p ON p.seq = e.seq ORDER BY e.seq"
+            )
+        ]
         assert stored == self.model
 
 

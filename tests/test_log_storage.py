@@ -260,7 +260,9 @@ def verify(db: Path, checkpoint: Checkpoint | None = None) -> object:
 
 
 def test_an_altered_body_is_caught_at_its_seq(db: Path) -> None:
-    without_guards(db, "UPDATE events SET body = replace(body, 'vauxhall', 'lambeth') WHERE seq = 3")
+    without_guards(
+        db, "UPDATE events SET body = replace(body, 'vauxhall', 'lambeth') WHERE seq = 3"
+    )
     result = verify(db)
     assert not result.ok  # type: ignore[attr-defined]
     assert (result.first_bad_seq, result.problem) == (3, "hash_mismatch")  # type: ignore[attr-defined]

@@ -59,8 +59,8 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
 def imported(path: Path, op_id: str) -> tuple[OpLog, list[Search], list[Outcome]]:
     log = OpLog.memory()
     import_police_uk(log, path, op_id)
-    searches = [e for e in log.events(op_id, "search") if isinstance(e, Search)]
-    outcomes = [e for e in log.events(op_id, "outcome") if isinstance(e, Outcome)]
+    searches = [e for e in log.events(op_id, "search", personal=True) if isinstance(e, Search)]
+    outcomes = [e for e in log.events(op_id, "outcome", personal=True) if isinstance(e, Outcome)]
     return log, searches, outcomes
 
 

@@ -37,6 +37,13 @@ def logged(events: Sequence[Any]) -> OpLog:
     return log
 
 
+def without_people(data: Any) -> Any:
+    """A report's dictionary without its counts of distinct people."""
+    if isinstance(data, dict):
+        return {k: without_people(v) for k, v in data.items() if k != "people_arrested"}
+    return data
+
+
 def report_of(events: Sequence[Any], op_id: str = OP, **kwargs: Any) -> OpReport:
     with logged(events) as log:
         return log.report(op_id, **kwargs)
@@ -272,12 +279,16 @@ def test_reports_form_a_commutative_monoid(a: list[Any], b: list[Any], c: list[A
 @given(batch=operation_batches(), data=st.data())
 def test_report_of_a_union_is_the_sum_of_reports(batch: list[Any], data: st.DataObject) -> None:
     """Split the events into two logs (each keeps the operations, and whatever its events
-    refer to): report(A + B) == report(A) + report(B), distinct people included."""
+    refer to): report(A + B) == report(A) + report(B) in every figure. People are counted once
+    within a log and apart across logs (docs/reports.md), so the sum's people arrested are
+    those of A plus those of B."""
     ops, groups = components(batch)
     sides = data.draw(st.lists(st.booleans(), min_size=len(groups), max_size=len(groups)))
     part_a = ops + [e for g, side in zip(groups, sides, strict=True) if side for e in g]
     part_b = ops + [e for g, side in zip(groups, sides, strict=True) if not side for e in g]
-    assert report_of(part_a) + report_of(part_b) == report_of(batch)
+    a, b, whole = report_of(part_a), report_of(part_b), report_of(batch)
+    assert without_people((a + b).to_dict()) == without_people(whole.to_dict())
+    assert (a + b).totals.people_arrested == a.totals.people_arrested + b.totals.people_arrested
 
 
 @SETTINGS
@@ -301,7 +312,7 @@ def test_split_by_day_adds_up(batch: list[Any], data: st.DataObject) -> None:
 @given(batch=operation_batches(), rng=st.randoms(use_true_random=False))
 def test_append_order_does_not_matter(batch: list[Any], rng: random.Random) -> None:
     """Any order in which references point backwards gives the same report."""
-    assert report_of(shuffled(batch, rng)) == report_of(batch)
+    assert report_of(shuffled(batch, rng)).to_dict() == report_of(batch).to_dict()
 
 
 @SETTINGS

@@ -43,7 +43,7 @@ def _warm_up() -> None:
     has dropped privileges it may no longer read the interpreter's own files."""
     with OpLog.memory() as log:
         log.extend(rich_events())
-        log.verify(projections=True)
+        log.verify()
         list(log.events())
     with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
         stdlib_verify.main(["--help"])
@@ -170,7 +170,7 @@ def test_a_read_only_log_refuses_writes_clearly_and_still_reads(
     path.chmod(0o600)
     assert file_state(path) == before
     with OpLog.open(path) as log:
-        assert log.verify(projections=True).ok
+        assert log.verify().ok
 
 
 def test_a_missing_folder_is_a_clear_error_everywhere(tmp_path: Path) -> None:
@@ -208,7 +208,7 @@ def test_a_full_disk_refuses_the_batch_whole_and_the_log_carries_on(tmp_path: Pa
             assert log.verify().ok
         raw(log).execute("PRAGMA max_page_count = 1073741823")
         assert log.extend(batch).count == 100
-        assert log.verify(projections=True).ok
+        assert log.verify().ok
 
 
 FILE_SIZE_WRITER = """
@@ -252,7 +252,7 @@ def test_a_file_size_limit_mid_campaign_loses_nothing(tmp_path: Path) -> None:
     assert report["done"], "the limit left no room for even one batch"
     assert report["after"] == 5 and report["ok"]
     with OpLog.open(path) as log:
-        assert log.verify(projections=True).ok
+        assert log.verify().ok
         ids = {e.event_id for e in log.events()}
     for b in report["done"]:
         assert {f"fs-{b}-{i}" for i in range(5)} <= ids
@@ -300,7 +300,7 @@ def test_a_write_lock_held_by_another_process_is_log_busy_and_reads_go_on(tmp_pa
             log.append(f.patrol("patrol-busy"))
         with pytest.raises(LogBusyError):
             log.rebuild()
-        assert log.verify(projections=True).ok  # WAL readers are not blocked by a writer
+        assert log.verify().ok  # WAL readers are not blocked by a writer
         assert len(list(log.events())) == CURRENT
         assert file_state(path) == before
     with OpLog.open(path) as log:
@@ -320,7 +320,7 @@ def test_an_exclusive_lock_held_by_another_process_is_log_busy_even_to_open(
         with pytest.raises(LogBusyError):
             OpLog.open(path, readonly=True, busy_timeout=0.1)
     with OpLog.open(path) as log:
-        assert log.verify(projections=True).ok and len(log) == EVENTS
+        assert log.verify().ok and len(log) == EVENTS
 
 
 # --------------------------------------------------------------------------- damaged files
@@ -371,7 +371,7 @@ def test_a_damaged_header_is_refused_clearly_and_the_file_is_left_alone(
     assert path.read_bytes() == damaged
     path.write_bytes(original)
     with OpLog.open(path) as log:
-        assert log.verify(projections=True).ok and len(log) == EVENTS
+        assert log.verify().ok and len(log) == EVENTS
 
 
 def test_a_truncated_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
@@ -381,7 +381,7 @@ def test_a_truncated_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
 
     def read_it_all() -> None:
         with OpLog.open(path) as log:
-            log.verify(projections=True)
+            log.verify()
             list(log.events())
 
     with pytest.raises(AnprOpsError):
@@ -410,17 +410,17 @@ def _flip_in_index(path: Path, event_id: str) -> None:
 def test_a_damaged_index_is_found_by_the_deep_verify(tmp_path: Path) -> None:
     """One flipped bit in the event_id index hides an event from lookups by id: the chain
     still holds, but re-appending that event would store it twice and reports would count it
-    twice. verify(projections=True) runs SQLite's integrity check and says the file is
+    twice. verify() runs SQLite's integrity check and says the file is
     damaged, before and after such an append."""
     path = _log(tmp_path)
     _flip_in_index(path, "seize-2")
     seizure = next(e for e in rich_events() if e["event_id"] == "seize-2")
     with OpLog.open(path) as log:
-        assert log.verify().ok  # the chain is intact: the damage is beside it
-        deep = log.verify(projections=True)
+        assert log.verify(quick=True).ok  # the chain is intact: the damage is beside it
+        deep = log.verify()
         assert (deep.ok, deep.problem) == (False, "storage_damaged")
         log.append(seizure)  # what an unsuspecting re-import does
-        deep = log.verify(projections=True)
+        deep = log.verify()
         assert (deep.ok, deep.problem) == (False, "storage_damaged")
 
 
@@ -435,7 +435,7 @@ def test_bit_rot_anywhere_in_the_file_is_refused_found_or_harmless(
     tmp_path: Path, flips: int
 ) -> None:
     """One bit flipped at a random place in a log (past the 100-byte header): opening and
-    reading give only AnprOpsErrors, and whenever verify(projections=True) passes, every event
+    reading give only AnprOpsErrors, and whenever verify() passes, every event
     reads back as it was, in order and by id, and every report is unchanged."""
     base = _log(tmp_path)
     data = base.read_bytes()
@@ -454,7 +454,7 @@ def test_bit_rot_anywhere_in_the_file_is_refused_found_or_harmless(
         copy.write_bytes(bytes(damaged))
         try:
             with OpLog.open(copy) as log:
-                deep = log.verify(projections=True)
+                deep = log.verify()
                 if not deep.ok:
                     outcomes[f"found: {deep.problem}"] += 1
                     continue

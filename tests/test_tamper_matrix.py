@@ -340,7 +340,7 @@ def test_the_whole_matrix(base: Base, tmp_path: Path) -> None:
 
 NAMES = {
     "verify": "`verify()`",
-    "projections": "`verify(projections=True)`",
+    "projections": "`verify()`",
     "checkpoint": "checkpoint only",
     "refused_on_open": "refused on open",
     "undetectable": "**not detectable**",

@@ -17,7 +17,15 @@ import click
 from anpr_ops.interop._source import Progress
 from anpr_ops.store import OpLog
 
-__all__ = ["new_log_removed_on_failure", "output", "progress", "read_log"]
+__all__ = [
+    "ACTOR",
+    "PURPOSE",
+    "new_log_removed_on_failure",
+    "output",
+    "personal_log",
+    "progress",
+    "read_log",
+]
 
 
 def read_log(path: Path) -> OpLog:
@@ -25,6 +33,28 @@ def read_log(path: Path) -> OpLog:
     if not path.exists():
         raise click.ClickException(f"no log file at {path}")
     return OpLog.open(path, readonly=True)
+
+
+def personal_log(path: Path, actor: str | None, purpose: str | None) -> OpLog:
+    """Open an existing log for a read of personal values: writable, since the read is
+    recorded in the log's access record, with the actor and purpose given (or from the
+    environment)."""
+    if not path.exists():
+        raise click.ClickException(f"no log file at {path}")
+    return OpLog.open(path, actor=actor, purpose=purpose)
+
+
+#: ``--as`` and ``--purpose``: who is reading personal values, and why (recorded).
+ACTOR = click.option(
+    "--as",
+    "actor",
+    metavar="ACTOR",
+    help="Who is doing this (recorded in the log's access record; default $ANPR_OPS_ACTOR).",
+)
+PURPOSE = click.option(
+    "--purpose",
+    help="Why (recorded in the access record; default $ANPR_OPS_PURPOSE).",
+)
 
 
 @contextlib.contextmanager

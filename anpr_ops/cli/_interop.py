@@ -14,10 +14,10 @@ from typing import Any
 import click
 
 from anpr_ops.cli import EXIT_OK, cli
+from anpr_ops.cli._common import ACTOR, PURPOSE, personal_log, read_log
 from anpr_ops.cli._common import new_log_removed_on_failure as _new_log_removed_on_failure
 from anpr_ops.cli._common import output as _output
 from anpr_ops.cli._common import progress as _progress
-from anpr_ops.cli._common import read_log
 from anpr_ops.interop._source import RejectedRow, rejects_path, write_rejects
 from anpr_ops.interop.hits import DEFAULT_MIN_CONFIDENCE, import_hits
 from anpr_ops.interop.jsonl import export_jsonl
@@ -302,26 +302,53 @@ def export_police_uk_command(
 @click.option("--op", "op_id", help="Export one operation (default: the whole log).")
 @_OUTPUT
 @_NO_CHILDREN
+@ACTOR
+@PURPOSE
+@click.option(
+    "--recipient", help="Who the export is for: it is then recorded as a disclosure to them."
+)
+@click.option(
+    "--restricted",
+    is_flag=True,
+    help="Include the personal values of restricted records (recorded as such).",
+)
 def export_jsonl_command(
-    db: Path, op_id: str | None, output: Path | None, no_children: bool
+    db: Path,
+    op_id: str | None,
+    output: Path | None,
+    no_children: bool,
+    actor: str | None,
+    purpose: str | None,
+    recipient: str | None,
+    restricted: bool,
 ) -> int:
     """Write DB's events (or one operation's) as JSON Lines, corrections included.
 
     The file appends into an empty log as the same events. An operation's export also holds
     its ancestors' operation events and the offence definitions it uses, so that it appends
     on its own. It holds personal data (plates, subject references): it is a copy of the
-    log, not a publication; -o creates the file readable by its owner only.
+    log, not a publication; -o creates the file readable by its owner only. Reading those
+    values is recorded in the log's access record, with --as and --purpose (and --recipient,
+    for a disclosure).
 
     \b
     Example:
-      anpr-ops export jsonl day.db --op kaiser-2020-04-18 -o kaiser.jsonl
+      anpr-ops export jsonl day.db --op kaiser-2020-04-18 -o kaiser.jsonl \\
+          --as "PC 1234" --purpose "copy for the evidence store"
       anpr-ops append copy.db kaiser.jsonl --create
     """
-    with read_log(db) as log:
+    with personal_log(db, actor, purpose) as log:
         if op_id is not None:
             log.op_ids(op_id)  # an unknown operation is an error before any output
         with _output(output, newline="\n") as out:
-            count = export_jsonl(log, out, op_id, include_children=not no_children)
+            count = export_jsonl(
+                log,
+                out,
+                op_id,
+                include_children=not no_children,
+                restricted=restricted,
+                recipient=recipient,
+            )
     where = f" to {output}" if output else ""
     click.echo(f"wrote {count} event(s){where}", err=True)
     return EXIT_OK

@@ -21,7 +21,7 @@ checked here; rules that need the log (does the referenced stop exist?) are chec
 """
 
 from anpr_ops._time import format_utc
-from anpr_ops.events.canonical import canonical_dict, canonical_dicts, left_out
+from anpr_ops.events.canonical import canonical_dict, canonical_dicts, derive_event_id, left_out
 from anpr_ops.events.kinds import (
     EVENT_TYPES,
     KIND_SPECS,
@@ -53,7 +53,6 @@ from anpr_ops.events.models import (
     Site,
     VehicleStop,
     WeaponSweep,
-    derive_event_id,
 )
 from anpr_ops.events.parsing import (
     INTERCHANGE_VERSION,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -26,15 +27,19 @@ from pydantic_core import PydanticCustomError
 from anpr_ops import vrm as plates
 from anpr_ops._time import TimeFormatError, format_utc, parse_aware
 from anpr_ops.errors import InvalidVrmError
+from anpr_ops.vocab import EventKind
 
 __all__ = [
+    "PERSONAL",
     "CountryCode",
     "EventId",
     "Latitude",
     "Line",
     "Longitude",
+    "Personal",
     "PlateText",
     "Ref",
+    "RefersTo",
     "Slug",
     "Text",
     "TimeZoneName",
@@ -170,3 +175,21 @@ def pair(lat: float | None, lon: float | None) -> None:
 
 def rule(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, message)
+
+
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """Field metadata: the field holds personal data. Its value is kept apart from the event's
+    chained bytes (which hold only a commitment to it), masked unless asked for, and erasable;
+    it is hidden from ``repr`` and never echoed in messages."""
+
+
+PERSONAL = Personal()
+
+
+@dataclass(frozen=True, slots=True)
+class RefersTo:
+    """Field metadata: the field holds the ``event_id`` of an event of ``kind``, in the same
+    operation, that must exist (and be live) when the event is appended."""
+
+    kind: EventKind

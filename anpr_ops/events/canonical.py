@@ -8,14 +8,17 @@ object gives the stored bytes (``docs/log.md`` specifies both).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticUndefined
 
+from anpr_ops._canonical import canonical_bytes
 from anpr_ops._time import format_utc
+from anpr_ops.events._types import Personal
 
-__all__ = ["canonical_dict", "canonical_dicts", "left_out"]
+__all__ = ["canonical_dict", "canonical_dicts", "derive_event_id", "left_out"]
 
 # Serialises each model by its own schema, so this module needs no model of its own.
 _ANY_LIST: TypeAdapter[list[Any]] = TypeAdapter(list[Any])
@@ -84,3 +87,30 @@ def left_out(model: type[BaseModel]) -> dict[str, Any]:
         for name, field in model.model_fields.items()
         if name != "kind" and field.default is not PydanticUndefined
     }
+
+
+def _personal_names(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if any(isinstance(marker, Personal) for marker in field.metadata)
+    )
+
+
+def _public(event: BaseModel, data: dict[str, Any]) -> dict[str, Any]:
+    names = _personal_names(type(event))
+    public = {key: value for key, value in data.items() if key not in names}
+    replacement = event.__dict__.get("replacement")
+    if replacement is not None and "replacement" in public:
+        public["replacement"] = _public(replacement, public["replacement"])
+    return public
+
+
+def derive_event_id(event: BaseModel) -> str:
+    """A content-derived id: ``<kind>-`` and 20 hex digits of the SHA-256 of the canonical
+    bytes of the event's *public* fields (its personal values left out, so that the id is no
+    hash of a plate or a name that outlives their erasure)."""
+    data = canonical_dict(event)
+    data.pop("event_id", None)
+    digest = hashlib.sha256(canonical_bytes(_public(event, data))).hexdigest()[:20]
+    return f"{data['kind']}-{digest}"

@@ -9,9 +9,7 @@ field itself (``Annotated[EventId | None, RefersTo(EventKind.ANPR_HIT)]``); see
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import time
 from typing import Annotated, Any, Literal, Self, TypeAlias
 
@@ -28,16 +26,18 @@ from pydantic import (
     model_validator,
 )
 
-from anpr_ops._canonical import canonical_bytes
 from anpr_ops.events._types import (
+    PERSONAL,
     SINGLE_LINE,
     CountryCode,
     EventId,
     Latitude,
     Line,
     Longitude,
+    Personal,
     PlateText,
     Ref,
+    RefersTo,
     Slug,
     Text,
     TimeZoneName,
@@ -47,7 +47,7 @@ from anpr_ops.events._types import (
     pair,
     rule,
 )
-from anpr_ops.events.canonical import canonical_dict
+from anpr_ops.events.canonical import derive_event_id
 from anpr_ops.offences import CjsClass, Offence, OffenceCategory, OffenceCode
 from anpr_ops.vocab import (
     AgeRange,
@@ -90,53 +90,7 @@ __all__ = [
     "Site",
     "VehicleStop",
     "WeaponSweep",
-    "derive_event_id",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Personal:
-    """Field metadata: the field holds personal data. Its value is kept apart from the event's
-    chained bytes (which hold only a commitment to it), masked unless asked for, and erasable;
-    it is hidden from ``repr`` and never echoed in messages."""
-
-
-PERSONAL = Personal()
-
-
-def _personal_names(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset(
-        name
-        for name, field in model.model_fields.items()
-        if any(isinstance(marker, Personal) for marker in field.metadata)
-    )
-
-
-def _public(event: BaseModel, data: dict[str, Any]) -> dict[str, Any]:
-    names = _personal_names(type(event))
-    public = {key: value for key, value in data.items() if key not in names}
-    replacement = event.__dict__.get("replacement")
-    if replacement is not None and "replacement" in public:
-        public["replacement"] = _public(replacement, public["replacement"])
-    return public
-
-
-def derive_event_id(event: BaseModel) -> str:
-    """A content-derived id: ``<kind>-`` and 20 hex digits of the SHA-256 of the canonical
-    bytes of the event's *public* fields (its personal values left out, so that the id is no
-    hash of a plate or a name that outlives their erasure)."""
-    data = canonical_dict(event)
-    data.pop("event_id", None)
-    digest = hashlib.sha256(canonical_bytes(_public(event, data))).hexdigest()[:20]
-    return f"{data['kind']}-{digest}"
-
-
-@dataclass(frozen=True, slots=True)
-class RefersTo:
-    """Field metadata: the field holds the ``event_id`` of an event of ``kind``, in the same
-    operation, that must exist (and be live) when the event is appended."""
-
-    kind: EventKind
 
 
 class _BaseModel(BaseModel):

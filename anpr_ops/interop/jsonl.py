@@ -12,7 +12,7 @@ re-appended on their own (see :func:`export_jsonl`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from anpr_ops._canonical import canonical_text
 from anpr_ops.errors import EventValidationError
@@ -70,7 +70,12 @@ def write_jsonl(events: Iterable[EventBase], out: IO[str]) -> int:
 
 
 def jsonl_events(
-    log: OpLog, op_id: str | None = None, *, include_children: bool = True
+    log: OpLog,
+    op_id: str | None = None,
+    *,
+    include_children: bool = True,
+    restricted: bool = False,
+    recipient: str | None = None,
 ) -> Iterator[Event]:
     """The stored events to export, in log order: every event of the log, or of one operation.
 
@@ -84,12 +89,18 @@ def jsonl_events(
     - the ``offence_definition`` events defining codes its outcomes and enquiries use, with
       the ``operation`` events of the operations they belong to;
     - every correction of an event it holds.
+
+    The events carry their personal values: reading them needs an actor and a purpose and is
+    recorded (a disclosure when ``recipient`` is given); a restricted record's values only with
+    ``restricted=True``. Values erased, or restricted and not asked for, come out as their
+    markers (``[erased]``, ``[restricted]``), and such lines cannot be appended again.
     """
+    read: dict[str, Any] = {"personal": True, "restricted": restricted, "recipient": recipient}
     if op_id is None:
-        yield from log.events(corrected=False)
+        yield from log.events(corrected=False, **read)
         return
     wanted = _closure(log, set(log.op_ids(op_id, include_children=include_children)))
-    for event in log.events(corrected=False):
+    for event in log.events(corrected=False, **read):
         if event.event_id in wanted:
             yield event
 
@@ -142,7 +153,13 @@ def _closure(log: OpLog, selected: set[str]) -> set[str]:
 
 
 def export_jsonl(
-    log: OpLog, out: IO[str], op_id: str | None = None, *, include_children: bool = True
+    log: OpLog,
+    out: IO[str],
+    op_id: str | None = None,
+    *,
+    include_children: bool = True,
+    restricted: bool = False,
+    recipient: str | None = None,
 ) -> int:
     """Write the log (or one operation, see :func:`jsonl_events`) as JSON Lines; return the
     number of events written.
@@ -160,4 +177,7 @@ def export_jsonl(
     1
     True
     """
-    return write_jsonl(jsonl_events(log, op_id, include_children=include_children), out)
+    events = jsonl_events(
+        log, op_id, include_children=include_children, restricted=restricted, recipient=recipient
+    )
+    return write_jsonl(events, out)

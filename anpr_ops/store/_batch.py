@@ -33,6 +33,7 @@ from anpr_ops.events.personal import strip
 from anpr_ops.offences import Offence, OffenceCategory, builtin_catalogue
 from anpr_ops.store._memory import Live, Op, State
 from anpr_ops.store._projection import Projector, chunks
+from anpr_ops.store._queries import current_version, live_dependants
 from anpr_ops.store._record import (
     Encoded,
     PersonalRow,
@@ -44,7 +45,7 @@ from anpr_ops.store._record import (
 )
 from anpr_ops.vocab import EventKind
 
-__all__ = ["Batch", "conflict", "current_version", "live_dependants"]
+__all__ = ["Batch", "conflict"]
 
 # The kinds that have a site of their own.
 _SITE_KINDS = tuple(spec.kind.value for spec in KINDS if "site_id" in spec.model.model_fields)
@@ -573,50 +574,6 @@ def _refs_of(event: EventBase) -> dict[str, str]:
 
 def _ref_fields(cls: type[EventBase]) -> tuple[str, ...]:
     return tuple(references(cls))
-
-
-def current_version(
-    conn: sqlite3.Connection, seq: int, body: str | None = None
-) -> dict[str, Any] | None:
-    """The public canonical object of the stored event at ``seq`` as it now stands: its latest
-    replacement, or itself; ``None`` when it was retracted."""
-    rows = conn.execute(
-        "SELECT body FROM events WHERE target_seq = ? ORDER BY seq DESC LIMIT 1", (seq,)
-    ).fetchall()
-    if rows:
-        fix = json.loads(rows[0][0])
-        if fix.get("retract"):
-            return None
-        return dict(fix["replacement"])
-    if body is None:
-        body = conn.execute("SELECT body FROM events WHERE seq = ?", (seq,)).fetchone()[0]
-    return dict(json.loads(body))
-
-
-def live_dependants(conn: sqlite3.Connection, seq: int) -> list[tuple[int, str]]:
-    """``(seq, event_id)`` of the live events whose current version refers to the event at
-    ``seq`` (the seq is the referring event's own, also when a correction made it refer)."""
-    users = []
-    for user_seq, event_id, kind, target_seq in conn.execute(
-        "SELECT seq, event_id, kind, target_seq FROM events WHERE ref_seq = ?", (seq,)
-    ).fetchall():
-        if kind == EventKind.CORRECTION:
-            latest = conn.execute(
-                "SELECT max(seq) FROM events WHERE target_seq = ?", (target_seq,)
-            ).fetchone()[0]
-            if latest == user_seq:
-                name = conn.execute(
-                    "SELECT event_id FROM events WHERE seq = ?", (target_seq,)
-                ).fetchone()[0]
-                users.append((target_seq, str(name)))
-        elif (
-            conn.execute(
-                "SELECT 1 FROM events WHERE target_seq = ? LIMIT 1", (user_seq,)
-            ).fetchone()
-            is None
-        ):
-            users.append((user_seq, str(event_id)))
-    return users
 
 
 def conflict(event: EventBase) -> EventConflictError:

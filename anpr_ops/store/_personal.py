@@ -25,9 +25,11 @@ def record_read(
     *,
     query: Mapping[str, Any],
     seqs: Sequence[int] = (),
+    recipient: str | None = None,
 ) -> None:
-    """Record a read that returns personal values (refused without an actor and purpose, and
-    on a log opened read-only, where it could not be recorded)."""
+    """Record a read that returns personal values — a disclosure when it is for a
+    ``recipient`` — refused without an actor and purpose, and on a log opened read-only, where
+    it could not be recorded."""
     name, purpose = actor.require(doing)
     if db.readonly:
         message = (
@@ -36,9 +38,10 @@ def record_read(
         )
         raise AccessRefusedError(message, code="read_only")
     entry = Access(
-        action="consult",
+        action="disclose" if recipient else "consult",
         actor=name,
         purpose=purpose,
+        recipient=recipient,
         query={k: v for k, v in query.items() if v is not None},
         events=spans(seqs),
     )

@@ -193,8 +193,6 @@ def full_object(body: str, values: str | None) -> dict[str, Any]:
     return data
 
 
-
-
 def decode(body: str, values: str | None, marker: str | None = None) -> Event:
     """The event stored as ``body`` with the personal ``values`` put back — or, when
     ``values`` is ``None``, with ``marker`` in each personal field that had a value."""

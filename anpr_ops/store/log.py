@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
-from anpr_ops._canonical import canonical_text
 from anpr_ops._logfile import read_log_id
 from anpr_ops._verifier import verify_log
 from anpr_ops.chain import GENESIS_HASH, Checkpoint, VerifyResult
@@ -54,12 +53,11 @@ from anpr_ops.events import (
     canonical_dicts,
     parse_events,
 )
-from anpr_ops.events.personal import strip
 from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
 from anpr_ops.store._access import Actor
-from anpr_ops.store._batch import Batch, conflict
 from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
 from anpr_ops.store._memory import Stale, State
+from anpr_ops.store._personal import record_read
 from anpr_ops.store._projection import stored_definitions
 from anpr_ops.store._queries import operation_tree
 from anpr_ops.store._reading import (
@@ -70,8 +68,9 @@ from anpr_ops.store._reading import (
     read_one,
 )
 from anpr_ops.store._rebuild import REBUILT, derived_mismatch, replay
-from anpr_ops.store._record import INSERT, INSERT_PERSONAL, Encoded, encode
+from anpr_ops.store._record import Encoded, encode
 from anpr_ops.store._validity import body_problem
+from anpr_ops.store._writing import insert, plan
 
 if TYPE_CHECKING:
     from anpr_ops.report import OpReport
@@ -272,16 +271,16 @@ class OpLog:
                     # meanwhile appends events, so the inserts then collide and the batch is
                     # judged again.
                     try:
-                        batch = _plan(db.conn, state, prepared, own=False)
+                        batch = plan(db.conn, state, prepared, own=False)
                     except sqlite3.Error as exc:
                         raise translate(exc, "appending") from exc
                     with db.writing("appending") as conn:
-                        _insert(conn, batch, optimistic=True)
+                        insert(conn, batch, optimistic=True)
                 else:
                     with db.writing("appending") as conn:
                         state = self._state(conn)
-                        batch = _plan(conn, state, prepared, own=True)
-                        _insert(conn, batch, optimistic=False)
+                        batch = plan(conn, state, prepared, own=True)
+                        insert(conn, batch, optimistic=False)
             except BaseException:
                 self._memory = None
                 raise
@@ -350,6 +349,7 @@ class OpLog:
         include_children: bool = False,
         personal: bool = False,
         restricted: bool = False,
+        recipient: str | None = None,
     ) -> Iterator[Event]:
         """The events of the log, in the order they were appended.
 
@@ -363,13 +363,16 @@ class OpLog:
         with ``personal=True``, which needs an actor and a purpose and is recorded in the
         access record (:mod:`anpr_ops.store._access`); otherwise each personal field that had a
         value holds ``"[withheld]"`` (``"[erased]"`` once erased). A restricted record's values
-        come back only with ``restricted=True`` as well (otherwise ``"[restricted]"``).
+        come back only with ``restricted=True`` as well (otherwise ``"[restricted]"``). Give
+        ``recipient`` when the values leave for someone else: the read is recorded as a
+        disclosure to them.
         """
         kind = event_kind(kind)
         sight = self._sight(
             personal,
             restricted,
             "reading personal values",
+            recipient=recipient,
             query={
                 "op_id": op_id,
                 "kind": kind,
@@ -427,13 +430,12 @@ class OpLog:
         *,
         query: Mapping[str, Any],
         seqs: Sequence[int] = (),
+        recipient: str | None = None,
     ) -> Sight:
         """What a read may see, recording it first when it returns personal values."""
         if not personal:
             return Sight()
-        from anpr_ops.store._personal import record_read  # the access record's writer
-
-        record_read(self._db, self._actor, doing, query=query, seqs=seqs)
+        record_read(self._db, self._actor, doing, query=query, seqs=seqs, recipient=recipient)
         return Sight(personal=True, restricted=restricted)
 
     def operation(self, op_id: str) -> Operation:
@@ -580,71 +582,6 @@ class OpLog:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _plan(conn: sqlite3.Connection, state: State, prepared: list[Encoded], *, own: bool) -> Batch:
-    """Check each event, chain it and project it: the batch's rows, not yet written.
-
-    With ``own=False`` the batch's own ids are not looked up (the insert finds any that are
-    already stored). An event already stored is a duplicate when its content is the same:
-    compared with the stored values, or — once those were erased — by its public part.
-    """
-    batch = Batch(conn, state)
-    stored = batch.prefetch([item.event for item in prepared], own=own)
-    in_batch: dict[str, str] = {}
-    for item in prepared:
-        event = item.event
-        event_id = event.event_id
-        previous = in_batch.get(event_id)
-        if previous is not None:
-            if previous != item.full_text:
-                raise conflict(event)
-            batch.duplicates.append(event_id)
-            continue
-        found = stored.get(event_id)
-        if found is not None:
-            full, public = found
-            same = (
-                full == item.full_text
-                if public is None
-                else public == canonical_text(strip(canonical_dicts([event])[0]))
-            )
-            if not same:
-                raise conflict(event)
-            batch.duplicates.append(event_id)
-            continue
-        in_batch[event_id] = item.full_text
-        batch.write(item)
-    return batch
-
-
-def _insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
-    """Write a planned batch's records, personal values, new people and projections (inside
-    the write transaction).
-
-    A batch planned from memory that collides with a stored row was planned from a stale
-    memory: :class:`Stale` tells the caller to plan it again against the log.
-    """
-    if not batch.records:
-        return
-    try:
-        conn.executemany(INSERT, batch.records)
-        if batch.personal:
-            conn.executemany(INSERT_PERSONAL, batch.personal)
-        if batch.new_persons:
-            conn.executemany(
-                "INSERT INTO subjects (subject_ref, person) VALUES (?, ?)",
-                batch.new_persons.items(),
-            )
-            conn.execute(
-                "UPDATE anpr_ops_meta SET value = ? WHERE key = 'next_person'",
-                (str(batch.next_person),),
-            )
-        batch.projector.flush()
-    except sqlite3.IntegrityError as exc:
-        if optimistic:
-            raise Stale from exc
-        raise
 
 
 def _failed(result: VerifyResult, **changes: Any) -> VerifyResult:

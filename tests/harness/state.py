@@ -46,11 +46,20 @@ def file_state(path: Path) -> dict[str, Any]:
 
 
 def event_rows(path: Path) -> list[tuple[int, str, str, str]]:
-    """``(seq, event_id, kind, body)`` of every stored event, in seq order."""
+    """``(seq, event_id, kind, text)`` of every stored event, in seq order: ``text`` is the
+    canonical text of the whole event, put back together from its body and personal values."""
+    from anpr_ops._canonical import canonical_text
+    from anpr_ops.store._record import full_object
+
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return conn.execute(
-            "SELECT seq, event_id, json_extract(body, '$.kind'), body FROM events ORDER BY seq"
+        rows = conn.execute(
+            'SELECT e.seq, e.event_id, e.kind, e.body, p."values" FROM events e '
+            "LEFT JOIN personal p ON p.seq = e.seq ORDER BY e.seq"
         ).fetchall()
     finally:
         conn.close()
+    return [
+        (seq, event_id, kind, canonical_text(full_object(body, values)))
+        for seq, event_id, kind, body, values in rows
+    ]

@@ -6,7 +6,7 @@ change needs it and putting them back afterwards. :func:`classify` then says who
 
 - ``refused_on_open``: ``OpLog.open`` refuses the file;
 - ``verify``: ``log.verify()`` finds it (the hash chain);
-- ``projections``: only ``log.verify(projections=True)`` finds it (the derived tables
+- ``projections``: only ``log.verify()`` finds it (the derived tables
   differ from a rebuild from the events);
 - ``checkpoint``: only verifying against a checkpoint taken before the change finds it;
 - ``undetectable``: nothing finds it;
@@ -544,7 +544,7 @@ def classify(path: Path, checkpoints: tuple[Path, ...]) -> Finding:
             )
         if not chain.ok:
             return Finding("verify", chain.problem, chain.first_bad_seq, tuple(summaries))
-        deep = log.verify(projections=True)
+        deep = log.verify()
         if not deep.ok:
             return Finding("projections", deep.problem, deep.first_bad_seq, tuple(summaries))
         for file in checkpoints:
