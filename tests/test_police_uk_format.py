@@ -23,7 +23,7 @@ from anpr_ops.interop.police_uk import (
     read_police_uk_csv,
     read_police_uk_json,
 )
-from anpr_ops.interop.police_uk_vocab import DEFAULT_MAPPING, MappingError, PoliceUkMapping
+from anpr_ops.interop.police_uk.vocabulary import DEFAULT_MAPPING, MappingError, PoliceUkMapping
 
 HEADER = (
     "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
