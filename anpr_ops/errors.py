@@ -162,8 +162,9 @@ class SourceFormatError(EventValidationError):
     """A file of another format that cannot be imported: it names where and what.
 
     ``line`` is the 1-based line of a text file (the header is line 1), ``item`` the 1-based
-    position of an object in a JSON array, ``column`` the column (or JSON field) at fault.
-    ``code`` is stable: ``empty_file``, ``not_utf8``, ``bad_header``, ``field_count``,
+    position of an object in a JSON array, ``column`` the column (or JSON field) at fault;
+    ``event_id``, when the row was read but the event made from it was refused, names that
+    event. ``code`` is stable: ``empty_file``, ``not_utf8``, ``bad_header``, ``field_count``,
     ``bad_value``, ``bad_date``, ``naive_date``, ``not_json`` and a few more, each documented
     where it is raised.
     """
@@ -177,12 +178,13 @@ class SourceFormatError(EventValidationError):
         line: int | None = None,
         item: int | None = None,
         column: str | None = None,
+        event_id: str | None = None,
         code: str | None = None,
     ) -> None:
         problems = []
         if column is not None:
             problems.append(FieldProblem(loc=(column,), kind=code or self.code, message=message))
-        super().__init__(message, problems=problems, line=line, code=code)
+        super().__init__(message, problems=problems, event_id=event_id, line=line, code=code)
         self.item = item
         self.column = column
 
@@ -218,9 +220,27 @@ class EarlierRowsError(ImportRefusedError):
 
 
 class MappingError(AnprOpsError, ValueError):
-    """A mapping override that names an unknown table or a value outside the vocabulary."""
+    """A mapping override that names an unknown table or a value outside the vocabulary.
+
+    ``loc`` is the path to the entry at fault (``("import", "outcome", "Released")``; empty
+    for the whole override), ``line`` the 1-based line of a mapping file that is not JSON.
+    ``code`` is ``bad_mapping``, or more precisely ``unknown_part``, ``unknown_table``,
+    ``not_an_object``, ``bad_value`` or ``not_json``.
+    """
 
     code = "bad_mapping"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        loc: Sequence[str] = (),
+        line: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.loc: tuple[str, ...] = tuple(loc)
+        self.line = line
 
 
 class ReportError(AnprOpsError, ValueError):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from anpr_ops import AnprOpsError, OpLog, Outcome, Search
@@ -18,6 +19,7 @@ from anpr_ops.interop import SourceFormatError
 from anpr_ops.interop.police_uk import (
     EarlierRowsError,
     ImportRefusedError,
+    PoliceUkRecord,
     import_police_uk,
     police_uk_events,
     read_police_uk_csv,
@@ -711,6 +713,70 @@ def test_override_adds_changes_and_removes_strings() -> None:
 def test_bad_overrides_are_refused(overrides: dict[str, Any]) -> None:
     with pytest.raises(MappingError):
         DEFAULT_MAPPING.with_overrides(overrides)
+
+
+MAPPING_ERRORS: list[tuple[dict[str, Any], str, tuple[str, ...]]] = [
+    # (overrides, code, loc)
+    ({"imports": {}}, "unknown_part", ("imports",)),
+    ({"import": {"colour": {}}}, "unknown_table", ("import", "colour")),
+    (
+        {"import": {"outcome": {"Released": "released"}}},
+        "bad_value",
+        ("import", "outcome", "Released"),
+    ),
+    (
+        {"export": {"disposal": {"arrested": "Arrest"}}},
+        "bad_value",
+        ("export", "disposal", "arrested"),
+    ),
+    ({"export": {"disposal": {"arrest": 1}}}, "bad_value", ("export", "disposal", "arrest")),
+    ({"import": []}, "not_an_object", ("import",)),
+    ({"import": {"outcome": []}}, "not_an_object", ("import", "outcome")),
+]
+
+
+@pytest.mark.parametrize(("overrides", "code", "loc"), MAPPING_ERRORS)
+def test_mapping_errors_name_the_entry_at_fault(
+    overrides: dict[str, Any], code: str, loc: tuple[str, ...]
+) -> None:
+    with pytest.raises(MappingError) as info:
+        DEFAULT_MAPPING.with_overrides(overrides)
+    assert (info.value.code, info.value.loc) == (code, loc)
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [(b'{\n  "import": {\n    "outcome": {"Arrested": "arrest",}\n  }\n}\n', 3), (b"{\n\xff}", 2)],
+    ids=["trailing comma", "not utf-8"],
+)
+def test_a_mapping_file_that_is_not_json_names_its_line(
+    tmp_path: Path, data: bytes, line: int
+) -> None:
+    path = tmp_path / "mapping.json"
+    path.write_bytes(data)
+    with pytest.raises(MappingError) as info:
+        PoliceUkMapping.from_file(path)
+    assert (info.value.code, info.value.line) == ("not_json", line)
+
+
+def test_a_mapping_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.json"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps({"import": {"outcome": {"Held": "arrest"}}}).encode()
+    )
+    assert PoliceUkMapping.from_file(path).lookup("outcome", "Held") is not None
+
+
+def test_a_refused_event_names_its_id_and_column() -> None:
+    """A record whose search cannot be made says which event and which column, and (coming
+    from no file) no line."""
+    [(_, record)] = read_police_uk_csv(io.StringIO(csv_text(line()))).records
+    bad: PoliceUkRecord = attrs.evolve(record, latitude=95.0)
+    with pytest.raises(SourceFormatError) as info:
+        police_uk_events([bad], "op-1")
+    error = info.value
+    assert (error.line, error.item, error.column) == (None, None, "Latitude")
+    assert error.event_id is not None and error.event_id.startswith("pu-search-")
 
 
 def test_mapping_file(tmp_path: Path) -> None:

@@ -75,14 +75,16 @@ def police_uk_events(records: Iterable[PoliceUkRecord], op_id: str) -> list[Sear
 
     Ids are derived from the operation, the record and the number of identical records
     before it, so the same records always give the same events and identical rows stay
-    distinct.
+    distinct. A record whose event is refused raises :class:`SourceFormatError` naming the
+    event (``event_id``) and the column, with no line: these records come from no file.
     """
-    return _numbered_events([(0, record) for record in records], op_id, json_items=False)
+    return _numbered_events([(None, record) for record in records], op_id, json_items=False)
 
 
 def _numbered_events(
-    records: Sequence[tuple[int, PoliceUkRecord]], op_id: str, *, json_items: bool
+    records: Sequence[tuple[int | None, PoliceUkRecord]], op_id: str, *, json_items: bool
 ) -> list[Search | Outcome]:
+    """The events of records numbered by their line (CSV) or item (JSON), for messages."""
     seen: Counter[str] = Counter()
     events: list[Search | Outcome] = []
     for number, record in records:
@@ -90,37 +92,47 @@ def _numbered_events(
         key = json.dumps(identity, sort_keys=True)
         digest = _digest(op_id, identity, seen[key])
         seen[key] += 1
-        try:
-            events.extend(_row_events(record, op_id, digest))
-        except ValidationError as exc:
-            if json_items:
-                raise event_error(exc, item=number) from None
-            raise event_error(exc, line=number) from None
+        place = {"item": number} if json_items else {"line": number}
+        events.extend(_row_events(record, op_id, digest, **place))
     return events
 
 
-def _row_events(record: PoliceUkRecord, op_id: str, digest: str) -> list[Search | Outcome]:
+def _row_events(
+    record: PoliceUkRecord,
+    op_id: str,
+    digest: str,
+    *,
+    line: int | None = None,
+    item: int | None = None,
+) -> list[Search | Outcome]:
     subject_ref = _PERSON_PREFIX + digest
     search_id = _SEARCH_PREFIX + digest
-    search = Search(
-        event_id=search_id,
-        op_id=op_id,
-        grounds=GROUNDS_NOT_PUBLISHED,
-        vrm_unknown=record.search_type.searches_vehicle,
-        subject_ref=subject_ref if record.search_type.searches_person else None,
-        **{name: getattr(record, name) for name in SHARED_WITH_SEARCH},
-    )
+    try:
+        search = Search(
+            event_id=search_id,
+            op_id=op_id,
+            grounds=GROUNDS_NOT_PUBLISHED,
+            vrm_unknown=record.search_type.searches_vehicle,
+            subject_ref=subject_ref if record.search_type.searches_person else None,
+            **{name: getattr(record, name) for name in SHARED_WITH_SEARCH},
+        )
+    except ValidationError as exc:
+        raise event_error(exc, line=line, item=item, event_id=search_id) from None
     if record.disposal is None:
         return [search]
-    outcome = Outcome(
-        event_id=_OUTCOME_PREFIX + digest,
-        op_id=op_id,
-        occurred_at=record.occurred_at,
-        subject_ref=subject_ref,
-        search_id=search_id,
-        disposal=record.disposal,
-        offences_unknown=record.disposal.needs_offences,
-    )
+    outcome_id = _OUTCOME_PREFIX + digest
+    try:
+        outcome = Outcome(
+            event_id=outcome_id,
+            op_id=op_id,
+            occurred_at=record.occurred_at,
+            subject_ref=subject_ref,
+            search_id=search_id,
+            disposal=record.disposal,
+            offences_unknown=record.disposal.needs_offences,
+        )
+    except ValidationError as exc:
+        raise event_error(exc, line=line, item=item, event_id=outcome_id) from None
     return [search, outcome]
 
 
@@ -334,13 +346,21 @@ def _stale(
 
 
 def event_error(
-    exc: ValidationError, *, line: int | None = None, item: int | None = None
+    exc: ValidationError,
+    *,
+    line: int | None = None,
+    item: int | None = None,
+    event_id: str | None = None,
 ) -> SourceFormatError:
-    """A pydantic error about a row's event, as a :class:`SourceFormatError` for its row."""
+    """A pydantic error about a row's event, as a :class:`SourceFormatError` for its row:
+    its ``line`` (or JSON ``item``), the ``column`` the refused field comes from, and the
+    ``event_id`` of the event that was refused."""
     problem = problems_of(exc)[0]
     field = next((p for p in problem.loc if isinstance(p, str)), "")
     column = FIELD_COLUMN.get(field)
     if item is not None and column is not None:
         column = JSON_FIELD[column]
     message = f"{where(line, item, column)}: {problem.message}"
-    return SourceFormatError(message, line=line, item=item, column=column, code=problem.kind)
+    return SourceFormatError(
+        message, line=line, item=item, column=column, event_id=event_id, code=problem.kind
+    )

@@ -373,7 +373,7 @@ class PoliceUkMapping:
                 f"mapping override: unknown part(s) {', '.join(sorted(unknown_parts))}; "
                 "expected 'import' and/or 'export'"
             )
-            raise MappingError(message)
+            raise MappingError(message, loc=(min(unknown_parts),), code="unknown_part")
         imports = {table: dict(strings) for table, strings in self.imports.items()}
         provisional = set(self.provisional)
         for table, entries in _entries(overrides.get("import", {}), IMPORT_TABLES, "import"):
@@ -383,19 +383,19 @@ class PoliceUkMapping:
                 if target is None:
                     imports[table].pop(text, None)
                 else:
-                    imports[table][text] = _member(vocabulary, target, f"import.{table}")
+                    imports[table][text] = _member(vocabulary, target, ("import", table, text))
         exports = {table: dict(values) for table, values in self.exports.items()}
         for table, entries in _entries(overrides.get("export", {}), EXPORT_TABLES, "export"):
             vocabulary = EXPORT_TABLES[table]
             for key, text in entries.items():
-                value = _member(vocabulary, key, f"export.{table}")
+                value = _member(vocabulary, key, ("export", table, key))
                 if text is None or text == "":
                     exports[table].pop(value, None)
                 elif isinstance(text, str):
                     exports[table][value] = text
                 else:
                     message = f"mapping override export.{table}.{key}: expected a string or null"
-                    raise MappingError(message)
+                    raise MappingError(message, loc=("export", table, key), code="bad_value")
         return PoliceUkMapping(
             imports=_freeze(imports), provisional=frozenset(provisional), exports=_freeze(exports)
         )
@@ -403,13 +403,20 @@ class PoliceUkMapping:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> PoliceUkMapping:
         """The default mapping with the overrides of a JSON file (see :meth:`with_overrides`)."""
+        name = Path(path).name
+        raw = Path(path).read_bytes()
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            message = f"mapping file {Path(path).name}: not a JSON object ({exc})"
-            raise MappingError(message) from None
+            data = json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            message = f"mapping file {name}: line {line}: not UTF-8 text"
+            raise MappingError(message, line=line, code="not_json") from None
+        except json.JSONDecodeError as exc:
+            message = f"mapping file {name}: line {exc.lineno}: not JSON ({exc.msg})"
+            raise MappingError(message, line=exc.lineno, code="not_json") from None
         if not isinstance(data, dict):
-            raise MappingError(f"mapping file {Path(path).name}: expected a JSON object")
+            message = f"mapping file {name}: expected a JSON object"
+            raise MappingError(message, code="not_an_object")
         return DEFAULT_MAPPING.with_overrides(data)
 
 
@@ -417,7 +424,8 @@ def _entries(
     part: object, tables: Mapping[str, type[StrEnum]], name: str
 ) -> list[tuple[str, Mapping[str, Any]]]:
     if not isinstance(part, Mapping):
-        raise MappingError(f"mapping override {name!r}: expected an object of tables")
+        message = f"mapping override {name!r}: expected an object of tables"
+        raise MappingError(message, loc=(name,), code="not_an_object")
     out = []
     for table, entries in part.items():
         if table not in tables:
@@ -425,22 +433,25 @@ def _entries(
                 f"mapping override {name}.{table}: unknown table; expected one of "
                 f"{', '.join(tables)}"
             )
-            raise MappingError(message)
+            raise MappingError(message, loc=(name, table), code="unknown_table")
         if not isinstance(entries, Mapping):
-            raise MappingError(f"mapping override {name}.{table}: expected an object")
+            message = f"mapping override {name}.{table}: expected an object"
+            raise MappingError(message, loc=(name, table), code="not_an_object")
         out.append((table, entries))
     return out
 
 
-def _member(vocabulary: type[StrEnum], value: object, where: str) -> StrEnum:
+def _member(vocabulary: type[StrEnum], value: object, loc: tuple[str, str, str]) -> StrEnum:
+    """``value`` as a member of ``vocabulary``; ``loc`` is the entry it was given for."""
     try:
         if not isinstance(value, str):
             raise ValueError(value)
         return vocabulary(value)
     except ValueError:
         allowed = ", ".join(member.value for member in vocabulary)
+        where = ".".join(loc[:2])
         message = f"mapping override {where}: {value!r} is not one of {allowed}"
-        raise MappingError(message) from None
+        raise MappingError(message, loc=loc, code="bad_value") from None
 
 
 def _freeze(tables: Mapping[str, Mapping[Any, Any]]) -> Mapping[str, Mapping[Any, Any]]:
