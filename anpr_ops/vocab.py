@@ -113,7 +113,11 @@ class SearchType(StrEnum):
 
 
 class Legislation(StrEnum):
-    """The power under which a search was made (PACE Code A)."""
+    """The power under which a search was made (PACE Code A).
+
+    ``other`` is a power without a code of its own; ``not_recorded`` says the source gave no
+    power at all (a blank data.police.uk cell), which is not the same thing.
+    """
 
     PACE_1984_S1 = "pace_1984_s1"
     MDA_1971_S23 = "mda_1971_s23"
@@ -124,10 +128,11 @@ class Legislation(StrEnum):
     CJA_1988_S139B = "cja_1988_s139b"
     PSA_2016_S36 = "psa_2016_s36"
     OTHER = "other"
+    NOT_RECORDED = "not_recorded"
 
 
 class ObjectOfSearch(StrEnum):
-    """What the officer was looking for."""
+    """What the officer was looking for (``not_recorded``: the source did not say)."""
 
     CONTROLLED_DRUGS = "controlled_drugs"
     OFFENSIVE_WEAPONS = "offensive_weapons"
@@ -140,6 +145,7 @@ class ObjectOfSearch(StrEnum):
     EVIDENCE_OF_OFFENCES = "evidence_of_offences"
     PSYCHOACTIVE_SUBSTANCES = "psychoactive_substances"
     OTHER = "other"
+    NOT_RECORDED = "not_recorded"
 
 
 class SelfDefinedEthnicity(StrEnum):
@@ -332,6 +338,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
         Legislation.CJA_1988_S139B: "Criminal Justice Act 1988 s.139B",
         Legislation.PSA_2016_S36: "Psychoactive Substances Act 2016 s.36",
         Legislation.OTHER: "Other legislation",
+        Legislation.NOT_RECORDED: "Not recorded",
     },
     ObjectOfSearch: {
         ObjectOfSearch.CONTROLLED_DRUGS: "Controlled drugs",
@@ -345,6 +352,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
         ObjectOfSearch.EVIDENCE_OF_OFFENCES: "Evidence of offences",
         ObjectOfSearch.PSYCHOACTIVE_SUBSTANCES: "Psychoactive substances",
         ObjectOfSearch.OTHER: "Other",
+        ObjectOfSearch.NOT_RECORDED: "Not recorded",
     },
     SelfDefinedEthnicity: {
         SelfDefinedEthnicity.W1: "White - English/Welsh/Scottish/Northern Irish/British",

@@ -166,7 +166,7 @@ VALUES: list[tuple[str, str, str, object]] = [
             ("Psychoactive Substances Act 2016 (s36(2))", "psa_2016_s36"),
             ("Terrorism Act 2000 (section 43)", "ta_2000_s43"),
             ("Terrorism Act 2000 (section 47A)", "ta_2000_s47a"),
-            ("", "other"),
+            ("", "not_recorded"),
         ]
     ],
     *[
@@ -199,7 +199,7 @@ VALUES: list[tuple[str, str, str, object]] = [
             ("Firearms", "firearms"),
             ("Fireworks", "fireworks"),
             ("Psychoactive substances", "psychoactive_substances"),
-            ("", "other"),
+            ("", "not_recorded"),
         ]
     ],
     *[
@@ -608,7 +608,7 @@ def test_api_nulls_and_missing_location() -> None:
     record = json_record(location=None, legislation=None, officer_defined_ethnicity=None)
     assert (record.latitude, record.legislation.value, record.officer_defined_ethnicity) == (
         None,
-        "other",
+        "not_recorded",
         None,
     )
 

@@ -210,9 +210,13 @@ class _RowReader:
         occurred_at, date_only = self.date(cells["Date"])
         latitude, longitude = self.coordinates(cells["Latitude"], cells["Longitude"])
         legislation_cell = cells["Legislation"]
-        legislation = self.vocab("Legislation", legislation_cell) or Legislation.OTHER
+        # A blank cell is a power or object the force did not record: not "other", which is
+        # a power or object without a code of its own.
+        legislation = self.vocab("Legislation", legislation_cell) or Legislation.NOT_RECORDED
         object_cell = cells["Object of search"]
-        object_of_search = self.vocab("Object of search", object_cell) or ObjectOfSearch.OTHER
+        object_of_search = (
+            self.vocab("Object of search", object_cell) or ObjectOfSearch.NOT_RECORDED
+        )
         disposal = self.vocab("Outcome", cells["Outcome"]) if outcome is False else outcome
         return PoliceUkRecord(
             search_type=self.search_type(cells["Type"]),

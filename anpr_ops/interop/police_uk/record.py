@@ -106,9 +106,9 @@ FIELD_COLUMN = {
 class PoliceUkRecord:
     """One data.police.uk row in the event vocabulary: what import reads and export writes.
 
-    ``legislation``/``object_of_search`` are ``other`` both for strings without a code of
-    their own (the text is then kept in ``legislation_text``/``object_of_search_text``) and
-    for a blank cell (no text). ``disposal`` is ``None`` for a blank outcome.
+    ``legislation``/``object_of_search`` are ``other`` for strings without a code of their
+    own (the text is then kept in ``legislation_text``/``object_of_search_text``) and
+    ``not_recorded`` for a blank cell. ``disposal`` is ``None`` for a blank outcome.
     """
 
     search_type: SearchType
@@ -122,9 +122,9 @@ class PoliceUkRecord:
     age_range: AgeRange | None = None
     self_defined_ethnicity: SelfDefinedEthnicity | None = None
     officer_defined_ethnicity: OfficerDefinedEthnicity | None = None
-    legislation: Legislation = Legislation.OTHER
+    legislation: Legislation = Legislation.NOT_RECORDED
     legislation_text: str | None = None
-    object_of_search: ObjectOfSearch = ObjectOfSearch.OTHER
+    object_of_search: ObjectOfSearch = ObjectOfSearch.NOT_RECORDED
     object_of_search_text: str | None = None
     disposal: Disposal | None = None
     outcome_linked_to_object: bool | None = None
