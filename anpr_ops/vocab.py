@@ -205,7 +205,12 @@ class AgeRange(StrEnum):
 
 
 class Disposal(StrEnum):
-    """What happened to a person: the outcome of a search, stop or enquiry."""
+    """What happened to a person: the outcome of a search, stop or enquiry.
+
+    ``article_found`` records that the search found something but the source did not say
+    what was then done (data.police.uk's old ``Article found - Detailed outcome unavailable``):
+    a positive outcome, not no further action, and one that names no offence codes.
+    """
 
     ARREST = "arrest"
     SUMMONS = "summons"
@@ -216,6 +221,7 @@ class Disposal(StrEnum):
     CANNABIS_KHAT_WARNING = "cannabis_khat_warning"
     CAUTION = "caution"
     WORDS_OF_ADVICE = "words_of_advice"
+    ARTICLE_FOUND = "article_found"
     NO_FURTHER_ACTION = "no_further_action"
 
     @property
@@ -408,6 +414,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
         Disposal.CANNABIS_KHAT_WARNING: "Khat or Cannabis warning",
         Disposal.CAUTION: "Caution (simple or conditional)",
         Disposal.WORDS_OF_ADVICE: "Words of advice",
+        Disposal.ARTICLE_FOUND: "Article found (disposal not known)",
         Disposal.NO_FURTHER_ACTION: "No further action",
     },
     SeizureItem: {

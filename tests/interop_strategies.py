@@ -120,7 +120,8 @@ OTHER_OBJECT_TEXTS = [
     "dog",
 ]
 
-# Disposals with a current data.police.uk string.
+# Disposals with a current data.police.uk string (not article_found, TOR, FPN, words of
+# advice: those are written blank).
 EXPORTABLE_DISPOSALS = [
     Disposal.ARREST,
     Disposal.SUMMONS,

@@ -684,12 +684,12 @@ def test_override_adds_changes_and_removes_strings() -> None:
     mapping = DEFAULT_MAPPING.with_overrides(
         {
             "import": {
-                "outcome": {"Article found - Detailed outcome unavailable": "no_further_action"},
+                "outcome": {"Words of advice given": "words_of_advice"},
                 "legislation": {"Terrorism Act 2000 (section 43)": None},
             }
         }
     )
-    text = csv_text(line(Outcome="Article found - Detailed outcome unavailable"))
+    text = csv_text(line(Outcome="Words of advice given"))
     assert read_police_uk_csv(io.StringIO(text), mapping=mapping).records
     with pytest.raises(SourceFormatError):
         read_police_uk_csv(io.StringIO(text))

@@ -41,6 +41,7 @@ _SEVERITY = (
     Disposal.CANNABIS_KHAT_WARNING,
     Disposal.COMMUNITY_RESOLUTION,
     Disposal.WORDS_OF_ADVICE,
+    Disposal.ARTICLE_FOUND,
     Disposal.NO_FURTHER_ACTION,
 )
 
@@ -69,7 +70,7 @@ def police_uk_records(
 
     A search's row shows the most serious of the outcomes naming it (arrest, summons,
     caution, PND, FPN, TOR, cannabis/khat warning, community resolution, words of advice,
-    no further action). Coordinates are the search's own, else its site's.
+    article found, no further action). Coordinates are the search's own, else its site's.
     """
     op_ids = log.op_ids(op_id, include_children=include_children)
     sites: dict[tuple[str, str], tuple[float, float]] = {}

@@ -188,6 +188,9 @@ _OUTCOME_OLD = {
     "Local resolution": D.COMMUNITY_RESOLUTION,
     "Suspect summonsed to court": D.SUMMONS,
     "Offender cautioned": D.CAUTION,
+    # Something was found; what was then done was not published (Surrey, 2016-11). Reading it
+    # as no further action would lose the find: it is a disposal of its own.
+    "Article found - Detailed outcome unavailable": D.ARTICLE_FOUND,
 }
 _OUTCOME_ID = {
     "bu-no-further-action": D.NO_FURTHER_ACTION,
@@ -255,6 +258,8 @@ def _default_exports() -> dict[str, dict[StrEnum, str]]:
         "officer_defined_ethnicity": {**_OFFICER, **_PROVISIONAL["officer_defined_ethnicity"]},
         "legislation": {**_LEGISLATION, **_PROVISIONAL["legislation"]},
         "object_of_search": _OBJECT,
+        # Disposals without a current string (article_found, TOR, FPN, words of advice) and
+        # not_recorded legislation or objects are written blank.
         "disposal": _OUTCOME_CURRENT,
     }
     exports: dict[str, dict[StrEnum, str]] = {}
