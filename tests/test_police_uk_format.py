@@ -255,6 +255,8 @@ OUTCOMES = [
     ("Local resolution", "community_resolution"),
     ("Suspect summonsed to court", "summons"),
     ("Offender cautioned", "caution"),
+    ("Article found - Detailed outcome unavailable", "article_found"),
+    ("Suspected psychoactive substances seized - No further action", "no_further_action"),
     ("", None),
 ]
 

@@ -7,10 +7,26 @@ outcomes). Both are read; the current one is written.
 
 Every string here was seen in real data.police.uk files (``reference/domain.md`` §2.3) —
 except those marked *provisional*: strings seen only in a third-party list of API values
-(the † of domain.md) or in no real file at all (the Terrorism Act powers, most API outcome
-ids). Provisional strings are accepted by default, but nothing depends on them being right:
-an import counts each provisional string it met, and a mapping file can change or remove any
-entry (:meth:`PoliceUkMapping.with_overrides`, ``--mapping`` on the command line).
+(the † of domain.md), only secondhand in other people's code, or in no real file at all (the
+Terrorism Act powers, most API outcome ids). Provisional strings are accepted by default, but
+nothing depends on them being right: an import counts each provisional string it met, and a
+mapping file can change or remove any entry (:meth:`PoliceUkMapping.with_overrides`,
+``--mapping`` on the command line).
+
+Strings added after domain.md, with where each was seen (``docs/interop.md`` lists them too):
+
+- ``Article found - Detailed outcome unavailable`` (old outcome; ``article_found``):
+  confirmed — Surrey Police's November 2016 file holds four rows of it, quoted verbatim when
+  that file was refused (the issue that added it); the same string is in the list of outcomes
+  that ``dbsousa01/Batch4-Capstone`` (``data_processing/processing.py``) drew from
+  data.police.uk rows.
+- ``Suspected psychoactive substances seized - No further action`` (old outcome;
+  ``no_further_action``): provisional — seen only in that same third-party list. The
+  disposal is named in the string; the substance was seized (Psychoactive Substances Act 2016
+  s.50 lets an officer dispose of one that is evidence of no offence), which the row's
+  ``Outcome linked to object of search`` may show, but no seizure event is made from a row.
+- ``White - Gypsy or Irish Traveller`` (W3): confirmed — in every month of the Metropolitan
+  Police's 2024-25 API data (no longer provisional).
 
 >>> DEFAULT_MAPPING.lookup("self_defined_ethnicity", "White - White British (W1)")
 <SelfDefinedEthnicity.W1: 'W1'>
@@ -99,6 +115,7 @@ _AGE = {
 _ETHNICITY_CURRENT = {
     "White - English/Welsh/Scottish/Northern Irish/British": S.W1,
     "White - Irish": S.W2,
+    "White - Gypsy or Irish Traveller": S.W3,
     "White - Any other White background": S.W9,
     "Mixed/Multiple ethnic groups - White and Black Caribbean": S.M1,
     "Mixed/Multiple ethnic groups - White and Black African": S.M2,
@@ -203,7 +220,6 @@ _OUTCOME_ID = {
 
 _PROVISIONAL: dict[str, dict[str, StrEnum]] = {
     "self_defined_ethnicity": {
-        "White - Gypsy or Irish Traveller": S.W3,
         "Other ethnic group - Arab": S.O2,
     },
     "officer_defined_ethnicity": {"Mixed": OfficerDefinedEthnicity.MIXED},
@@ -224,6 +240,10 @@ _PROVISIONAL: dict[str, dict[str, StrEnum]] = {
         "Evidence of wildlife offences": O.OTHER,
         "Seals or hunting equipment": O.OTHER,
         "dog": O.OTHER,
+    },
+    # Seen only in a third-party list of outcome strings (module docstring).
+    "outcome": {
+        "Suspected psychoactive substances seized - No further action": D.NO_FURTHER_ACTION,
     },
     "outcome_id": {
         "bu-caution": D.CAUTION,
