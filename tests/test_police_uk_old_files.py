@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from anpr_ops import OpLog, Outcome, Search
+from anpr_ops import OpLog
+from anpr_ops.events import Outcome, Search
 from anpr_ops.interop.police_uk import (
     EarlierRowsError,
     export_police_uk,

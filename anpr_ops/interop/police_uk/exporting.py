@@ -19,7 +19,7 @@ import attrs
 from anpr_ops.events import Outcome, Search
 from anpr_ops.interop.police_uk.record import HEADER, PoliceUkRecord
 from anpr_ops.interop.police_uk.vocabulary import DEFAULT_MAPPING, PoliceUkMapping
-from anpr_ops.log import OpLog
+from anpr_ops.store import OpLog
 from anpr_ops.vocab import Disposal, Legislation, ObjectOfSearch
 
 __all__ = [

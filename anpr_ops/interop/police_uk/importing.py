@@ -45,7 +45,7 @@ from anpr_ops.interop.police_uk.record import (
     PoliceUkRows,
 )
 from anpr_ops.interop.police_uk.vocabulary import DEFAULT_MAPPING, PoliceUkMapping
-from anpr_ops.log import AppendResult, OpLog
+from anpr_ops.store import AppendResult, OpLog
 
 __all__ = [
     "Earlier",

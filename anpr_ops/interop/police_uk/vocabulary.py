@@ -435,10 +435,10 @@ class PoliceUkMapping:
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
             message = f"mapping file {name}: line {line}: not UTF-8 text"
-            raise MappingError(message, line=line, code="not_json") from None
+            raise MappingError(message, line=line, code="not_json") from exc
         except json.JSONDecodeError as exc:
             message = f"mapping file {name}: line {exc.lineno}: not JSON ({exc.msg})"
-            raise MappingError(message, line=exc.lineno, code="not_json") from None
+            raise MappingError(message, line=exc.lineno, code="not_json") from exc
         if not isinstance(data, dict):
             message = f"mapping file {name}: expected a JSON object"
             raise MappingError(message, code="not_an_object")
@@ -472,11 +472,11 @@ def _member(vocabulary: type[StrEnum], value: object, loc: tuple[str, str, str])
         if not isinstance(value, str):
             raise ValueError(value)
         return vocabulary(value)
-    except ValueError:
+    except ValueError as exc:
         allowed = ", ".join(member.value for member in vocabulary)
         where = ".".join(loc[:2])
         message = f"mapping override {where}: {value!r} is not one of {allowed}"
-        raise MappingError(message, loc=loc, code="bad_value") from None
+        raise MappingError(message, loc=loc, code="bad_value") from exc
 
 
 def _freeze(tables: Mapping[str, Mapping[Any, Any]]) -> Mapping[str, Mapping[Any, Any]]:
