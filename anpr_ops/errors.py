@@ -180,12 +180,13 @@ class EventValidationError(AnprOpsError, ValueError):
 class SourceFormatError(EventValidationError):
     """A file of another format that cannot be imported: it names where and what.
 
-    ``line`` is the 1-based line of a text file (the header is line 1), ``item`` the 1-based
-    position of an object in a JSON array, ``column`` the column (or JSON field) at fault;
-    ``event_id``, when the row was read but the event made from it was refused, names that
-    event. ``code`` is stable: ``empty_file``, ``not_utf8``, ``bad_header``, ``field_count``,
-    ``bad_value``, ``bad_date``, ``naive_date``, ``not_json`` and a few more, each documented
-    where it is raised.
+    Its context is the root's — ``line``, the 1-based line of a text file (the header is line
+    1), and ``event_id``, naming the event made from a row that was read but refused — and two
+    of its own: ``item``, the 1-based position of an object in a JSON array, and ``column``,
+    the column (or JSON field) at fault (also the root's ``field``). ``code`` is stable:
+    ``empty_file``, ``not_utf8``, ``bad_header``, ``field_count``, ``bad_value``,
+    ``bad_date``, ``naive_date``, ``not_json`` and a few more, each documented where it is
+    raised.
     """
 
     code = "bad_source"
@@ -241,10 +242,10 @@ class EarlierRowsError(ImportRefusedError):
 class MappingError(AnprOpsError, ValueError):
     """A mapping override that names an unknown table or a value outside the vocabulary.
 
-    ``loc`` is the path to the entry at fault (``("import", "outcome", "Released")``; empty
-    for the whole override), ``line`` the 1-based line of a mapping file that is not JSON.
-    ``code`` is ``bad_mapping``, or more precisely ``unknown_part``, ``unknown_table``,
-    ``not_an_object``, ``bad_value`` or ``not_json``.
+    ``loc``, its own context, is the path to the entry at fault (``("import", "outcome",
+    "Released")``; empty for the whole override); the root's ``line`` is the 1-based line of a
+    mapping file that is not JSON. ``code`` is ``bad_mapping``, or more precisely
+    ``unknown_part``, ``unknown_table``, ``not_an_object``, ``bad_value`` or ``not_json``.
     """
 
     code = "bad_mapping"
@@ -257,9 +258,8 @@ class MappingError(AnprOpsError, ValueError):
         line: int | None = None,
         code: str | None = None,
     ) -> None:
-        super().__init__(message, code=code)
+        super().__init__(message, code=code, line=line)
         self.loc: tuple[str, ...] = tuple(loc)
-        self.line = line
 
 
 class ReportError(AnprOpsError, ValueError):

@@ -759,7 +759,8 @@ def test_a_mapping_file_that_is_not_json_names_its_line(
     path.write_bytes(data)
     with pytest.raises(MappingError) as info:
         PoliceUkMapping.from_file(path)
-    assert (info.value.code, info.value.line) == ("not_json", line)
+    assert (info.value.code, info.value.line, info.value.loc) == ("not_json", line, ())
+    assert isinstance(info.value, AnprOpsError) and info.value.event_id is None
 
 
 def test_a_mapping_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
@@ -780,6 +781,7 @@ def test_a_refused_event_names_its_id_and_column() -> None:
     error = info.value
     assert (error.line, error.item, error.column) == (None, None, "Latitude")
     assert error.event_id is not None and error.event_id.startswith("pu-search-")
+    assert (error.field, error.seq) == ("Latitude", None)  # the root's context, too
 
 
 def test_mapping_file(tmp_path: Path) -> None:
