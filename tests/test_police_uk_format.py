@@ -406,6 +406,28 @@ def test_bad_files_name_line_and_column(
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("date", "code", "says"),
+    [
+        ("2020-01-31T10:00:00", "naive_date", "has no UTC offset"),
+        ("31/01/2020 10:00", "bad_date", "is not a date-time"),
+    ],
+)
+def test_a_bad_date_keeps_its_message_and_its_code(date: str, code: str, says: str) -> None:
+    """Dates are read by the library's one parser of times with an offset; the message still
+    quotes the cell (cut short) and says what a good one looks like."""
+    with pytest.raises(SourceFormatError) as info:
+        read_police_uk_csv(io.StringIO(csv_text(line(Date=date))))
+    assert info.value.code == code
+    assert f"{date!r} {says}; expected e.g. 2020-01-31T23:05:00+00:00" in str(info.value)
+
+
+def test_a_bad_cell_is_quoted_cut_short() -> None:
+    with pytest.raises(SourceFormatError) as info:
+        read_police_uk_csv(io.StringIO(csv_text(line(Date="9" * 10_000))))
+    assert len(str(info.value)) < 200
+
+
 def test_file_that_is_not_utf8_names_the_line() -> None:
     data = (csv_text(line()) + "Person search,caf\xe9").encode("latin-1")
     with pytest.raises(SourceFormatError) as info:
@@ -745,6 +767,17 @@ def test_mapping_errors_name_the_entry_at_fault(
     with pytest.raises(MappingError) as info:
         DEFAULT_MAPPING.with_overrides(overrides)
     assert (info.value.code, info.value.loc) == (code, loc)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"import": {"outcome": {"Released": "x" * 10_000}}}, {"import": {"x" * 10_000: {}}}],
+    ids=["value", "table"],
+)
+def test_a_mapping_error_quotes_what_it_was_given_cut_short(overrides: dict[str, Any]) -> None:
+    with pytest.raises(MappingError) as info:
+        DEFAULT_MAPPING.with_overrides(overrides)
+    assert "..." in str(info.value) and len(str(info.value)) < 500
 
 
 @pytest.mark.parametrize(

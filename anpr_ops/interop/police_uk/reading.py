@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
+from anpr_ops._time import TimeFormatError, parse_aware
 from anpr_ops.errors import SourceFormatError
 from anpr_ops.interop._source import (
     Progress,
@@ -147,20 +148,19 @@ class _RowReader:
                 raise _CellError(column, "bad_date", f"{shown(text)} is not a date") from None
             return datetime(day.year, day.month, day.day, tzinfo=UTC), True
         try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            message = (
-                f"{shown(text)} is not a date-time; expected e.g. 2020-01-31T23:05:00+00:00 "
-                "or a date alone (2020-01-31)"
-            )
-            raise _CellError(column, "bad_date", message) from None
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            message = (
-                f"{shown(text)} has no UTC offset; expected e.g. 2020-01-31T23:05:00+00:00 "
-                "(a time without an offset is ambiguous)"
-            )
-            raise _CellError(column, "naive_date", message)
-        return moment.astimezone(UTC), False
+            return parse_aware(text), False
+        except TimeFormatError as exc:
+            if exc.code == "naive_date":
+                message = (
+                    f"{shown(text)} has no UTC offset; expected e.g. 2020-01-31T23:05:00+00:00 "
+                    "(a time without an offset is ambiguous)"
+                )
+            else:
+                message = (
+                    f"{shown(text)} is not a date-time; expected e.g. 2020-01-31T23:05:00+00:00 "
+                    "or a date alone (2020-01-31)"
+                )
+            raise _CellError(column, exc.code, message) from exc
 
     @staticmethod
     def boolean(column: str, text: str) -> bool | None:

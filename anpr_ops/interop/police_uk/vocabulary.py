@@ -49,6 +49,7 @@ from typing import Any
 
 import attrs
 
+from anpr_ops._messages import shorten, shown
 from anpr_ops.errors import MappingError
 from anpr_ops.vocab import (
     AgeRange,
@@ -395,7 +396,7 @@ class PoliceUkMapping:
         unknown_parts = set(overrides) - {"import", "export"}
         if unknown_parts:
             message = (
-                f"mapping override: unknown part(s) {', '.join(sorted(unknown_parts))}; "
+                f"mapping override: unknown part(s) {shorten(', '.join(sorted(unknown_parts)))}; "
                 "expected 'import' and/or 'export'"
             )
             raise MappingError(message, loc=(min(unknown_parts),), code="unknown_part")
@@ -455,7 +456,7 @@ def _entries(
     for table, entries in part.items():
         if table not in tables:
             message = (
-                f"mapping override {name}.{table}: unknown table; expected one of "
+                f"mapping override {name}.{shorten(str(table))}: unknown table; expected one of "
                 f"{', '.join(tables)}"
             )
             raise MappingError(message, loc=(name, table), code="unknown_table")
@@ -475,7 +476,7 @@ def _member(vocabulary: type[StrEnum], value: object, loc: tuple[str, str, str])
     except ValueError as exc:
         allowed = ", ".join(member.value for member in vocabulary)
         where = ".".join(loc[:2])
-        message = f"mapping override {where}: {value!r} is not one of {allowed}"
+        message = f"mapping override {where}: {shown(value)} is not one of {allowed}"
         raise MappingError(message, loc=loc, code="bad_value") from exc
 
 
