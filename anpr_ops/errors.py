@@ -183,11 +183,13 @@ class EventValidationError(AnprOpsError, ValueError):
 class SourceFormatError(EventValidationError):
     """A file of another format that cannot be imported: it names where and what.
 
-    ``line`` is the 1-based line of a text file (the header is line 1), ``item`` the 1-based
-    position of an object in a JSON array, ``column`` the column (or JSON field) at fault.
-    ``code`` is stable: ``empty_file``, ``not_utf8``, ``bad_header``, ``field_count``,
-    ``bad_value``, ``bad_date``, ``naive_date``, ``not_json`` and a few more, each documented
-    where it is raised.
+    Its context is the root's — ``line``, the 1-based line of a text file (the header is line
+    1), and ``event_id``, naming the event made from a row that was read but refused — and two
+    of its own: ``item``, the 1-based position of an object in a JSON array, and ``column``,
+    the column (or JSON field) at fault (also the root's ``field``). ``code`` is stable:
+    ``empty_file``, ``not_utf8``, ``bad_header``, ``field_count``, ``bad_value``,
+    ``bad_date``, ``naive_date``, ``not_json`` and a few more, each documented where it is
+    raised.
     """
 
     code = "bad_source"
@@ -199,12 +201,13 @@ class SourceFormatError(EventValidationError):
         line: int | None = None,
         item: int | None = None,
         column: str | None = None,
+        event_id: str | None = None,
         code: str | None = None,
     ) -> None:
         problems = []
         if column is not None:
             problems.append(FieldProblem(loc=(column,), kind=code or self.code, message=message))
-        super().__init__(message, problems=problems, line=line, code=code)
+        super().__init__(message, problems=problems, event_id=event_id, line=line, code=code)
         self.item = item
         self.column = column
 
@@ -240,9 +243,26 @@ class EarlierRowsError(ImportRefusedError):
 
 
 class MappingError(AnprOpsError, ValueError):
-    """A mapping override that names an unknown table or a value outside the vocabulary."""
+    """A mapping override that names an unknown table or a value outside the vocabulary.
+
+    ``loc``, its own context, is the path to the entry at fault (``("import", "outcome",
+    "Released")``; empty for the whole override); the root's ``line`` is the 1-based line of a
+    mapping file that is not JSON. ``code`` is ``bad_mapping``, or more precisely
+    ``unknown_part``, ``unknown_table``, ``not_an_object``, ``bad_value`` or ``not_json``.
+    """
 
     code = "bad_mapping"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        loc: Sequence[str] = (),
+        line: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, line=line)
+        self.loc: tuple[str, ...] = tuple(loc)
 
 
 class ReportError(AnprOpsError, ValueError):

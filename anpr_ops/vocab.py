@@ -113,7 +113,11 @@ class SearchType(StrEnum):
 
 
 class Legislation(StrEnum):
-    """The power under which a search was made (PACE Code A)."""
+    """The power under which a search was made (PACE Code A).
+
+    ``other`` is a power without a code of its own; ``not_recorded`` says the source gave no
+    power at all (a blank data.police.uk cell), which is not the same thing.
+    """
 
     PACE_1984_S1 = "pace_1984_s1"
     MDA_1971_S23 = "mda_1971_s23"
@@ -124,10 +128,11 @@ class Legislation(StrEnum):
     CJA_1988_S139B = "cja_1988_s139b"
     PSA_2016_S36 = "psa_2016_s36"
     OTHER = "other"
+    NOT_RECORDED = "not_recorded"
 
 
 class ObjectOfSearch(StrEnum):
-    """What the officer was looking for."""
+    """What the officer was looking for (``not_recorded``: the source did not say)."""
 
     CONTROLLED_DRUGS = "controlled_drugs"
     OFFENSIVE_WEAPONS = "offensive_weapons"
@@ -140,6 +145,7 @@ class ObjectOfSearch(StrEnum):
     EVIDENCE_OF_OFFENCES = "evidence_of_offences"
     PSYCHOACTIVE_SUBSTANCES = "psychoactive_substances"
     OTHER = "other"
+    NOT_RECORDED = "not_recorded"
 
 
 class SelfDefinedEthnicity(StrEnum):
@@ -199,7 +205,12 @@ class AgeRange(StrEnum):
 
 
 class Disposal(StrEnum):
-    """What happened to a person: the outcome of a search, stop or enquiry."""
+    """What happened to a person: the outcome of a search, stop or enquiry.
+
+    ``article_found`` records that the search found something but the source did not say
+    what was then done (data.police.uk's old ``Article found - Detailed outcome unavailable``):
+    a positive outcome, not no further action, and one that names no offence codes.
+    """
 
     ARREST = "arrest"
     SUMMONS = "summons"
@@ -210,6 +221,7 @@ class Disposal(StrEnum):
     CANNABIS_KHAT_WARNING = "cannabis_khat_warning"
     CAUTION = "caution"
     WORDS_OF_ADVICE = "words_of_advice"
+    ARTICLE_FOUND = "article_found"
     NO_FURTHER_ACTION = "no_further_action"
 
     @property
@@ -332,6 +344,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
         Legislation.CJA_1988_S139B: "Criminal Justice Act 1988 s.139B",
         Legislation.PSA_2016_S36: "Psychoactive Substances Act 2016 s.36",
         Legislation.OTHER: "Other legislation",
+        Legislation.NOT_RECORDED: "Not recorded",
     },
     ObjectOfSearch: {
         ObjectOfSearch.CONTROLLED_DRUGS: "Controlled drugs",
@@ -345,6 +358,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
         ObjectOfSearch.EVIDENCE_OF_OFFENCES: "Evidence of offences",
         ObjectOfSearch.PSYCHOACTIVE_SUBSTANCES: "Psychoactive substances",
         ObjectOfSearch.OTHER: "Other",
+        ObjectOfSearch.NOT_RECORDED: "Not recorded",
     },
     SelfDefinedEthnicity: {
         SelfDefinedEthnicity.W1: "White - English/Welsh/Scottish/Northern Irish/British",
@@ -400,6 +414,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
         Disposal.CANNABIS_KHAT_WARNING: "Khat or Cannabis warning",
         Disposal.CAUTION: "Caution (simple or conditional)",
         Disposal.WORDS_OF_ADVICE: "Words of advice",
+        Disposal.ARTICLE_FOUND: "Article found (disposal not known)",
         Disposal.NO_FURTHER_ACTION: "No further action",
     },
     SeizureItem: {

@@ -12,7 +12,12 @@ from hypothesis import HealthCheck, settings
 from anpr_ops import OpLog
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The shared reference folder sits beside the main checkout (ROOT/../shared); a git worktree
+# kept one level deeper (wt/<branch>) finds the same folder further up.
+SHARED = next(
+    (p / "shared" for p in ROOT.parents if (p / "shared" / "reference").is_dir()),
+    ROOT.parent / "shared",
+)
 
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(

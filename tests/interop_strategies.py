@@ -120,7 +120,8 @@ OTHER_OBJECT_TEXTS = [
     "dog",
 ]
 
-# Disposals with a current data.police.uk string.
+# Disposals with a current data.police.uk string (not article_found, TOR, FPN, words of
+# advice: those are written blank).
 EXPORTABLE_DISPOSALS = [
     Disposal.ARREST,
     Disposal.SUMMONS,
@@ -187,10 +188,12 @@ def searches(draw: st.DrawFn, op_id: str = "op-1") -> dict[str, Any]:
             event["vrm"] = draw(vrms())
         else:
             event["vrm_unknown"] = True
+    # An ``other`` without its text is written blank, and a blank cell reads back as
+    # ``not_recorded`` (a documented loss, tested on its own): here ``other`` keeps a text.
     if legislation is Legislation.OTHER:
-        event["legislation_text"] = draw(st.none() | st.sampled_from(OTHER_LEGISLATION_TEXTS))
+        event["legislation_text"] = draw(st.sampled_from(OTHER_LEGISLATION_TEXTS))
     if obj is ObjectOfSearch.OTHER:
-        event["object_of_search_text"] = draw(st.none() | st.sampled_from(OTHER_OBJECT_TEXTS))
+        event["object_of_search_text"] = draw(st.sampled_from(OTHER_OBJECT_TEXTS))
     place = draw(coordinates())
     if place is not None:
         event["latitude"], event["longitude"] = place

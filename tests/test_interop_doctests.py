@@ -7,9 +7,10 @@ from types import ModuleType
 
 import pytest
 
-from anpr_ops.interop import _source, hits, jsonl, police_uk, police_uk_vocab
+from anpr_ops.interop import _source, hits, jsonl, police_uk
+from anpr_ops.interop.police_uk import exporting, importing, reading, record, vocabulary
 
-MODULES = [_source, hits, jsonl, police_uk, police_uk_vocab]
+MODULES = [_source, hits, jsonl, police_uk, vocabulary, record, reading, importing, exporting]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from anpr_ops import AnprOpsError, OpLog
@@ -19,12 +20,13 @@ from anpr_ops.interop import SourceFormatError
 from anpr_ops.interop.police_uk import (
     EarlierRowsError,
     ImportRefusedError,
+    PoliceUkRecord,
     import_police_uk,
     police_uk_events,
     read_police_uk_csv,
     read_police_uk_json,
 )
-from anpr_ops.interop.police_uk_vocab import DEFAULT_MAPPING, MappingError, PoliceUkMapping
+from anpr_ops.interop.police_uk.vocabulary import DEFAULT_MAPPING, MappingError, PoliceUkMapping
 
 HEADER = (
     "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
@@ -165,7 +167,7 @@ VALUES: list[tuple[str, str, str, object]] = [
             ("Psychoactive Substances Act 2016 (s36(2))", "psa_2016_s36"),
             ("Terrorism Act 2000 (section 43)", "ta_2000_s43"),
             ("Terrorism Act 2000 (section 47A)", "ta_2000_s47a"),
-            ("", "other"),
+            ("", "not_recorded"),
         ]
     ],
     *[
@@ -198,7 +200,7 @@ VALUES: list[tuple[str, str, str, object]] = [
             ("Firearms", "firearms"),
             ("Fireworks", "fireworks"),
             ("Psychoactive substances", "psychoactive_substances"),
-            ("", "other"),
+            ("", "not_recorded"),
         ]
     ],
     *[
@@ -254,6 +256,8 @@ OUTCOMES = [
     ("Local resolution", "community_resolution"),
     ("Suspect summonsed to court", "summons"),
     ("Offender cautioned", "caution"),
+    ("Article found - Detailed outcome unavailable", "article_found"),
+    ("Suspected psychoactive substances seized - No further action", "no_further_action"),
     ("", None),
 ]
 
@@ -400,6 +404,28 @@ def test_bad_files_name_line_and_column(
     if column is not None:
         assert repr(column) in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("date", "code", "says"),
+    [
+        ("2020-01-31T10:00:00", "naive_date", "has no UTC offset"),
+        ("31/01/2020 10:00", "bad_date", "is not a date-time"),
+    ],
+)
+def test_a_bad_date_keeps_its_message_and_its_code(date: str, code: str, says: str) -> None:
+    """Dates are read by the library's one parser of times with an offset; the message still
+    quotes the cell (cut short) and says what a good one looks like."""
+    with pytest.raises(SourceFormatError) as info:
+        read_police_uk_csv(io.StringIO(csv_text(line(Date=date))))
+    assert info.value.code == code
+    assert f"{date!r} {says}; expected e.g. 2020-01-31T23:05:00+00:00" in str(info.value)
+
+
+def test_a_bad_cell_is_quoted_cut_short() -> None:
+    with pytest.raises(SourceFormatError) as info:
+        read_police_uk_csv(io.StringIO(csv_text(line(Date="9" * 10_000))))
+    assert len(str(info.value)) < 200
 
 
 def test_file_that_is_not_utf8_names_the_line() -> None:
@@ -607,7 +633,7 @@ def test_api_nulls_and_missing_location() -> None:
     record = json_record(location=None, legislation=None, officer_defined_ethnicity=None)
     assert (record.latitude, record.legislation.value, record.officer_defined_ethnicity) == (
         None,
-        "other",
+        "not_recorded",
         None,
     )
 
@@ -683,12 +709,12 @@ def test_override_adds_changes_and_removes_strings() -> None:
     mapping = DEFAULT_MAPPING.with_overrides(
         {
             "import": {
-                "outcome": {"Article found - Detailed outcome unavailable": "no_further_action"},
+                "outcome": {"Words of advice given": "words_of_advice"},
                 "legislation": {"Terrorism Act 2000 (section 43)": None},
             }
         }
     )
-    text = csv_text(line(Outcome="Article found - Detailed outcome unavailable"))
+    text = csv_text(line(Outcome="Words of advice given"))
     assert read_police_uk_csv(io.StringIO(text), mapping=mapping).records
     with pytest.raises(SourceFormatError):
         read_police_uk_csv(io.StringIO(text))
@@ -712,6 +738,83 @@ def test_override_adds_changes_and_removes_strings() -> None:
 def test_bad_overrides_are_refused(overrides: dict[str, Any]) -> None:
     with pytest.raises(MappingError):
         DEFAULT_MAPPING.with_overrides(overrides)
+
+
+MAPPING_ERRORS: list[tuple[dict[str, Any], str, tuple[str, ...]]] = [
+    # (overrides, code, loc)
+    ({"imports": {}}, "unknown_part", ("imports",)),
+    ({"import": {"colour": {}}}, "unknown_table", ("import", "colour")),
+    (
+        {"import": {"outcome": {"Released": "released"}}},
+        "bad_value",
+        ("import", "outcome", "Released"),
+    ),
+    (
+        {"export": {"disposal": {"arrested": "Arrest"}}},
+        "bad_value",
+        ("export", "disposal", "arrested"),
+    ),
+    ({"export": {"disposal": {"arrest": 1}}}, "bad_value", ("export", "disposal", "arrest")),
+    ({"import": []}, "not_an_object", ("import",)),
+    ({"import": {"outcome": []}}, "not_an_object", ("import", "outcome")),
+]
+
+
+@pytest.mark.parametrize(("overrides", "code", "loc"), MAPPING_ERRORS)
+def test_mapping_errors_name_the_entry_at_fault(
+    overrides: dict[str, Any], code: str, loc: tuple[str, ...]
+) -> None:
+    with pytest.raises(MappingError) as info:
+        DEFAULT_MAPPING.with_overrides(overrides)
+    assert (info.value.code, info.value.loc) == (code, loc)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"import": {"outcome": {"Released": "x" * 10_000}}}, {"import": {"x" * 10_000: {}}}],
+    ids=["value", "table"],
+)
+def test_a_mapping_error_quotes_what_it_was_given_cut_short(overrides: dict[str, Any]) -> None:
+    with pytest.raises(MappingError) as info:
+        DEFAULT_MAPPING.with_overrides(overrides)
+    assert "..." in str(info.value) and len(str(info.value)) < 500
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [(b'{\n  "import": {\n    "outcome": {"Arrested": "arrest",}\n  }\n}\n', 3), (b"{\n\xff}", 2)],
+    ids=["trailing comma", "not utf-8"],
+)
+def test_a_mapping_file_that_is_not_json_names_its_line(
+    tmp_path: Path, data: bytes, line: int
+) -> None:
+    path = tmp_path / "mapping.json"
+    path.write_bytes(data)
+    with pytest.raises(MappingError) as info:
+        PoliceUkMapping.from_file(path)
+    assert (info.value.code, info.value.line, info.value.loc) == ("not_json", line, ())
+    assert isinstance(info.value, AnprOpsError) and info.value.event_id is None
+
+
+def test_a_mapping_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.json"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps({"import": {"outcome": {"Held": "arrest"}}}).encode()
+    )
+    assert PoliceUkMapping.from_file(path).lookup("outcome", "Held") is not None
+
+
+def test_a_refused_event_names_its_id_and_column() -> None:
+    """A record whose search cannot be made says which event and which column, and (coming
+    from no file) no line."""
+    [(_, record)] = read_police_uk_csv(io.StringIO(csv_text(line()))).records
+    bad: PoliceUkRecord = attrs.evolve(record, latitude=95.0)
+    with pytest.raises(SourceFormatError) as info:
+        police_uk_events([bad], "op-1")
+    error = info.value
+    assert (error.line, error.item, error.column) == (None, None, "Latitude")
+    assert error.event_id is not None and error.event_id.startswith("pu-search-")
+    assert (error.field, error.seq) == ("Latitude", None)  # the root's context, too
 
 
 def test_mapping_file(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import csv
 import io
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from anpr_ops.interop.police_uk import (
     export_police_uk,
     import_police_uk,
 )
+from anpr_ops.vocab import Disposal
 from tests.interop_strategies import EXPORTABLE_DISPOSALS, csv_rows, searches
 
 OP = {
@@ -305,3 +307,68 @@ def test_old_vocabulary_is_written_in_the_current_one() -> None:
     assert [row[column] for row, (column, _, _) in zip(rows, OLD_TO_CURRENT, strict=True)] == [
         current for _, _, current in OLD_TO_CURRENT
     ]
+
+
+# Disposals data.police.uk has no current string for (docs/interop.md): written blank.
+WRITTEN_BLANK = {
+    Disposal.TRAFFIC_OFFENCE_REPORT,
+    Disposal.FIXED_PENALTY_NOTICE,
+    Disposal.WORDS_OF_ADVICE,
+    Disposal.ARTICLE_FOUND,
+}
+
+
+@pytest.mark.parametrize("disposal", list(Disposal), ids=str)
+def test_every_disposal_is_exported_or_counted_blank(disposal: Disposal) -> None:
+    search = {
+        "kind": "search",
+        "event_id": "s-1",
+        "op_id": "op-1",
+        "occurred_at": "2020-01-02T10:00:00Z",
+        "search_type": "person",
+        "legislation": "mda_1971_s23",
+        "object_of_search": "controlled_drugs",
+        "grounds": "g",
+        "subject_ref": "A",
+    }
+    outcome: dict[str, Any] = {
+        "kind": "outcome",
+        "event_id": "o-1",
+        "op_id": "op-1",
+        "occurred_at": "2020-01-02T10:05:00Z",
+        "subject_ref": "A",
+        "search_id": "s-1",
+        "disposal": disposal.value,
+    }
+    if disposal.needs_offences:
+        outcome["offences"] = ["MD71530"]
+    with OpLog.memory() as log:
+        log.extend([OP, search, outcome])
+        out = io.StringIO(newline="")
+        result = export_police_uk(log, "op-1", out)
+    [row] = csv.DictReader(io.StringIO(out.getvalue()))
+    if disposal in WRITTEN_BLANK:
+        assert (row["Outcome"], result.blank_outcomes) == ("", {disposal.value: 1})
+    else:
+        assert row["Outcome"] and result.blank_outcomes == {}
+
+
+def test_other_without_a_text_comes_back_as_not_recorded() -> None:
+    """data.police.uk has no "other": a power or object recorded here as ``other`` with no
+    text is written blank, and a blank cell reads as ``not_recorded`` (a documented loss)."""
+    search = {
+        "kind": "search",
+        "event_id": "s-1",
+        "op_id": "op-1",
+        "occurred_at": "2020-01-02T10:00:00Z",
+        "search_type": "person",
+        "legislation": "other",
+        "object_of_search": "other",
+        "grounds": "g",
+        "subject_ref": "A",
+    }
+    with OpLog.memory() as log, opened("op-2") as copy:
+        log.extend([OP, search])
+        import_police_uk(copy, io.StringIO(exported(log, "op-1")), "op-2")
+        [back] = [s for s in copy.events("op-2", "search") if isinstance(s, Search)]
+    assert (back.legislation, back.object_of_search) == ("not_recorded", "not_recorded")

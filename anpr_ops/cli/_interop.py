@@ -26,7 +26,7 @@ from anpr_ops.interop.police_uk import (
     police_uk_records,
     write_police_uk_csv,
 )
-from anpr_ops.interop.police_uk_vocab import DEFAULT_MAPPING, PoliceUkMapping
+from anpr_ops.interop.police_uk.vocabulary import DEFAULT_MAPPING, PoliceUkMapping
 from anpr_ops.store import OpLog
 
 _DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))

@@ -2,7 +2,7 @@
 
 - :mod:`anpr_ops.interop.jsonl` — the interchange format, one event per line, both ways;
 - :mod:`anpr_ops.interop.police_uk` — data.police.uk stop-and-search CSV and API JSON in,
-  CSV out (vocabularies in :mod:`anpr_ops.interop.police_uk_vocab`);
+  CSV out (vocabularies in :mod:`anpr_ops.interop.police_uk.vocabulary`);
 - :mod:`anpr_ops.interop.hits` — CSV files of ANPR hits in.
 
 Every importer reads the whole file before writing, writes it as one atomic batch, and

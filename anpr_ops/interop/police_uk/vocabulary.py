@@ -7,10 +7,26 @@ outcomes). Both are read; the current one is written.
 
 Every string here was seen in real data.police.uk files (``reference/domain.md`` §2.3) —
 except those marked *provisional*: strings seen only in a third-party list of API values
-(the † of domain.md) or in no real file at all (the Terrorism Act powers, most API outcome
-ids). Provisional strings are accepted by default, but nothing depends on them being right:
-an import counts each provisional string it met, and a mapping file can change or remove any
-entry (:meth:`PoliceUkMapping.with_overrides`, ``--mapping`` on the command line).
+(the † of domain.md), only secondhand in other people's code, or in no real file at all (the
+Terrorism Act powers, most API outcome ids). Provisional strings are accepted by default, but
+nothing depends on them being right: an import counts each provisional string it met, and a
+mapping file can change or remove any entry (:meth:`PoliceUkMapping.with_overrides`,
+``--mapping`` on the command line).
+
+Strings added after domain.md, with where each was seen (``docs/interop.md`` lists them too):
+
+- ``Article found - Detailed outcome unavailable`` (old outcome; ``article_found``):
+  confirmed — Surrey Police's November 2016 file holds four rows of it, quoted verbatim when
+  that file was refused (the issue that added it); the same string is in the list of outcomes
+  that ``dbsousa01/Batch4-Capstone`` (``data_processing/processing.py``) drew from
+  data.police.uk rows.
+- ``Suspected psychoactive substances seized - No further action`` (old outcome;
+  ``no_further_action``): provisional — seen only in that same third-party list. The
+  disposal is named in the string; the substance was seized (Psychoactive Substances Act 2016
+  s.50 lets an officer dispose of one that is evidence of no offence), which the row's
+  ``Outcome linked to object of search`` may show, but no seizure event is made from a row.
+- ``White - Gypsy or Irish Traveller`` (W3): confirmed — in every month of the Metropolitan
+  Police's 2024-25 API data (no longer provisional).
 
 >>> DEFAULT_MAPPING.lookup("self_defined_ethnicity", "White - White British (W1)")
 <SelfDefinedEthnicity.W1: 'W1'>
@@ -33,6 +49,7 @@ from typing import Any
 
 import attrs
 
+from anpr_ops._messages import shorten, shown
 from anpr_ops.errors import MappingError
 from anpr_ops.vocab import (
     AgeRange,
@@ -99,6 +116,7 @@ _AGE = {
 _ETHNICITY_CURRENT = {
     "White - English/Welsh/Scottish/Northern Irish/British": S.W1,
     "White - Irish": S.W2,
+    "White - Gypsy or Irish Traveller": S.W3,
     "White - Any other White background": S.W9,
     "Mixed/Multiple ethnic groups - White and Black Caribbean": S.M1,
     "Mixed/Multiple ethnic groups - White and Black African": S.M2,
@@ -188,6 +206,9 @@ _OUTCOME_OLD = {
     "Local resolution": D.COMMUNITY_RESOLUTION,
     "Suspect summonsed to court": D.SUMMONS,
     "Offender cautioned": D.CAUTION,
+    # Something was found; what was then done was not published (Surrey, 2016-11). Reading it
+    # as no further action would lose the find: it is a disposal of its own.
+    "Article found - Detailed outcome unavailable": D.ARTICLE_FOUND,
 }
 _OUTCOME_ID = {
     "bu-no-further-action": D.NO_FURTHER_ACTION,
@@ -200,7 +221,6 @@ _OUTCOME_ID = {
 
 _PROVISIONAL: dict[str, dict[str, StrEnum]] = {
     "self_defined_ethnicity": {
-        "White - Gypsy or Irish Traveller": S.W3,
         "Other ethnic group - Arab": S.O2,
     },
     "officer_defined_ethnicity": {"Mixed": OfficerDefinedEthnicity.MIXED},
@@ -221,6 +241,10 @@ _PROVISIONAL: dict[str, dict[str, StrEnum]] = {
         "Evidence of wildlife offences": O.OTHER,
         "Seals or hunting equipment": O.OTHER,
         "dog": O.OTHER,
+    },
+    # Seen only in a third-party list of outcome strings (module docstring).
+    "outcome": {
+        "Suspected psychoactive substances seized - No further action": D.NO_FURTHER_ACTION,
     },
     "outcome_id": {
         "bu-caution": D.CAUTION,
@@ -255,6 +279,8 @@ def _default_exports() -> dict[str, dict[StrEnum, str]]:
         "officer_defined_ethnicity": {**_OFFICER, **_PROVISIONAL["officer_defined_ethnicity"]},
         "legislation": {**_LEGISLATION, **_PROVISIONAL["legislation"]},
         "object_of_search": _OBJECT,
+        # Disposals without a current string (article_found, TOR, FPN, words of advice) and
+        # not_recorded legislation or objects are written blank.
         "disposal": _OUTCOME_CURRENT,
     }
     exports: dict[str, dict[StrEnum, str]] = {}
@@ -370,10 +396,10 @@ class PoliceUkMapping:
         unknown_parts = set(overrides) - {"import", "export"}
         if unknown_parts:
             message = (
-                f"mapping override: unknown part(s) {', '.join(sorted(unknown_parts))}; "
+                f"mapping override: unknown part(s) {shorten(', '.join(sorted(unknown_parts)))}; "
                 "expected 'import' and/or 'export'"
             )
-            raise MappingError(message)
+            raise MappingError(message, loc=(min(unknown_parts),), code="unknown_part")
         imports = {table: dict(strings) for table, strings in self.imports.items()}
         provisional = set(self.provisional)
         for table, entries in _entries(overrides.get("import", {}), IMPORT_TABLES, "import"):
@@ -383,19 +409,19 @@ class PoliceUkMapping:
                 if target is None:
                     imports[table].pop(text, None)
                 else:
-                    imports[table][text] = _member(vocabulary, target, f"import.{table}")
+                    imports[table][text] = _member(vocabulary, target, ("import", table, text))
         exports = {table: dict(values) for table, values in self.exports.items()}
         for table, entries in _entries(overrides.get("export", {}), EXPORT_TABLES, "export"):
             vocabulary = EXPORT_TABLES[table]
             for key, text in entries.items():
-                value = _member(vocabulary, key, f"export.{table}")
+                value = _member(vocabulary, key, ("export", table, key))
                 if text is None or text == "":
                     exports[table].pop(value, None)
                 elif isinstance(text, str):
                     exports[table][value] = text
                 else:
                     message = f"mapping override export.{table}.{key}: expected a string or null"
-                    raise MappingError(message)
+                    raise MappingError(message, loc=("export", table, key), code="bad_value")
         return PoliceUkMapping(
             imports=_freeze(imports), provisional=frozenset(provisional), exports=_freeze(exports)
         )
@@ -403,13 +429,20 @@ class PoliceUkMapping:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> PoliceUkMapping:
         """The default mapping with the overrides of a JSON file (see :meth:`with_overrides`)."""
+        name = Path(path).name
+        raw = Path(path).read_bytes()
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            message = f"mapping file {Path(path).name}: not a JSON object ({exc})"
-            raise MappingError(message) from exc
+            data = json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            message = f"mapping file {name}: line {line}: not UTF-8 text"
+            raise MappingError(message, line=line, code="not_json") from exc
+        except json.JSONDecodeError as exc:
+            message = f"mapping file {name}: line {exc.lineno}: not JSON ({exc.msg})"
+            raise MappingError(message, line=exc.lineno, code="not_json") from exc
         if not isinstance(data, dict):
-            raise MappingError(f"mapping file {Path(path).name}: expected a JSON object")
+            message = f"mapping file {name}: expected a JSON object"
+            raise MappingError(message, code="not_an_object")
         return DEFAULT_MAPPING.with_overrides(data)
 
 
@@ -417,30 +450,34 @@ def _entries(
     part: object, tables: Mapping[str, type[StrEnum]], name: str
 ) -> list[tuple[str, Mapping[str, Any]]]:
     if not isinstance(part, Mapping):
-        raise MappingError(f"mapping override {name!r}: expected an object of tables")
+        message = f"mapping override {name!r}: expected an object of tables"
+        raise MappingError(message, loc=(name,), code="not_an_object")
     out = []
     for table, entries in part.items():
         if table not in tables:
             message = (
-                f"mapping override {name}.{table}: unknown table; expected one of "
+                f"mapping override {name}.{shorten(str(table))}: unknown table; expected one of "
                 f"{', '.join(tables)}"
             )
-            raise MappingError(message)
+            raise MappingError(message, loc=(name, table), code="unknown_table")
         if not isinstance(entries, Mapping):
-            raise MappingError(f"mapping override {name}.{table}: expected an object")
+            message = f"mapping override {name}.{table}: expected an object"
+            raise MappingError(message, loc=(name, table), code="not_an_object")
         out.append((table, entries))
     return out
 
 
-def _member(vocabulary: type[StrEnum], value: object, where: str) -> StrEnum:
+def _member(vocabulary: type[StrEnum], value: object, loc: tuple[str, str, str]) -> StrEnum:
+    """``value`` as a member of ``vocabulary``; ``loc`` is the entry it was given for."""
     try:
         if not isinstance(value, str):
             raise ValueError(value)
         return vocabulary(value)
     except ValueError as exc:
         allowed = ", ".join(member.value for member in vocabulary)
-        message = f"mapping override {where}: {value!r} is not one of {allowed}"
-        raise MappingError(message) from exc
+        where = ".".join(loc[:2])
+        message = f"mapping override {where}: {shown(value)} is not one of {allowed}"
+        raise MappingError(message, loc=loc, code="bad_value") from exc
 
 
 def _freeze(tables: Mapping[str, Mapping[Any, Any]]) -> Mapping[str, Mapping[Any, Any]]:
