@@ -181,7 +181,8 @@ def _read_user_table(text: str, name: str) -> dict[str, AreaPopulation]:
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()  # blank lines at the end
     if not rows:
-        raise SourceFormatError(f"{name}: the population file is empty", line=1, code="empty_file")
+        message = f"{name}: line 1: the population file is empty (expected group,population)"
+        raise SourceFormatError(message, line=1, code="empty_file")
     header = [cell.strip().casefold() for cell in rows[0]]
     for column in _USER_COLUMNS:
         if column not in header:
@@ -217,7 +218,8 @@ def _read_user_table(text: str, name: str) -> dict[str, AreaPopulation]:
             raise SourceFormatError(message, line=line, column="group", code="duplicate_group")
         by_group[group] = population
     if not found:
-        raise SourceFormatError(f"{name}: the population file has no rows", line=2, code="no_rows")
+        message = f"{name}: line 2: the population file has no rows after its header"
+        raise SourceFormatError(message, line=2, code="no_rows")
     areas = {}
     for force, by_group in found.items():
         missing = [g.value for g in POPULATION_GROUPS if g.value not in by_group]
