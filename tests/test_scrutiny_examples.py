@@ -418,7 +418,9 @@ def test_no_white_searches_means_no_ratios() -> None:
     counts = ScrutinyCounts(
         {("metropolitan", "B1", "black", "pace_1984_s1", "other"): ScrutinyCell(40, 0, 0, 0, 0)}
     )
-    groups = ScrutinyReport.from_counts(counts).groups()
+    figures = ScrutinyReport.from_counts(counts)
+    groups = figures.groups()
+    assert any(note.startswith("No searches of White people") for note in figures.notes())
     assert groups["black"].ratio_to_white.value is None
     assert groups["black"].ratio_to_white.reason == "no searches of White people to compare with"
     assert groups["white"].ratio_to_white.status == "undefined"

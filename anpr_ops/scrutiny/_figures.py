@@ -431,10 +431,15 @@ class ScrutinyReport:
         not_stated = groups[EthnicGroup.NOT_STATED.value].counts.searches
         if not_stated:
             notes.append(
-                f"{not_stated} of {total} searches have no self-defined ethnicity stated. They "
-                "are counted under not stated and in no group's rate, so every group's rate is "
-                "a lower bound, and the ratios move if those searches fall unevenly across "
-                "groups."
+                f"{not_stated} of {total} searches {'has' if not_stated == 1 else 'have'} no "
+                "self-defined ethnicity stated. They are counted under not stated and in no "
+                "group's rate, so every group's rate is a lower bound, and the ratios move if "
+                "those searches fall unevenly across groups."
+            )
+        if total and not groups[EthnicGroup.WHITE.value].counts.searches:
+            notes.append(
+                "No searches of White people: there is no White rate to compare with, so no "
+                "ratios are given."
             )
         known = self.counts.total().linked_known
         if known < total:
