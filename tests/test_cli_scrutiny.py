@@ -162,3 +162,24 @@ def test_the_console_script_runs_without_a_traceback(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "scrutiny.md"
+
+
+@pytest.mark.skipif(not CITY.is_file(), reason="the shared real files are absent")
+def test_the_documented_command_line_example_prints_what_the_page_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## On the command line") :]
+    commands = section.split("```console\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "2020-01-city-of-london-stop-and-search.csv").write_bytes(CITY.read_bytes())
+    out = ""
+    for line in commands.splitlines():
+        args = line.removeprefix("$ anpr-ops ").split()
+        code, out, _ = run(capsys, *args)
+        assert code == 0, line
+    assert out == shown

@@ -432,9 +432,9 @@ class ScrutinyReport:
         if not_stated:
             notes.append(
                 f"{not_stated} of {total} searches {'has' if not_stated == 1 else 'have'} no "
-                "self-defined ethnicity stated. They are counted under not stated and in no "
-                "group's rate, so every group's rate is a lower bound, and the ratios move if "
-                "those searches fall unevenly across groups."
+                "self-defined ethnicity stated. Not-stated searches are counted under not "
+                "stated and in no group's rate, so every group's rate is a lower bound, and the "
+                "ratios move if those searches fall unevenly across groups."
             )
         if total and not groups[EthnicGroup.WHITE.value].counts.searches:
             notes.append(
