@@ -115,6 +115,22 @@ def test_the_figures_of_a_sum_are_the_sum_of_the_figures(
     assert summed.to_dict() == whole.to_dict()
 
 
+names = st.none() | st.sampled_from(["Op Kaiser", "Op Aldrin"])
+
+
+@given(counts, counts, names, names)
+def test_reports_form_a_commutative_monoid(
+    a: ScrutinyCounts, b: ScrutinyCounts, name_a: str | None, name_b: str | None
+) -> None:
+    ra = ScrutinyReport.from_counts(a, op_id="a", name=name_a)
+    rb = ScrutinyReport.from_counts(b, op_id="b", name=name_b)
+    empty = ScrutinyReport.empty()
+    assert (ra + rb).to_dict() == (rb + ra).to_dict()
+    assert (ra + empty).to_dict() == ra.to_dict() == (empty + ra).to_dict()
+    assert (ra + rb).op_ids == {"a", "b"}
+    assert (ra + rb).name == (name_a if name_a == name_b else None)
+
+
 @given(counts)
 def test_ratios_are_rates_over_the_white_rate(a: ScrutinyCounts) -> None:
     groups = ScrutinyReport.from_counts(a).groups()

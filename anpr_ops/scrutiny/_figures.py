@@ -261,13 +261,18 @@ class ScrutinyReport:
         if (self.min_searches, self.confidence) != (other.min_searches, other.confidence):
             message = "scrutiny figures with different thresholds or confidence cannot be added"
             raise ReportError(message, code="settings_mismatch")
-        ops = self.op_ids | other.op_ids
+        if not other.op_ids or self.name == other.name:
+            name = self.name
+        elif not self.op_ids:
+            name = other.name
+        else:
+            name = None  # figures of differently named operations together
         return ScrutinyReport(
             self.counts + other.counts,
             self.population,
             self.forces | other.forces,
-            ops,
-            self.name if self.name == other.name or not other.op_ids else None,
+            self.op_ids | other.op_ids,
+            name,
             self.min_searches,
             self.confidence,
         )
