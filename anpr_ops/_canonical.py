@@ -24,12 +24,11 @@ versions and platforms for these types.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import json.encoder
 from typing import Any
 
-__all__ = ["GENESIS_HASH", "canonical_bytes", "canonical_text", "chain_hash"]
+__all__ = ["GENESIS_HASH", "canonical_bytes", "canonical_text"]
 
 #: The ``prev_hash`` of the first event: 32 zero bytes, written as 64 hex digits.
 GENESIS_HASH = "0" * 64
@@ -75,12 +74,3 @@ def canonical_bytes(value: dict[str, Any]) -> bytes:
     b'{"a":"\\xc3\\xa9","b":1}'
     """
     return canonical_text(value).encode("utf-8")
-
-
-def chain_hash(prev_hash: str, body: bytes) -> str:
-    """``SHA-256(prev ‖ body)`` as 64 lower-case hex digits.
-
-    ``prev_hash`` is the previous event's hash in hex (``GENESIS_HASH`` for the first event);
-    the 32 bytes it stands for, not its hex text, are hashed.
-    """
-    return hashlib.sha256(bytes.fromhex(prev_hash) + body).hexdigest()

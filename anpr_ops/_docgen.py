@@ -22,15 +22,15 @@ from typing import Any, Final
 
 import click
 
-from anpr_ops._views import CATEGORY_LABELS
 from anpr_ops.events import (
     EVENT_TYPES,
     Operation,
     Site,
-    _BaseModel,
 )
+from anpr_ops.events.models import _BaseModel
 from anpr_ops.offences import (
     CATEGORY_GROUP,
+    CATEGORY_LABELS,
     CjsClass,
     OffenceCategory,
     OffenceGroup,
@@ -131,7 +131,7 @@ def _default(value: Any) -> str:
 def events_page() -> str:
     """Every event kind: what it is for, and its fields."""
     out = [
-        _HEADER.format(source="the event models (anpr_ops/events.py)"),
+        _HEADER.format(source="the event models (anpr_ops/events/)"),
         "# Events",
         "",
         "Every line of the JSON Lines interchange format is one of these objects, told apart "

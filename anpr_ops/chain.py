@@ -20,14 +20,38 @@ from anpr_ops.errors import CheckpointError
 
 __all__ = [
     "CHECKPOINT_MAGIC",
+    "GENESIS_HASH",
     "Checkpoint",
     "VerifyResult",
+    "chain_hash",
+    "link",
     "verify_rows",
 ]
 
 CHECKPOINT_MAGIC = "anpr-ops checkpoint 1"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _FIELDS = ("log-id", "log-name", "scope", "seq", "events", "head-hash", "created-at")
+
+
+def link(prev: bytes, body: bytes) -> bytes:
+    """The chain link: ``SHA-256(prev ‖ body)``, the 32 bytes an event's ``hash`` stands for.
+
+    ``prev`` is the previous event's link (32 zero bytes before the first event) and
+    ``body`` the event's canonical bytes. The one place the link is computed.
+    """
+    return _sha256(prev + body).digest()
+
+
+def chain_hash(prev_hash: str, body: bytes) -> str:
+    """:func:`link` in the stored form: hex of the previous hash in, hex of the link out.
+
+    ``prev_hash`` is the previous event's hash in hex (``GENESIS_HASH`` for the first event);
+    the 32 bytes it stands for, not its hex text, are hashed.
+    """
+    return link(bytes.fromhex(prev_hash), body).hex()
+
+
+_sha256 = hashlib.sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,14 +188,13 @@ def verify_rows(rows: Iterable[tuple[int, bytes, str, str, int]]) -> VerifyResul
     more and ``prev_hash`` equal to the hash before it; every ``hash`` must equal
     ``SHA-256(prev ‖ body)``.
     """
-    sha256 = hashlib.sha256
     expected_prev = GENESIS_HASH
     prev_raw = bytes(32)
     expected_seq = 1
     for seq, body, prev_hash, stored_hash, copies_ok in rows:
         # The common case first, with as little work as possible: this loop is verify().
         if seq == expected_seq and prev_hash == expected_prev and copies_ok:
-            digest = sha256(prev_raw + body).digest()
+            digest = link(prev_raw, body)
             if digest.hex() == stored_hash:
                 expected_seq += 1
                 expected_prev = stored_hash
@@ -190,7 +213,7 @@ def verify_rows(rows: Iterable[tuple[int, bytes, str, str, int]]) -> VerifyResul
                 "(rows removed, reordered or replaced)",
             )
         else:
-            digest = sha256(prev_raw + body).digest()
+            digest = link(prev_raw, body)
             if digest.hex() != stored_hash:
                 problem = (
                     "hash_mismatch",

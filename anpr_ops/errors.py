@@ -67,15 +67,32 @@ __all__ = [
 class AnprOpsError(Exception):
     """Root of every error anpr_ops raises on purpose.
 
-    :attr:`code` is a stable snake_case identifier: assert on it, not on the wording.
+    :attr:`code` is a stable snake_case identifier: assert on it, not on the wording. The
+    context of an error is carried as attributes, so no caller ever parses a message:
+    :attr:`event_id` (the event at fault), :attr:`field` (its field), :attr:`seq` (a stored
+    event's position) and :attr:`line` (a line of a file); each is ``None`` when it does not
+    apply.
     """
 
     code: str = "anpr_ops_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        event_id: str | None = None,
+        field: str | None = None,
+        seq: int | None = None,
+        line: int | None = None,
+    ) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
+        self.event_id = event_id
+        self.field = field
+        self.seq = seq
+        self.line = line
 
     @property
     def message(self) -> str:
@@ -108,8 +125,11 @@ class UnknownOffenceCodeError(AnprOpsError, LookupError):
         offence_code: str,
         suggestions: Sequence[str] = (),
         code: str | None = None,
+        event_id: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
     ) -> None:
-        super().__init__(message, code=code)
+        super().__init__(message, code=code, event_id=event_id, field=field, line=line)
         self.offence_code = offence_code
         self.suggestions: tuple[str, ...] = tuple(suggestions)
 
@@ -151,11 +171,10 @@ class EventValidationError(AnprOpsError, ValueError):
         line: int | None = None,
         code: str | None = None,
     ) -> None:
-        super().__init__(message, code=code)
+        field = problems[0].field if problems else None
+        super().__init__(message, code=code, event_id=event_id, field=field, line=line)
         self.problems: tuple[FieldProblem, ...] = tuple(problems)
-        self.event_id = event_id
         self.index = index
-        self.line = line
 
 
 class SourceFormatError(EventValidationError):
@@ -275,8 +294,7 @@ class EventConflictError(LogError, ValueError):
     code = "event_conflict"
 
     def __init__(self, message: str, *, event_id: str, code: str | None = None) -> None:
-        super().__init__(message, code=code)
-        self.event_id = event_id
+        super().__init__(message, code=code, event_id=event_id)
 
 
 class BrokenReferenceError(LogError, LookupError):
@@ -297,9 +315,7 @@ class BrokenReferenceError(LogError, LookupError):
         ref: str,
         code: str | None = None,
     ) -> None:
-        super().__init__(message, code=code)
-        self.event_id = event_id
-        self.field = field
+        super().__init__(message, code=code, event_id=event_id, field=field)
         self.ref = ref
 
 
@@ -309,8 +325,7 @@ class CorrectionError(LogError, ValueError):
     code = "bad_correction"
 
     def __init__(self, message: str, *, event_id: str, code: str | None = None) -> None:
-        super().__init__(message, code=code)
-        self.event_id = event_id
+        super().__init__(message, code=code, event_id=event_id)
 
 
 class LogBusyError(LogError, TimeoutError):

@@ -34,6 +34,9 @@ from anpr_ops.vocab import DrugClass
 
 __all__ = [
     "CATEGORY_GROUP",
+    "CATEGORY_LABELS",
+    "CATEGORY_PHRASES",
+    "GROUP_PHRASES",
     "OFFENCE_CODE_PATTERN",
     "CjsClass",
     "Offence",
@@ -106,6 +109,41 @@ CATEGORY_GROUP: Mapping[OffenceCategory, OffenceGroup] = {
     OffenceCategory.VIOLENCE: OffenceGroup.VIOLENCE,
     OffenceCategory.OTHER: OffenceGroup.OTHER,
     OffenceCategory.UNKNOWN: OffenceGroup.UNKNOWN,
+}
+
+#: How each category reads in a sentence ("… arrests, for drug driving, …"); the display
+#: label of a category is its phrase with a capital (:data:`CATEGORY_LABELS`).
+CATEGORY_PHRASES: Mapping[str, str] = {
+    OffenceCategory.DRUG_DRIVING: "drug driving",
+    OffenceCategory.DRUGS_SUPPLY: "possession with intent to supply",
+    OffenceCategory.DRUGS_POSSESSION: "possession of drugs",
+    OffenceCategory.VEHICLE_THEFT: "theft of a motor vehicle",
+    OffenceCategory.NO_LICENCE: "driving with no licence",
+    OffenceCategory.NO_INSURANCE: "driving with no insurance",
+    OffenceCategory.DISQUALIFIED_DRIVING: "driving while disqualified",
+    OffenceCategory.FAIL_TO_STOP: "failing to stop",
+    OffenceCategory.WEAPONS: "carrying a weapon",
+    OffenceCategory.FAIL_TO_SURRENDER: "failing to appear at court",
+    OffenceCategory.VIOLENCE: "violence",
+    OffenceCategory.OTHER: "other offences",
+    OffenceCategory.UNKNOWN: "unrecorded offences",
+}
+
+#: Display labels of the categories, as report tables and readable views show them.
+CATEGORY_LABELS: Mapping[str, str] = {
+    str(category): phrase[:1].upper() + phrase[1:] for category, phrase in CATEGORY_PHRASES.items()
+}
+
+#: How each headline group reads ("12 arrests for drug-related offences").
+GROUP_PHRASES: Mapping[str, str] = {
+    OffenceGroup.DRUGS: "drug-related offences",
+    OffenceGroup.MOTORING: "motoring offences",
+    OffenceGroup.VEHICLE_CRIME: "vehicle crime",
+    OffenceGroup.WEAPONS: "weapons offences",
+    OffenceGroup.BAIL: "failing to appear at court",
+    OffenceGroup.VIOLENCE: "violence-related offences",
+    OffenceGroup.OTHER: "other offences",
+    OffenceGroup.UNKNOWN: "unrecorded offences",
 }
 
 
@@ -190,8 +228,8 @@ class OffenceCatalogue(Mapping[str, Offence]):
     def __getitem__(self, code: str) -> Offence:
         try:
             return self._by_code[code]
-        except KeyError:
-            raise self.unknown(code) from None
+        except KeyError as exc:
+            raise self.unknown(code) from exc
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._by_code)

@@ -41,6 +41,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from anpr_ops._messages import shorten
 from anpr_ops.errors import InvalidVrmError
 
 __all__ = [
@@ -164,8 +165,7 @@ def mask(text: str) -> str:
 
 def _shown(text: str) -> str:
     """The masked text as messages and pydantic errors show it, cut short if long."""
-    masked = mask(text)
-    return masked if len(masked) <= _SHOWN_MAX else masked[:_SHOWN_MAX] + "..."
+    return shorten(mask(text), _SHOWN_MAX + 3)
 
 
 def _require_str(text: object) -> str:
@@ -364,7 +364,7 @@ class _VrmType:
                 error.code,
                 "{reason} (error code {code})",
                 {"reason": error.message, "code": error.code},
-            ) from None
+            ) from error
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler

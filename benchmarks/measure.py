@@ -12,12 +12,13 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from anpr_ops import OpLog
 from anpr_ops import _schema as schema
-from anpr_ops.log import _initialise
+from anpr_ops.store._connection import create_schema
 from benchmarks import workload
 
 EVENT_COLUMNS = "seq, event_id, body, prev_hash, hash"
@@ -45,7 +46,7 @@ def connect(path: str, *, synchronous: str) -> sqlite3.Connection:
 
 def stream(events: int, ops: int) -> Iterator[dict[str, Any]]:
     """``events`` events: one parent operation and ``ops`` child operations sharing them."""
-    yield workload.operation("bench", start=workload.datetime(2020, 4, 18, 6, tzinfo=workload.UTC))
+    yield workload.operation("bench", start=datetime(2020, 4, 18, 6, tzinfo=UTC))
     per_op = (events - 1) // ops
     for k in range(ops):
         size = per_op if k < ops - 1 else events - 1 - per_op * (ops - 1)
@@ -124,7 +125,9 @@ def _rows_by_batch(
 def raw_same_rows(source: str, target: str, batch: int, synchronous: str) -> float:
     """executemany of the very rows the library wrote, into the same schema, same batches."""
     conn = connect(target, synchronous=synchronous)
-    _initialise(conn)  # connect() has already put the file in WAL mode
+    conn.execute("BEGIN")
+    create_schema(conn)  # connect() has already put the file in WAL mode
+    conn.execute("COMMIT")
     inserts = {t.name: t.insert_sql() for t in schema.DERIVED}
     elapsed = 0.0
     for rows in _rows_by_batch(source, batch):  # reading the source is not timed
@@ -160,7 +163,9 @@ def raw_singles(source: str, target: str, synchronous: str) -> float:
     groups = list(_rows_by_batch(source, 1))
     _fresh(target)
     conn = connect(target, synchronous=synchronous)
-    _initialise(conn)  # connect() has already put the file in WAL mode
+    conn.execute("BEGIN")
+    create_schema(conn)  # connect() has already put the file in WAL mode
+    conn.execute("COMMIT")
     inserts = {t.name: t.insert_sql() for t in schema.DERIVED}
     start = time.perf_counter()
     for rows in groups:

@@ -5,6 +5,7 @@ Each builder takes the few fields a test cares about and fills the rest with val
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 OP = "kaiser-2020-04-18"
@@ -101,7 +102,7 @@ def outcome(
     op_id: str = OP,
     search_id: str | None = "search-1",
     disposal: str = "arrest",
-    offences: tuple[str, ...] = ("MD71234",),
+    offences: Sequence[str] = ("MD71234",),
     **extra: Any,
 ) -> dict[str, Any]:
     event = {

@@ -250,11 +250,11 @@ def reference_report(
     by_site: dict[str, Bucket] = {}
     by_hour: dict[str, Bucket] = {}
     by_op: dict[str, Bucket] = {op: Bucket() for op in scope}
-    for (op, at_site, hour), b in buckets.items():
+    for (op_key, at_site, hour), b in buckets.items():
         total.merge(b)
         by_site.setdefault(at_site, Bucket()).merge(b)
         by_hour.setdefault(hour, Bucket()).merge(b)
-        by_op[op].merge(b)
+        by_op[op_key].merge(b)
 
     def nonzero(counter: Counter[Any]) -> dict[str, int]:
         return {k: v for k, v in counter.items() if v}

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anpr_ops import Checkpoint, CheckpointError
-from anpr_ops._canonical import GENESIS_HASH, canonical_bytes, chain_hash
-from anpr_ops.chain import verify_rows
+from anpr_ops import Checkpoint
+from anpr_ops._canonical import GENESIS_HASH, canonical_bytes
+from anpr_ops.chain import chain_hash, verify_rows
+from anpr_ops.errors import CheckpointError
 
 
 def build(bodies: list[bytes]) -> list[tuple[int, bytes, str, str, int]]:

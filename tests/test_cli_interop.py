@@ -204,7 +204,9 @@ def test_a_corrected_release_needs_a_decision(
 
 def test_an_operation_needs_a_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = police_file(tmp_path, "Arrest", name="january.csv")
-    args = ["import", "police-uk", tmp_path / "x.db", source, "--op", "city", "--create"]
+    args: list[str | Path] = [
+        "import", "police-uk", tmp_path / "x.db", source, "--op", "city", "--create"
+    ]  # fmt: skip
     code, _, err = run(capsys, *args)
     one_line_error(code, err)
     assert "force" in err
@@ -398,12 +400,12 @@ def test_bad_camera_option_is_a_usage_error(
 
 
 def test_progress_is_drawn_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from anpr_ops.cli import _interop
+    from anpr_ops.cli import _common
 
-    with _interop._progress("x") as progress:
+    with _common.progress("x") as progress:
         assert progress is None
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    with _interop._progress("x") as progress:
+    with _common.progress("x") as progress:
         assert progress is not None
         progress(1, 2)
         progress(2, 2)

@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,7 @@ def _writers(
 
 def _read_while(path: Path, stop: threading.Event, out: list[Snapshot]) -> None:
     """Take snapshots in turn (current view, stored order, report) until told to stop."""
-    views = {
+    views: dict[str, Callable[[OpLog], Any]] = {
         "corrected": lambda log: _texts(log.events()),
         "stored": lambda log: _texts(log.events(corrected=False)),
         "report": lambda log: log.report(f.OP).to_dict(),
@@ -288,30 +288,30 @@ def test_a_failed_creator_does_not_delete_a_log_another_process_has_used(
     appended to it, the file stays (deleting it would lose the other process's events)."""
     import sqlite3
 
-    import anpr_ops.log as log_module
-    from anpr_ops import LogBusyError
+    from anpr_ops.errors import LogBusyError
+    from anpr_ops.store import _connection
 
     path = tmp_path / "new.db"
-    real_check = log_module._check
-    real_prepare = log_module._prepare
+    real_check = _connection.check_guards  # type: ignore[attr-defined]
+    real_prepare = _connection._prepare
     first: list[sqlite3.Connection] = []
 
     def prepare(conn: sqlite3.Connection, **options: Any) -> None:
         first.append(conn)
         real_prepare(conn, **options)
 
-    def busy_after_another_writer(conn: sqlite3.Connection, tables: set[str]) -> None:
-        real_check(conn, tables)
+    def busy_after_another_writer(conn: sqlite3.Connection) -> None:
+        real_check(conn)
         if conn is not first[0]:
             return  # the other writer's own open
         with OpLog.open(path) as other:  # "another process" opens the new log and appends
             other.append(f.operation())
         error = sqlite3.OperationalError("database is locked")
-        error.sqlite_errorcode = 5  # type: ignore[attr-defined]
+        error.sqlite_errorcode = 5
         raise error
 
-    monkeypatch.setattr(log_module, "_check", busy_after_another_writer)
-    monkeypatch.setattr(log_module, "_prepare", prepare)
+    monkeypatch.setattr(_connection, "check_guards", busy_after_another_writer)
+    monkeypatch.setattr(_connection, "_prepare", prepare)
     with pytest.raises(LogBusyError):
         OpLog.open(path, create=True)
     monkeypatch.undo()

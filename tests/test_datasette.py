@@ -19,9 +19,9 @@ import pytest
 from datasette.app import Datasette
 
 from anpr_ops import OpLog
-from anpr_ops._datasette import metadata
-from anpr_ops._views import VIEWS
 from anpr_ops.cli import main
+from anpr_ops.store._datasette import metadata
+from anpr_ops.store._views import VIEWS
 from anpr_ops.vocab import LABELS, Disposal, Legislation, ObjectOfSearch
 
 ROWS = {

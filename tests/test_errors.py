@@ -34,7 +34,7 @@ LEAVES = {
 
 @pytest.mark.parametrize(("name", "builtin"), sorted(LEAVES.items()))
 def test_each_leaf_is_also_the_builtin_it_means(name: str, builtin: type[Exception]) -> None:
-    cls = getattr(anpr_ops, name)
+    cls = getattr(anpr_ops.errors, name)
     assert issubclass(cls, anpr_ops.AnprOpsError) and issubclass(cls, builtin)
 
 
@@ -45,18 +45,18 @@ def test_every_error_class_is_in_the_tree_and_public() -> None:
         if issubclass(obj, Exception)
     }
     assert classes == {*LEAVES, "AnprOpsError", "LogError"}
-    assert classes <= set(anpr_ops.__all__)
+    assert classes <= set(anpr_ops.errors.__all__)
 
 
 def test_codes_are_stable_snake_case_and_distinct() -> None:
-    codes = [getattr(anpr_ops, name).code for name in (*LEAVES, "AnprOpsError", "LogError")]
+    codes = [getattr(anpr_ops.errors, name).code for name in (*LEAVES, "AnprOpsError", "LogError")]
     assert len(set(codes)) == len(codes)
     assert all(code.replace("_", "").isalpha() and code.islower() for code in codes)
 
 
 def test_an_instance_can_carry_a_more_specific_code() -> None:
-    error = anpr_ops.StorageError("disk full", code="disk_full")
-    assert error.code == "disk_full" and anpr_ops.StorageError.code == "storage_error"
+    error = anpr_ops.errors.StorageError("disk full", code="disk_full")
+    assert error.code == "disk_full" and anpr_ops.errors.StorageError.code == "storage_error"
     assert error.message == "disk full"
 
 
@@ -65,4 +65,4 @@ def test_public_names_resolve_and_are_sorted() -> None:
     for name in anpr_ops.__all__:
         assert getattr(anpr_ops, name) is not None
     with pytest.raises(AttributeError):
-        anpr_ops.not_a_name  # noqa: B018
+        getattr(anpr_ops, "not_a_name")

@@ -10,17 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anpr_ops import (
-    EventKind,
-    EventValidationError,
-    Operation,
-    canonical_dict,
-    event_json_schema,
-    parse_event,
-    strategies,
-)
+from anpr_ops import canonical_dict, event_json_schema, parse_event, strategies
 from anpr_ops._canonical import canonical_bytes
-from anpr_ops.events import EVENT_TYPES, canonical_dicts, derive_event_id
+from anpr_ops.errors import EventValidationError
+from anpr_ops.events import EVENT_TYPES, Operation, canonical_dicts, derive_event_id
+from anpr_ops.vocab import EventKind
 from tests import factory as f
 
 VALID = {
@@ -309,7 +303,7 @@ def test_replacement_inherits_the_target_id() -> None:
 def test_models_are_frozen() -> None:
     event = parse_event(f.hit())
     with pytest.raises(Exception, match="frozen"):
-        event.vrm = "ZZ99ZZZ"  # type: ignore[misc]
+        event.vrm = "ZZ99ZZZ"  # type: ignore[misc,union-attr]
 
 
 # --------------------------------------------------------------------------- schema

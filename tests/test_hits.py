@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from anpr_ops import AnprHit, OpLog
+from anpr_ops import OpLog
+from anpr_ops.events import AnprHit
 from anpr_ops.interop import SourceFormatError
 from anpr_ops.interop.hits import import_hits
 

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from anpr_ops import AnprOpsError, OpLog, canonical_dict, parse_event
 from anpr_ops._canonical import canonical_text
+from anpr_ops.errors import EventValidationError
 from anpr_ops.interop.jsonl import read_jsonl
 from tests.conftest import ROOT
 from tests.harness.hostile import (
@@ -35,6 +36,7 @@ from tests.harness.hostile import (
 )
 from tests.harness.rich import rich_events
 from tests.harness.state import file_state
+from tests.support import raw
 
 #: Inputs per campaign in the slow run (each is at least this many; Hypothesis may try more
 #: while shrinking a failure). The fast run tries QUICK of each.
@@ -88,9 +90,11 @@ def _attempt(log: OpLog, path: Path, action: Any) -> None:
         assert log.verify().ok
         for event_id in result.appended:
             stored = log.get(event_id, corrected=False)
-            body = log._conn.execute(
-                "SELECT body FROM events WHERE event_id = ?", (event_id,)
-            ).fetchone()[0]
+            body = (
+                raw(log)
+                .execute("SELECT body FROM events WHERE event_id = ?", (event_id,))
+                .fetchone()[0]
+            )
             assert body == canonical_text(canonical_dict(stored))
 
 
@@ -239,15 +243,17 @@ def test_sql_metacharacters_in_every_string_field(
                     assert log.verify().ok
                     if result.appended:
                         stored = json.loads(
-                            log._conn.execute(
+                            raw(log)
+                            .execute(
                                 "SELECT body FROM events WHERE event_id = ?", (result.appended[0],)
-                            ).fetchone()[0]
+                            )
+                            .fetchone()[0]
                         )
                         inner = stored
                         for step in field[:-1]:
                             inner = inner[step]
                         assert inner[field[-1]] == payload, (kind, field, payload)
-        tables = {r[0] for r in log._conn.execute("SELECT name FROM sqlite_master")}
+        tables = {r[0] for r in raw(log).execute("SELECT name FROM sqlite_master")}
     assert {"events", "anpr_ops_meta", "outcomes"} <= tables
     assert len(fields) >= 90 and tried == len(fields) * len(payloads)
 
@@ -305,6 +311,6 @@ def test_a_replacement_kind_python_cannot_print_is_refused_cleanly() -> None:
     from tests import factory as f
 
     fix = f.correction("hit-1", replacement={**f.hit(), "kind": 10**5000})
-    with pytest.raises(AnprOpsError) as caught:
+    with pytest.raises(EventValidationError) as caught:
         parse_event(fix)
     assert caught.value.problems[0].loc == ("replacement", "kind")

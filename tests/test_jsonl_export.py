@@ -10,11 +10,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from interop_strategies import searches
 
 from anpr_ops import OpLog, canonical_dict
 from anpr_ops._canonical import canonical_text
 from anpr_ops.interop.jsonl import export_jsonl, read_jsonl
+from tests.interop_strategies import searches
 
 
 def operation(op_id: str, parent: str | None = None, **more: Any) -> dict[str, Any]:
@@ -168,7 +168,8 @@ def logs(draw: st.DrawFn) -> list[dict[str, Any]]:
         event = {**draw(searches(op_id)), "event_id": f"s-{n}"}
         events.append(event)
         live.append(event)
-        if live and draw(st.booleans()):
+        correct = draw(st.booleans())
+        if live and correct:
             target = draw(st.sampled_from(live))
             fix: dict[str, Any] = {
                 "kind": "correction",

@@ -8,20 +8,19 @@ from typing import Any
 
 import pytest
 
-from anpr_ops import (
-    AnprHit,
+from anpr_ops import Checkpoint, OpLog, parse_event
+from anpr_ops._canonical import GENESIS_HASH
+from anpr_ops.errors import (
     BrokenReferenceError,
-    Checkpoint,
     CorrectionError,
     EventConflictError,
     EventNotFoundError,
     EventValidationError,
-    OpLog,
     UnknownOffenceCodeError,
-    parse_event,
 )
-from anpr_ops._canonical import GENESIS_HASH
+from anpr_ops.events import AnprHit
 from tests import factory as f
+from tests.support import raw
 
 DERIVED = (
     "operations",
@@ -44,7 +43,7 @@ DERIVED = (
 
 def state(log: OpLog) -> dict[str, Any]:
     """Everything stored: every table's rows and the chain head."""
-    conn = log._conn
+    conn = raw(log)
     tables = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in DERIVED}
     tables["events"] = conn.execute("SELECT seq, body, prev_hash, hash FROM events").fetchall()
     return {"tables": tables, "head": log.head()}
@@ -80,7 +79,7 @@ def test_empty_log_has_genesis_head(log: OpLog) -> None:
 
 def test_hash_is_sha256_of_previous_hash_and_stored_body(log: OpLog) -> None:
     log.extend(f.chain()[:2])
-    rows = log._conn.execute("SELECT body, prev_hash, hash FROM events ORDER BY seq").fetchall()
+    rows = raw(log).execute("SELECT body, prev_hash, hash FROM events ORDER BY seq").fetchall()
     prev = GENESIS_HASH
     for body, prev_hash, stored in rows:
         assert prev_hash == prev
@@ -165,7 +164,7 @@ def test_times_are_stored_in_utc(log: OpLog) -> None:
     log.extend(f.chain()[:2])
     event = log.get("hit-1")
     assert event.occurred_at.isoformat() == "2020-04-18T08:00:00+00:00"
-    body = log._conn.execute("SELECT body FROM events WHERE event_id = 'hit-1'").fetchone()[0]
+    body = raw(log).execute("SELECT body FROM events WHERE event_id = 'hit-1'").fetchone()[0]
     assert json.loads(body)["occurred_at"] == "2020-04-18T08:00:00Z"
 
 
@@ -264,7 +263,7 @@ def test_offence_defined_by_the_log_can_be_used_after_its_definition(log: OpLog)
         log.extend([f.outcome(offences=("XX12345",)), f.definition("XX12345")])
     log.extend([f.definition("XX12345", category="violence"), f.outcome(offences=("XX12345",))])
     assert log.offences()["XX12345"].category == "violence"
-    row = log._conn.execute("SELECT primary_category FROM outcomes").fetchone()
+    row = raw(log).execute("SELECT primary_category FROM outcomes").fetchone()
     assert row == ("violence",)
 
 
@@ -277,12 +276,10 @@ def test_a_code_is_defined_once(log: OpLog) -> None:
 
 def test_a_definition_can_override_a_catalogue_category(log: OpLog) -> None:
     log.extend(f.chain())
-    assert log._conn.execute("SELECT category FROM outcome_offences").fetchone() == (
-        "drugs_supply",
-    )
+    assert raw(log).execute("SELECT category FROM outcome_offences").fetchone() == ("drugs_supply",)
     log.append(f.definition("MD71234", category="other", title="Local override"))
-    assert log._conn.execute("SELECT category FROM outcome_offences").fetchone() == ("other",)
-    assert log._conn.execute("SELECT primary_category FROM outcomes").fetchone() == ("other",)
+    assert raw(log).execute("SELECT category FROM outcome_offences").fetchone() == ("other",)
+    assert raw(log).execute("SELECT primary_category FROM outcomes").fetchone() == ("other",)
 
 
 # --------------------------------------------------------------------------- corrections
@@ -296,7 +293,7 @@ def test_replacement_is_read_in_place_of_the_original(log: OpLog) -> None:
     current = log.get("out-1")
     assert getattr(current, "offences") == ("MD71230",)
     assert getattr(log.get("out-1", corrected=False), "offences") == ("MD71234",)
-    assert log._conn.execute("SELECT code FROM outcome_offences").fetchall() == [("MD71230",)]
+    assert raw(log).execute("SELECT code FROM outcome_offences").fetchall() == [("MD71230",)]
     assert ids(log, corrected=False)[-1] == "fix-out-1"
 
 
@@ -316,7 +313,7 @@ def test_retracted_event_disappears_from_the_current_view(log: OpLog) -> None:
     with pytest.raises(EventNotFoundError):
         log.get("out-1")
     assert log.get("out-1", corrected=False).event_id == "out-1"
-    assert log._conn.execute("SELECT count(*) FROM outcomes").fetchone() == (0,)
+    assert raw(log).execute("SELECT count(*) FROM outcomes").fetchone() == (0,)
 
 
 def test_retracting_an_event_others_refer_to_is_refused(log: OpLog) -> None:
@@ -384,7 +381,7 @@ def test_replacement_references_are_checked(log: OpLog) -> None:
 def test_correction_in_the_same_batch_as_its_target(log: OpLog) -> None:
     log.extend([*f.chain(), f.correction("out-1", replacement=f.outcome(disposal="summons"))])
     assert getattr(log.get("out-1"), "disposal") == "summons"
-    assert log._conn.execute("SELECT disposal FROM outcomes").fetchall() == [("summons",)]
+    assert raw(log).execute("SELECT disposal FROM outcomes").fetchall() == [("summons",)]
 
 
 def test_operation_replacement_cannot_drop_a_site_in_use(log: OpLog) -> None:
@@ -403,7 +400,7 @@ def test_operation_replacement_cannot_drop_a_site_in_use(log: OpLog) -> None:
 def test_correcting_a_definition_recategorises_its_outcomes(log: OpLog) -> None:
     log.extend([*f.chain()[:4], f.definition("XX12345"), f.outcome(offences=("XX12345",))])
     log.append(f.correction("def-XX12345", replacement=f.definition("XX12345", category="weapons")))
-    assert log._conn.execute("SELECT category FROM outcome_offences").fetchall() == [("weapons",)]
+    assert raw(log).execute("SELECT category FROM outcome_offences").fetchall() == [("weapons",)]
     with pytest.raises(CorrectionError):
         log.append(f.correction("def-XX12345", event_id="fix-def-2", retract=True))
 

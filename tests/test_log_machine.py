@@ -16,18 +16,14 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from anpr_ops import (
-    AnprOpsError,
-    Checkpoint,
-    EventConflictError,
-    OpLog,
-    canonical_dict,
-    parse_event,
-)
+from anpr_ops import AnprOpsError, Checkpoint, OpLog, canonical_dict, parse_event
 from anpr_ops._canonical import canonical_text
 from anpr_ops._schema import GUARDS
+from anpr_ops.errors import EventConflictError
+from anpr_ops.events import AnprHit
 from anpr_ops.strategies import vrms
 from tests import factory as f
+from tests.support import raw
 
 SITES = ("vauxhall", "blackfriars", "tower-bridge")
 REASONS = ("stolen_vehicle", "no_insurance", "drugs", "intelligence")
@@ -97,7 +93,9 @@ class LogMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def append_stop(self, data: st.DataObject) -> None:
         hit_id = data.draw(st.sampled_from(self.hits))
-        site = self.log.get(hit_id).site_id  # type: ignore[union-attr]
+        hit = self.log.get(hit_id)
+        assert isinstance(hit, AnprHit)
+        site = hit.site_id
         self._append([f.stop(self._new_id("stop"), hit_id=hit_id, site=site)])
 
     @rule(fields=hit_fields())
@@ -193,7 +191,7 @@ class LogMachine(RuleBasedStateMachine):
         result = self.log.verify()
         assert result.ok, result.reason
         assert result.checked == len(self.model) == len(self.log)
-        stored = self.log._conn.execute("SELECT event_id, body FROM events ORDER BY seq").fetchall()
+        stored = raw(self.log).execute("SELECT event_id, body FROM events ORDER BY seq").fetchall()
         assert stored == self.model
 
 

@@ -14,14 +14,16 @@ from pathlib import Path
 import pytest
 
 from anpr_ops import OpLog
-from anpr_ops import log as log_module
 from anpr_ops.errors import (
     BrokenReferenceError,
     CorrectionError,
     EventConflictError,
     UnknownOffenceCodeError,
 )
+from anpr_ops.store import _memory
 from tests import factory as f
+from tests.support import raw
+from tests.support import remembered as remembered_by
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def pair(tmp_path: Path) -> Iterator[tuple[OpLog, OpLog]]:
 
 
 def _seqs(log: OpLog) -> list[int]:
-    return [seq for (seq,) in log._conn.execute("SELECT seq FROM events ORDER BY seq")]
+    return [seq for (seq,) in raw(log).execute("SELECT seq FROM events ORDER BY seq")]
 
 
 def test_an_append_after_another_connection_wrote_goes_on_the_chain_after_it(
@@ -140,12 +142,12 @@ def test_refusals_leave_the_remembered_state_usable(pair: tuple[OpLog, OpLog]) -
 def test_references_older_than_what_is_remembered_are_looked_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(log_module, "_RECENT", 3)
+    monkeypatch.setattr(_memory, "RECENT", 3)
     with OpLog.open(tmp_path / "op.db", create=True) as log:
         log.append(f.operation())
         for i in range(20):
             log.append(f.hit(f"hit-{i}"))
-        remembered = log._cached
+        remembered = remembered_by(log)
         assert remembered is not None and len(remembered.recent) <= 6
         assert "hit-0" not in remembered.recent
         log.append(f.stop(hit_id="hit-0"))

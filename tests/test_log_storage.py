@@ -13,18 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from anpr_ops import (
+from anpr_ops import Checkpoint, OpLog
+from anpr_ops._canonical import GENESIS_HASH
+from anpr_ops.errors import (
     BrokenReferenceError,
-    Checkpoint,
     GuardsMissingError,
     LogBusyError,
     LogNotFoundError,
     NotALogError,
-    OpLog,
     SchemaVersionError,
     StorageError,
 )
-from anpr_ops._canonical import GENESIS_HASH
 from tests import factory as f
 from tests.conftest import ROOT
 
@@ -104,7 +103,7 @@ def test_a_copied_column_edited_apart_from_its_body_is_found(db: Path) -> None:
 def test_sqlite_utils_upsert_is_refused(db: Path) -> None:
     import sqlite_utils
 
-    table = sqlite_utils.Database(db)["events"]
+    table = sqlite_utils.Database(db).table("events")
     with pytest.raises(sqlite3.IntegrityError):
         table.upsert({"seq": 1, "body": "{}", "prev_hash": GENESIS_HASH, "hash": "x"}, pk="seq")
     with pytest.raises(sqlite3.IntegrityError):

@@ -6,8 +6,14 @@ import re
 
 import pytest
 
-from anpr_ops import OffenceCategory, OffenceGroup, UnknownOffenceCodeError, builtin_catalogue
-from anpr_ops.offences import CATEGORY_GROUP, is_offence_code
+from anpr_ops.errors import UnknownOffenceCodeError
+from anpr_ops.offences import (
+    CATEGORY_GROUP,
+    OffenceCategory,
+    OffenceGroup,
+    builtin_catalogue,
+    is_offence_code,
+)
 from tests.conftest import SHARED
 
 CODE = re.compile(r"\b[A-Z]{2}\d{5}[A-Z]?\b")

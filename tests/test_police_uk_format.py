@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from anpr_ops import AnprOpsError, OpLog, Outcome, Search
+from anpr_ops import AnprOpsError, OpLog
+from anpr_ops.events import Outcome, Search
 from anpr_ops.interop import SourceFormatError
 from anpr_ops.interop.police_uk import (
     EarlierRowsError,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from anpr_ops import OpLog, Outcome, Search
+from anpr_ops import OpLog
+from anpr_ops.events import Outcome, Search
 from anpr_ops.interop.police_uk import export_police_uk, import_police_uk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,7 +223,7 @@ def test_report_counts_imported_arrests_as_unknown() -> None:
     rows = csv_rows(CITY)
     with OpLog.memory() as log:
         import_police_uk(log, CITY, "city")
-        report = log.report("city").to_dict()  # type: ignore[attr-defined]
+        report = log.report("city").to_dict()
     arrests = sum(1 for r in rows if r["Outcome"] == "Arrest")
     assert report["totals"]["searches"] == len(rows)
     assert report["totals"]["arrests"] == arrests

@@ -9,14 +9,15 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from interop_strategies import EXPORTABLE_DISPOSALS, csv_rows, searches
 
-from anpr_ops import OpLog, Outcome, Search
+from anpr_ops import OpLog
+from anpr_ops.events import Outcome, Search
 from anpr_ops.interop.police_uk import (
     HEADER,
     export_police_uk,
     import_police_uk,
 )
+from tests.interop_strategies import EXPORTABLE_DISPOSALS, csv_rows, searches
 
 OP = {
     "kind": "operation",

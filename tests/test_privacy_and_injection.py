@@ -24,20 +24,14 @@ from typing import Any
 
 import pytest
 
-from anpr_ops import (
-    AnprOpsError,
-    Checkpoint,
-    EventNotFoundError,
-    EventValidationError,
-    OpLog,
-    ReportError,
-    parse_event,
-)
+from anpr_ops import AnprOpsError, Checkpoint, OpLog, parse_event
 from anpr_ops.cli import main as cli
+from anpr_ops.errors import EventNotFoundError, EventValidationError, ReportError
 from anpr_ops.interop.jsonl import read_jsonl
 from tests import factory as f
 from tests.harness.hostile import SQL_PAYLOADS
 from tests.harness.state import file_state
+from tests.support import raw
 
 # --------------------------------------------------------------------------- file modes
 
@@ -109,12 +103,12 @@ def _append(event: dict[str, Any]) -> Callable[[OpLog], object]:
 
 
 def _full_disk(log: OpLog) -> object:
-    (pages,) = log._conn.execute("PRAGMA page_count").fetchone()
-    log._conn.execute(f"PRAGMA max_page_count = {pages}")
+    (pages,) = raw(log).execute("PRAGMA page_count").fetchone()
+    raw(log).execute(f"PRAGMA max_page_count = {pages}")
     try:
         return log.extend([_hit(f"hit-big-{n}", notes=f"{PLATE} " * 1000) for n in range(50)])
     finally:
-        log._conn.execute("PRAGMA max_page_count = 1073741823")
+        raw(log).execute("PRAGMA max_page_count = 1073741823")
 
 
 def _busy(log: OpLog) -> object:
@@ -366,11 +360,11 @@ def test_stored_sql_comes_back_exactly_after_a_rebuild(tmp_path: Path) -> None:
         for n, payload in enumerate(SQL_PAYLOADS):
             text = payload if payload != "\x00" else "NUL is refused in notes"
             log.append(f.sweep(f"sweep-{n}", location=text.strip() or "x", notes=text))
-        before = [parse_event(e).model_dump() for e in log.events()]  # type: ignore[arg-type]
+        before = [parse_event(e).model_dump() for e in log.events()]
         log.rebuild()
         assert log.verify(projections=True).ok
         after = [e.model_dump() for e in log.events()]
         assert after == before
-        stored = log._conn.execute("SELECT notes FROM weapon_sweeps ORDER BY seq").fetchall()
+        stored = raw(log).execute("SELECT notes FROM weapon_sweeps ORDER BY seq").fetchall()
     expected = [p if p != "\x00" else "NUL is refused in notes" for p in SQL_PAYLOADS]
     assert [n for (n,) in stored] == expected

@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from anpr_ops import OpLog, OpReport, ReportError
+from anpr_ops import OpLog, OpReport
+from anpr_ops.errors import ReportError
 from anpr_ops.render import FORMATS, TABLE_NAMES, render, report_tables
 from anpr_ops.render._html import CHART_IDS
 from tests import factory as f

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from anpr_ops import EventNotFoundError, OpLog, OpReport, ReportError
+from anpr_ops import OpLog, OpReport
+from anpr_ops.errors import EventNotFoundError, ReportError
 from anpr_ops.report import NO_SITE
 from tests.reference import TOTALS
 

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import TOTALS, reference_report
 
 from anpr_ops import OpLog, OpReport
 from anpr_ops.report import NO_SITE, Rollup
 from anpr_ops.strategies import operation_batches
+from tests.reference import TOTALS, reference_report
 
 OP = "op"
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -132,7 +132,9 @@ def windows(batch: Sequence[Any]) -> st.SearchStrategy[tuple[datetime | None, da
     times = sorted({e.occurred_at for e in batch})
     bounds = st.one_of(st.none(), st.sampled_from(times)) if times else st.none()
     return st.tuples(bounds, bounds).map(
-        lambda w: (w[0], w[1]) if None in w else (min(w), max(w))  # type: ignore[type-var]
+        lambda w: (
+            (w[0], w[1]) if w[0] is None or w[1] is None else (min(w[0], w[1]), max(w[0], w[1]))
+        )
     )
 
 

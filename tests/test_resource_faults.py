@@ -25,18 +25,14 @@ from typing import Any
 
 import pytest
 
-from anpr_ops import (
-    AnprOpsError,
-    LogBusyError,
-    LogNotFoundError,
-    OpLog,
-    StorageError,
-)
+from anpr_ops import AnprOpsError, OpLog
 from anpr_ops import verify as stdlib_verify
+from anpr_ops.errors import LogBusyError, LogNotFoundError, StorageError
 from tests import factory as f
 from tests.conftest import ROOT
 from tests.harness.rich import rich_events
 from tests.harness.state import file_state
+from tests.support import raw
 
 NOBODY = 65534
 ROOTED = os.geteuid() == 0
@@ -197,16 +193,20 @@ def test_a_full_disk_refuses_the_batch_whole_and_the_log_carries_on(tmp_path: Pa
     with OpLog.open(path, create=True) as log:
         log.extend(rich_events())
         before = file_state(path)
-        (pages,) = log._conn.execute("PRAGMA page_count").fetchone()
-        log._conn.execute(f"PRAGMA max_page_count = {pages}")
+        (pages,) = raw(log).execute("PRAGMA page_count").fetchone()
+        raw(log).execute(f"PRAGMA max_page_count = {pages}")
         batch = [f.hit(f"hit-full-{n}", notes="n" * 2000) for n in range(100)]
-        for attempt in (lambda: log.extend(batch), lambda: log.append(batch[0])):
+        attempts: list[Callable[[], object]] = [
+            lambda: log.extend(batch),
+            lambda: log.append(batch[0]),
+        ]
+        for attempt in attempts:
             with pytest.raises(StorageError) as caught:
                 attempt()
             assert caught.value.code == "disk_full"
             assert file_state(path) == before
             assert log.verify().ok
-        log._conn.execute("PRAGMA max_page_count = 1073741823")
+        raw(log).execute("PRAGMA max_page_count = 1073741823")
         assert log.extend(batch).count == 100
         assert log.verify(projections=True).ok
 

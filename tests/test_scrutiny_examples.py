@@ -43,7 +43,8 @@ import anpr_ops.scrutiny._counts
 import anpr_ops.scrutiny._figures
 import anpr_ops.scrutiny._groups
 import anpr_ops.scrutiny._population
-from anpr_ops import OpLog, ReportError
+from anpr_ops import OpLog
+from anpr_ops.errors import ReportError
 from anpr_ops.scrutiny import (
     PopulationTable,
     ScrutinyCell,

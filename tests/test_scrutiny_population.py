@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from anpr_ops import OpLog, ReportError, SourceFormatError
+from anpr_ops import OpLog
+from anpr_ops.errors import ReportError, SourceFormatError
 from anpr_ops.scrutiny import (
     BTP,
     PopulationTable,

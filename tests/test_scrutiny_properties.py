@@ -16,7 +16,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anpr_ops import OpLog, Search
+from anpr_ops import OpLog
+from anpr_ops.events import Search
 from anpr_ops.report import NOT_RECORDED
 from anpr_ops.scrutiny import (
     BTP,

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from anpr_ops import OpLog, ReportError
+from anpr_ops import OpLog
 from anpr_ops.cli._demo import DAY_OP, demo_events_text
+from anpr_ops.errors import ReportError
 from anpr_ops.render import render, render_scrutiny, scrutiny_html_section
 from anpr_ops.render._html import CHART_IDS
 from anpr_ops.render._scrutiny import (

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anpr_ops import (
+from anpr_ops import OpLog, canonical_dict, parse_event
+from anpr_ops import strategies as ours
+from anpr_ops.events import (
     AnprHit,
     ArrestEnquiry,
     Correction,
-    OffenceCategory,
     OffenceDefinition,
     Operation,
-    OpLog,
     Outcome,
     Patrol,
     Search,
@@ -26,11 +26,8 @@ from anpr_ops import (
     Site,
     VehicleStop,
     WeaponSweep,
-    builtin_catalogue,
-    canonical_dict,
-    parse_event,
 )
-from anpr_ops import strategies as ours
+from anpr_ops.offences import OffenceCategory, builtin_catalogue
 
 MODELS = [
     Site,
@@ -167,7 +164,7 @@ def test_strategies_module_imports_before_hypothesis() -> None:
     code = (
         "import anpr_ops.strategies\n"
         "from hypothesis import strategies as st\n"
-        "from anpr_ops import VehicleStop\n"
+        "from anpr_ops.events import VehicleStop\n"
         "print(type(st.from_type(VehicleStop).example()).__name__)\n"
     )
     done = subprocess.run(

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from anpr_ops import Checkpoint, OpLog, SchemaVersionError, canonical_dict, parse_event
+from anpr_ops import Checkpoint, OpLog, canonical_dict, parse_event
 from anpr_ops import verify as stdlib_verify
 from anpr_ops._canonical import canonical_text
 from anpr_ops._schema import SCHEMA_VERSION
+from anpr_ops.errors import SchemaVersionError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 V1 = FIXTURES / "log-v1.db"

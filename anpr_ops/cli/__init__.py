@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import click
 
-from anpr_ops import __version__
+from anpr_ops._version import __version__
 from anpr_ops.errors import AnprOpsError
 
 __all__ = ["cli", "main"]

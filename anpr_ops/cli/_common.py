@@ -15,7 +15,7 @@ from typing import IO, Any
 import click
 
 from anpr_ops.interop._source import Progress
-from anpr_ops.log import OpLog
+from anpr_ops.store import OpLog
 
 __all__ = ["new_log_removed_on_failure", "output", "progress", "read_log"]
 

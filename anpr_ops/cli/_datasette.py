@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from anpr_ops._datasette import metadata
-from anpr_ops._views import install, missing_views
 from anpr_ops.cli import EXIT_OK, cli
 from anpr_ops.cli._common import output, read_log
-from anpr_ops.log import OpLog
+from anpr_ops.store import OpLog
+from anpr_ops.store._datasette import metadata
+from anpr_ops.store._views import install, missing_views
 
 _DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
 

@@ -17,7 +17,7 @@ import click
 
 from anpr_ops.cli import EXIT_FAILED, EXIT_OK, cli
 from anpr_ops.interop.jsonl import read_jsonl
-from anpr_ops.log import OpLog
+from anpr_ops.store import OpLog
 
 __all__ = ["DAY_OP", "DEMO_FILE", "KAISER_OP", "demo_events_path", "demo_events_text"]
 

@@ -27,7 +27,7 @@ from anpr_ops.interop.police_uk import (
     write_police_uk_csv,
 )
 from anpr_ops.interop.police_uk_vocab import DEFAULT_MAPPING, PoliceUkMapping
-from anpr_ops.log import OpLog
+from anpr_ops.store import OpLog
 
 _DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
 _OUTPUT = click.option(

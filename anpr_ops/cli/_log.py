@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import IO
@@ -16,7 +15,7 @@ from anpr_ops.cli._common import new_log_removed_on_failure, progress
 from anpr_ops.errors import AnprOpsError
 from anpr_ops.events import Event, event_json_schema
 from anpr_ops.interop.jsonl import iter_jsonl
-from anpr_ops.log import OpLog
+from anpr_ops.store import OpLog
 
 
 def existing_log(path: Path) -> OpLog:
@@ -80,16 +79,9 @@ def append(db: Path, source: IO[bytes], create: bool) -> int:
     return EXIT_OK
 
 
-_EVENT_NAMED = re.compile(r"event '([A-Za-z0-9._:-]{1,64})'")
-
-
 def _line_of(exc: AnprOpsError, lines: dict[str, int]) -> int | None:
     """The line of the event an error from ``extend`` is about, if it names one."""
-    event_id = getattr(exc, "event_id", None)
-    if isinstance(event_id, str) and event_id in lines:
-        return lines[event_id]
-    found = _EVENT_NAMED.search(exc.message)
-    return lines.get(found.group(1)) if found else None
+    return lines.get(exc.event_id) if exc.event_id is not None else None
 
 
 @cli.command()

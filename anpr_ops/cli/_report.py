@@ -12,9 +12,9 @@ import click
 from anpr_ops.cli import EXIT_OK, cli
 from anpr_ops.cli._common import output, read_log
 from anpr_ops.events import format_utc
-from anpr_ops.log import OpLog
 from anpr_ops.render import FORMATS, TABLE_NAMES, render, scrutiny_html_section
 from anpr_ops.scrutiny import scrutiny_report
+from anpr_ops.store import OpLog
 
 _DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
 

@@ -16,6 +16,7 @@ from typing import IO
 
 import attrs
 
+from anpr_ops._messages import shown as quoted
 from anpr_ops.errors import SourceFormatError
 
 __all__ = [
@@ -40,8 +41,7 @@ _SHOWN = 60
 
 def shown(value: object) -> str:
     """A cell's value as a message quotes it: ``repr``, cut short."""
-    text = repr(value)
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+    return quoted(value, _SHOWN)
 
 
 def where(line: int | None = None, item: int | None = None, column: str | None = None) -> str:
@@ -107,7 +107,7 @@ def read_source(source: Source) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         message = f"line {line}: not UTF-8 text (byte {exc.start} of the file)"
-        raise SourceFormatError(message, line=line, code="not_utf8") from None
+        raise SourceFormatError(message, line=line, code="not_utf8") from exc
     return text.removeprefix("\ufeff")
 
 

@@ -39,7 +39,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -47,6 +47,7 @@ import attrs
 from pydantic import ValidationError
 
 from anpr_ops import vrm as plates
+from anpr_ops._time import TimeFormatError, parse_aware
 from anpr_ops.errors import InvalidVrmError
 from anpr_ops.events import AnprHit, problems_of
 from anpr_ops.interop._source import (
@@ -59,7 +60,7 @@ from anpr_ops.interop._source import (
     source_name,
     where,
 )
-from anpr_ops.log import AppendResult, OpLog
+from anpr_ops.store import AppendResult, OpLog
 from anpr_ops.vocab import LABELS, HitReason, Hotlist
 
 __all__ = [
@@ -157,14 +158,11 @@ def _vocab(vocabulary: type[StrEnum], column: str, text: str) -> StrEnum:
 def _time(text: str) -> datetime:
     text = text.strip()
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        message = f"{shown(text)} is not a date-time; expected e.g. 2020-04-18T10:15:00+01:00"
-        raise _RowError("time", "bad_date", message) from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        message = f"{shown(text)} has no UTC offset; expected e.g. 2020-04-18T10:15:00+01:00"
-        raise _RowError("time", "naive_date", message)
-    return moment.astimezone(UTC)
+        return parse_aware(text)
+    except TimeFormatError as exc:
+        problem = "has no UTC offset" if exc.code == "naive_date" else "is not a date-time"
+        message = f"{shown(text)} {problem}; expected e.g. 2020-04-18T10:15:00+01:00"
+        raise _RowError("time", exc.code, message) from exc
 
 
 def _confidence(text: str) -> int | None:
@@ -183,7 +181,7 @@ def _plate(raw: str, country: str | None) -> tuple[str, bool, tuple[str, ...]]:
         return plates.validate(raw, foreign=country is not None), False, ()
     except InvalidVrmError as exc:
         if country is not None or exc.code in {"empty", "not_a_string"}:
-            raise _RowError("plate", exc.code, exc.message) from None
+            raise _RowError("plate", exc.code, exc.message) from exc
     candidates = plates.coerce(raw)
     if not candidates:
         message = (
@@ -335,7 +333,7 @@ def read_hits(
             start = reader.line_num + 1
     except csv.Error as exc:
         message = f"{name}: line {reader.line_num}: not valid CSV ({exc})"
-        raise SourceFormatError(message, line=reader.line_num, code="bad_csv") from None
+        raise SourceFormatError(message, line=reader.line_num, code="bad_csv") from exc
     header_cells = rows[0][1]
     columns = _header(name, header_cells)
     hit_reader = _Reader(
@@ -358,7 +356,7 @@ def read_hits(
             if not skip_invalid:
                 raise SourceFormatError(
                     message, line=line, column=exc.column, code=exc.code
-                ) from None
+                ) from exc
             rejected.append(
                 RejectedRow(tuple(cells), exc.message, exc.code, line=line, column=exc.column)
             )

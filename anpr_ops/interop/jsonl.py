@@ -20,14 +20,14 @@ from anpr_ops.events import (
     ArrestEnquiry,
     Correction,
     Event,
+    EventBase,
     OffenceDefinition,
     Operation,
     Outcome,
-    _EventBase,
     canonical_dict,
     parse_event,
 )
-from anpr_ops.log import OpLog
+from anpr_ops.store import OpLog
 
 __all__ = ["export_jsonl", "iter_jsonl", "jsonl_events", "read_jsonl", "write_jsonl"]
 
@@ -44,7 +44,7 @@ def iter_jsonl(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Event]]:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 message = f"line {number}: not UTF-8 text (byte {exc.start})"
-                raise EventValidationError(message, line=number, code="not_utf8") from None
+                raise EventValidationError(message, line=number, code="not_utf8") from exc
         else:
             text = raw
         if number == 1:
@@ -59,7 +59,7 @@ def read_jsonl(source: IO[str] | IO[bytes] | Iterable[str | bytes]) -> list[Even
     return [event for _, event in iter_jsonl(source)]
 
 
-def write_jsonl(events: Iterable[_EventBase], out: IO[str]) -> int:
+def write_jsonl(events: Iterable[EventBase], out: IO[str]) -> int:
     """Write events as JSON Lines (canonical JSON, ``\\n`` after each); return how many."""
     count = 0
     for event in events:
@@ -103,7 +103,7 @@ def _closure(log: OpLog, selected: set[str]) -> set[str]:
     codes: set[str] = set()
     wanted: set[str] = set()
     for event in log.events(corrected=False):
-        versions: list[_EventBase] = [event]
+        versions: list[EventBase] = [event]
         if isinstance(event, Correction):
             corrections.setdefault(event.target_id, []).append(event.event_id)
             if event.replacement is not None:

@@ -81,7 +81,7 @@ from anpr_ops.interop._source import (
     where,
 )
 from anpr_ops.interop.police_uk_vocab import DEFAULT_MAPPING, PoliceUkMapping
-from anpr_ops.log import AppendResult, OpLog
+from anpr_ops.store import AppendResult, OpLog
 from anpr_ops.vocab import (
     AgeRange,
     Disposal,

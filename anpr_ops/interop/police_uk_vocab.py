@@ -407,7 +407,7 @@ class PoliceUkMapping:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             message = f"mapping file {Path(path).name}: not a JSON object ({exc})"
-            raise MappingError(message) from None
+            raise MappingError(message) from exc
         if not isinstance(data, dict):
             raise MappingError(f"mapping file {Path(path).name}: expected a JSON object")
         return DEFAULT_MAPPING.with_overrides(data)
@@ -437,10 +437,10 @@ def _member(vocabulary: type[StrEnum], value: object, where: str) -> StrEnum:
         if not isinstance(value, str):
             raise ValueError(value)
         return vocabulary(value)
-    except ValueError:
+    except ValueError as exc:
         allowed = ", ".join(member.value for member in vocabulary)
         message = f"mapping override {where}: {value!r} is not one of {allowed}"
-        raise MappingError(message) from None
+        raise MappingError(message) from exc
 
 
 def _freeze(tables: Mapping[str, Mapping[Any, Any]]) -> Mapping[str, Mapping[Any, Any]]:

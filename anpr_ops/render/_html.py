@@ -15,7 +15,7 @@ from html import escape
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from anpr_ops import __version__
+from anpr_ops._version import __version__
 from anpr_ops.render import _svg
 from anpr_ops.render._tables import (
     TOTAL_LABELS,
@@ -28,6 +28,7 @@ from anpr_ops.render._tables import (
     site_names,
 )
 from anpr_ops.report import REPORT_VERSION, OpReport
+from anpr_ops.report.hours import hour_of
 
 __all__ = ["CHART_IDS", "to_html"]
 
@@ -225,12 +226,12 @@ def _hours(data: Mapping[str, Any]) -> tuple[list[str], list[str], list[_svg.Ser
     by_hour: Mapping[str, Mapping[str, int]] = data["by_hour"]
     keys = list(by_hour)
     if keys:
-        zone = ZoneInfo(data["timezone"]) if data["timezone"] else UTC
+        zone = ZoneInfo(data["timezone"] or "UTC")
         first = datetime.fromisoformat(keys[0]).astimezone(UTC)
         last = datetime.fromisoformat(keys[-1]).astimezone(UTC)
         count = int((last - first) / timedelta(hours=1)) + 1
         if count <= _MAX_HOURS:
-            keys = [_hour_key(first + timedelta(hours=i), zone) for i in range(count)]
+            keys = [hour_of(first + timedelta(hours=i), zone) for i in range(count)]
             # A zone whose offset is not whole hours can leave a gap; keep every real key.
             if not set(by_hour) <= set(keys):
                 keys = list(by_hour)
@@ -240,11 +241,6 @@ def _hours(data: Mapping[str, Any]) -> tuple[list[str], list[str], list[_svg.Ser
     ]
     ticks = [k[11:13] for k in keys]
     return [hour_label(k) for k in keys], ticks, series
-
-
-def _hour_key(moment: datetime, zone: ZoneInfo | Any) -> str:
-    text = moment.astimezone(zone).isoformat()  # 2020-04-18T09:00:00+01:00
-    return text[:16] + text[19:]
 
 
 def _table(table: Table) -> str:

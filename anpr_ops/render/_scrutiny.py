@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any, Final
 
-from anpr_ops import __version__, _csv
+from anpr_ops import _csv
+from anpr_ops._version import __version__
 from anpr_ops.errors import ReportError
 from anpr_ops.render import _svg
 from anpr_ops.render._html import _CSP, _CSS

@@ -14,10 +14,8 @@ from typing import Any, Final
 
 import attrs
 
-from anpr_ops._views import CATEGORY_LABELS
-from anpr_ops.offences import builtin_catalogue
+from anpr_ops.offences import CATEGORY_LABELS, GROUP_PHRASES, builtin_catalogue
 from anpr_ops.report import (
-    GROUP_PHRASES,
     NO_SITE,
     NOT_RECORDED,
     TOTALS_KEYS,

@@ -10,7 +10,7 @@ from anpr_ops.scrutiny._figures import DEFAULT_CONFIDENCE, DEFAULT_MIN_SEARCHES,
 from anpr_ops.scrutiny._population import PopulationTable
 
 if TYPE_CHECKING:
-    from anpr_ops.log import OpLog
+    from anpr_ops.store import OpLog
 
 __all__ = ["scrutiny_report"]
 

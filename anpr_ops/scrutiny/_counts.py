@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from anpr_ops._messages import shown
 from anpr_ops.errors import ReportError
 from anpr_ops.events import Event, Outcome, Search
 from anpr_ops.scrutiny._groups import drug_grounds_of, object_group
@@ -92,7 +93,7 @@ def _check_key(key: Any) -> ScrutinyKey:
     ):
         message = (
             f"a scrutiny key is (force, self-defined code or None, officer-defined or None, "
-            f"legislation, object group), not {key!r}"
+            f"legislation, object group), not {shown(key)}"
         )
         raise ReportError(message, code="bad_scrutiny_key")
     return key

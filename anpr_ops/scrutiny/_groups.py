@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
+from anpr_ops.report.figures import NOT_RECORDED
 from anpr_ops.vocab import (
     LABELS,
     Legislation,
@@ -39,9 +40,6 @@ __all__ = [
     "officer_label",
     "self_defined_label",
 ]
-
-#: The key of a search with no self- or officer-defined ethnicity recorded at all.
-NOT_RECORDED: Final = "not_recorded"
 
 
 class EthnicGroup(StrEnum):

@@ -30,6 +30,7 @@ from typing import Final
 
 import attrs
 
+from anpr_ops._messages import shown
 from anpr_ops.errors import SourceFormatError
 from anpr_ops.scrutiny._groups import GROUP_LABELS, EthnicGroup
 
@@ -112,7 +113,7 @@ class PopulationTable:
             data = path.read_bytes()
         except OSError as exc:
             message = f"cannot read the population file {path}: {exc.strerror or exc}"
-            raise SourceFormatError(message, code="unreadable") from None
+            raise SourceFormatError(message, code="unreadable") from exc
         return cls.from_text(_decode(data, str(path)), name=name or str(path))
 
     @classmethod
@@ -143,7 +144,7 @@ def _decode(data: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         message = f"{name}: line {line} is not UTF-8 text"
-        raise SourceFormatError(message, line=line, code="not_utf8") from None
+        raise SourceFormatError(message, line=line, code="not_utf8") from exc
     return text.removeprefix("\ufeff")
 
 
@@ -242,7 +243,7 @@ def _group(cell: str, name: str, line: int) -> str:
     if value in {g.value for g in POPULATION_GROUPS}:
         return value
     message = (
-        f"{name}: line {line}, column 'group': {cell.strip()[:40]!r} is not a group; expected "
+        f"{name}: line {line}, column 'group': {shown(cell.strip())} is not a group; expected "
         f"one of {', '.join(g.value for g in POPULATION_GROUPS)}"
     )
     raise SourceFormatError(message, line=line, column="group", code="bad_value")
@@ -253,7 +254,7 @@ def _count(cell: str, name: str, line: int) -> int:
     if value.isascii() and value.isdigit():
         return int(value)
     message = (
-        f"{name}: line {line}, column 'population': {value[:40]!r} is not a whole number of "
+        f"{name}: line {line}, column 'population': {shown(value)} is not a whole number of "
         "people (digits only, e.g. 1188137)"
     )
     raise SourceFormatError(message, line=line, column="population", code="bad_value")

@@ -125,10 +125,10 @@ def check_log(path: Path, acks: Path, previous: Checkpoint | None, stats: Stats)
         elif words[0] == "begin":
             begun[int(words[1])] = (int(words[1]), int(words[2]))
     for key, (first, last) in acked.items():
-        members = batches.get(key)
-        if members is None:
+        found = batches.get(key)
+        if found is None:
             raise CampaignError(f"batch {key} was acknowledged but is not in the log")
-        if (members[0][0], members[-1][0]) != (first, last):
+        if (found[0][0], found[-1][0]) != (first, last):
             raise CampaignError(f"batch {key} is not at the seqs its append returned")
     unacked = set(batches) - set(acked)
     allowed = {key for key in begun.values() if key not in acked}

@@ -144,7 +144,8 @@ def malformed_events(draw: st.DrawFn) -> dict[str, Any]:
             parent[path[-1]] = draw(junk)
         if not event:
             break
-    return event
+    result: dict[str, Any] = event
+    return result
 
 
 def to_json(event: Any, ascii_only: bool) -> str:

@@ -1,7 +1,7 @@
 """Datasette metadata for a log: titles, descriptions, column notes and facets.
 
 ``anpr-ops datasette-metadata DB`` prints it; ``datasette DB --metadata FILE`` shows it. The
-views it describes are in :mod:`anpr_ops._views`.
+views it describes are in :mod:`anpr_ops.store._views`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from anpr_ops import _schema
-from anpr_ops._views import VIEWS, create_views
+from anpr_ops.store._views import VIEWS, create_views
 
 __all__ = ["PRIVACY", "metadata"]
 

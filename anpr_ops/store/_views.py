@@ -24,13 +24,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-from anpr_ops.offences import CATEGORY_GROUP, builtin_catalogue
-from anpr_ops.report import CATEGORY_PHRASES
+from anpr_ops.offences import CATEGORY_GROUP, CATEGORY_LABELS, builtin_catalogue
+from anpr_ops.store._sites import site_sql
 from anpr_ops.vocab import (
     LABELS,
     AgeRange,
     Disposal,
     DrugClass,
+    EventKind,
     Gender,
     HitReason,
     Hotlist,
@@ -46,13 +47,7 @@ from anpr_ops.vocab import (
     WeaponType,
 )
 
-__all__ = ["CATEGORY_LABELS", "VIEWS", "create_views", "install", "missing_views"]
-
-#: Display labels of the offence categories: the text summary's phrases, capitalised, as the
-#: report tables show them.
-CATEGORY_LABELS: Final[Mapping[str, str]] = {
-    str(category): phrase[:1].upper() + phrase[1:] for category, phrase in CATEGORY_PHRASES.items()
-}
+__all__ = ["VIEWS", "create_views", "install", "missing_views"]
 
 
 def _text(value: str) -> str:
@@ -114,11 +109,10 @@ def _catalogue_rows() -> str:
     return ",\n        ".join(rows)
 
 
-_STOP_SITE = "(SELECT v.site_id FROM vehicle_stops v WHERE v.event_id = {0})"
-_SEARCH_SITE = (
-    "(SELECT COALESCE(x.site_id, (SELECT v.site_id FROM vehicle_stops v "
-    "WHERE v.event_id = x.stop_id)) FROM searches x WHERE x.event_id = {0})"
-)
+# The site of an event, through what it refers to (one rule, store/_sites.py).
+_SEARCH_SITE = site_sql(EventKind.SEARCH, "x")
+_OUTCOME_SITE = site_sql(EventKind.OUTCOME, "o")
+_SEIZURE_SITE = site_sql(EventKind.SEIZURE, "z")
 
 #: name -> CREATE VIEW statement, in the order they are created (a view may use an earlier one).
 VIEWS: Final[dict[str, str]] = {
@@ -170,8 +164,8 @@ SELECT {_common("v")}, v.site_id, {_site("v.op_id", "v.site_id")} AS site, v.vrm
     "searches_readable": f"""
 CREATE VIEW searches_readable AS
 SELECT {_common("x")}, x.stop_id,
-    COALESCE(x.site_id, {_STOP_SITE.format("x.stop_id")}) AS site_id,
-    {_site("x.op_id", "COALESCE(x.site_id, " + _STOP_SITE.format("x.stop_id") + ")")} AS site,
+    {_SEARCH_SITE} AS site_id,
+    {_site("x.op_id", _SEARCH_SITE)} AS site,
     x.search_type, {_label("x.search_type", SearchType)} AS search_type_label,
     x.legislation, {_label("x.legislation", Legislation)} AS legislation_label,
     x.object_of_search, {_label("x.object_of_search", ObjectOfSearch)} AS object_of_search_label,
@@ -196,16 +190,7 @@ SELECT {_common("o")}, o.subject_ref,
     CASE WHEN o.search_id IS NOT NULL THEN 'search' WHEN o.stop_id IS NOT NULL THEN 'stop'
         WHEN o.enquiry_id IS NOT NULL THEN 'arrest enquiry' END AS after,
     COALESCE(o.search_id, o.stop_id, o.enquiry_id) AS after_id,
-    {
-        _site(
-            "o.op_id",
-            "COALESCE("
-            + _SEARCH_SITE.format("o.search_id")
-            + ", "
-            + _STOP_SITE.format("o.stop_id")
-            + ")",
-        )
-    } AS site,
+    {_site("o.op_id", _OUTCOME_SITE)} AS site,
     o.disposal, {_label("o.disposal", Disposal)} AS disposal_label,
     o.primary_offence, (SELECT c.title FROM offence_catalogue c WHERE c.code = o.primary_offence)
         AS primary_offence_title,
@@ -221,16 +206,7 @@ SELECT {_common("z")},
     CASE WHEN z.search_id IS NOT NULL THEN 'search' WHEN z.stop_id IS NOT NULL THEN 'stop'
         WHEN z.sweep_id IS NOT NULL THEN 'weapon sweep' END AS found_in,
     COALESCE(z.search_id, z.stop_id, z.sweep_id) AS found_in_id,
-    {
-        _site(
-            "z.op_id",
-            "COALESCE(z.site_id, "
-            + _SEARCH_SITE.format("z.search_id")
-            + ", "
-            + _STOP_SITE.format("z.stop_id")
-            + ", (SELECT w.site_id FROM weapon_sweeps w WHERE w.event_id = z.sweep_id))",
-        )
-    } AS site,
+    {_site("z.op_id", _SEIZURE_SITE)} AS site,
     z.item, {_label("z.item", SeizureItem)} AS item_label,
     {_label("z.drug_class", DrugClass)} AS drug_class, z.drug,
     z.weapon_type, {_label("z.weapon_type", WeaponType)} AS weapon_type_label, z.quantity,

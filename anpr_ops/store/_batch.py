@@ -1,0 +1,512 @@
+"""The checks of one append, made against the log and the batch so far, and its rows.
+
+A :class:`Batch` is planned — every event checked, chained and projected — before anything is
+written; the log then inserts its records and projections in one transaction. References are
+the ones the models declare (:func:`anpr_ops.events.references`): an event must name a live
+event of the right kind in its own operation, a site of its operation, and offence codes the
+catalogue or the log knows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from anpr_ops.errors import (
+    BrokenReferenceError,
+    CorrectionError,
+    EventConflictError,
+    UnknownOffenceCodeError,
+)
+from anpr_ops.events import (
+    KIND_SPECS,
+    KINDS,
+    Correction,
+    EventBase,
+    OffenceDefinition,
+    Operation,
+    references,
+    referrers,
+)
+from anpr_ops.offences import Offence, OffenceCategory, builtin_catalogue
+from anpr_ops.store._memory import Live, Op, State
+from anpr_ops.store._projection import Projector, chunks
+from anpr_ops.store._record import StoredEvent, chain
+from anpr_ops.vocab import EventKind
+
+__all__ = ["Batch", "conflict"]
+
+_KIND_E = "json_extract(e.body, '$.kind')"
+_OP_E = "json_extract(e.body, '$.op_id')"
+# The tables of the kinds that have a site of their own.
+_SITE_TABLES = tuple(spec.plural for spec in KINDS if "site_id" in spec.model.model_fields)
+
+
+class Batch:
+    """The checks of one append, against the log and the batch so far, and its writes."""
+
+    def __init__(self, conn: sqlite3.Connection, state: State) -> None:
+        self.conn = conn
+        head_seq, head_hash = state.head
+        self.seq = head_seq
+        self.stored_below = head_seq + 1  # events below this seq have rows in the tables
+        self.head_hash = head_hash
+        self.prev_raw = bytes.fromhex(head_hash)
+        self.known: dict[str, Live] = {}
+        self.recent = state.recent
+        # Copies: the batch's changes reach the shared state only once it has committed.
+        self.ops: dict[str, Op | None] = dict(state.ops)
+        self.definitions = dict(state.definitions)
+        self.catalogue = builtin_catalogue()
+        self.projector = Projector(conn, self.category)
+        self.records: list[StoredEvent] = []
+        self.appended: list[str] = []
+        self.duplicates: list[str] = []
+        self.first_seq: int | None = None
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def offence(self, code: str) -> Offence | None:
+        return self.definitions.get(code) or self.catalogue.get(code)
+
+    def category(self, code: str) -> str:
+        offence = self.offence(code)
+        return offence.category.value if offence else OffenceCategory.OTHER.value
+
+    def prefetch(self, events: Sequence[EventBase], *, own: bool = True) -> dict[str, str]:
+        """Load what the batch refers to, a query per kind of thing; return the stored bodies
+        of the batch's own ids (with ``own=False``, do not look for them: nothing is returned).
+        """
+        ids = {event.event_id for event in events} if own else set()
+        refs: set[str] = set()
+        op_ids: set[str] = set()
+        for event in events:
+            op_ids.add(event.op_id)
+            inner = event
+            if isinstance(event, Correction):
+                refs.add(event.target_id)
+                if event.replacement is None:
+                    continue
+                inner = event.replacement
+            values = inner.__dict__
+            for field in _ref_fields(type(inner)):
+                if values[field] is not None:
+                    refs.add(values[field])
+            parent = values.get("parent_op_id")
+            if parent is not None:
+                op_ids.add(parent)
+        stored = self._load_events(refs, ids)
+        self._load_ops(op_ids)
+        return stored
+
+    def _load_events(self, refs: Iterable[str], ids: Iterable[str] = ()) -> dict[str, str]:
+        """Look up, in one query per chunk, the events the batch refers to (``refs``) and the
+        stored bodies of the batch's own ids (``ids``); return those bodies."""
+        ids = set(ids)
+        recent = self.recent
+        wanted = sorted({ref for ref in refs if ref not in self.known and ref not in recent} | ids)
+        stored: dict[str, str] = {}
+        if not wanted:
+            return stored
+        for chunk in chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            for event_id, seq, body, kind, op_id, retracted in self.conn.execute(
+                f"SELECT e.event_id, e.seq, e.body, {_KIND_E}, {_OP_E}, EXISTS (SELECT 1 "
+                "FROM corrections c WHERE c.target_seq = e.seq AND c.action = 'retract') "
+                f"FROM events e WHERE e.event_id IN ({marks})",
+                chunk,
+            ):
+                if event_id in ids:
+                    stored[event_id] = body
+                if event_id not in self.known:
+                    self.known[event_id] = Live(seq, kind, op_id, live=not retracted)
+        return stored
+
+    def _load_ops(self, op_ids: Iterable[str]) -> None:
+        wanted = sorted(set(op_ids).difference(self.ops))
+        if not wanted:
+            return
+        for op_id in wanted:
+            self.ops[op_id] = None
+        for chunk in chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT op_id, seq, event_id, parent_op_id FROM operations "
+                f"WHERE op_id IN ({marks})",
+                chunk,
+            ).fetchall()
+            sites: dict[str, set[str]] = {}
+            for op_id, site_id in self.conn.execute(
+                f"SELECT op_id, site_id FROM sites WHERE op_id IN ({marks})", chunk
+            ):
+                sites.setdefault(op_id, set()).add(site_id)
+            for op_id, seq, event_id, parent in rows:
+                self.ops[op_id] = Op(seq, event_id, frozenset(sites.get(op_id, ())), parent)
+
+    def _op(self, op_id: str) -> Op | None:
+        if op_id not in self.ops:
+            self._load_ops([op_id])
+        return self.ops[op_id]
+
+    def lookup(self, event_id: str) -> Live | None:
+        if event_id not in self.known:
+            remembered = self.recent.get(event_id)
+            if remembered is not None:
+                self.known[event_id] = Live(*remembered)
+            else:
+                self._load_events([event_id])
+        return self.known.get(event_id)
+
+    # -- checks -------------------------------------------------------------------------
+
+    def check(self, event: EventBase) -> Live | None:
+        """Check ``event`` against the log and the batch; return its target when a correction."""
+        if isinstance(event, Operation):
+            self._check_new_operation(event)
+            return None
+        if isinstance(event, Correction):
+            self._check_op(event, event.op_id)
+            return self._check_correction(event)
+        self._check_body(event, event)
+        return None
+
+    def _check_new_operation(self, event: Operation) -> None:
+        if self._op(event.op_id) is not None:
+            message = (
+                f"event {event.event_id!r} (operation): operation {event.op_id!r} is already "
+                "open in this log; correct its operation event to change it"
+            )
+            raise BrokenReferenceError(
+                message,
+                event_id=event.event_id,
+                field="op_id",
+                ref=event.op_id,
+                code="operation_exists",
+            )
+        self._check_parent(event)
+
+    def _check_parent(self, event: Operation) -> None:
+        parent = event.parent_op_id
+        if parent is None:
+            return
+        if self._op(parent) is None:
+            message = (
+                f"event {event.event_id!r} (operation): parent_op_id {parent!r} names no "
+                "operation opened earlier in the log or the batch"
+            )
+            raise BrokenReferenceError(
+                message, event_id=event.event_id, field="parent_op_id", ref=parent
+            )
+        seen = {event.op_id}
+        current: str | None = parent
+        while current is not None:
+            if current in seen:
+                message = (
+                    f"event {event.event_id!r} (operation): parent_op_id {parent!r} would make "
+                    f"operation {event.op_id!r} its own ancestor"
+                )
+                raise BrokenReferenceError(
+                    message,
+                    event_id=event.event_id,
+                    field="parent_op_id",
+                    ref=parent,
+                    code="parent_cycle",
+                )
+            seen.add(current)
+            op = self._op(current)
+            current = op.parent if op else None
+
+    def _check_op(self, event: EventBase, op_id: str) -> Op:
+        op = self._op(op_id)
+        if op is None:
+            kind = getattr(event, "kind", "event")
+            message = (
+                f"event {event.event_id!r} ({kind}): op_id {op_id!r} names no operation opened "
+                "earlier in the log or the batch"
+            )
+            raise BrokenReferenceError(message, event_id=event.event_id, field="op_id", ref=op_id)
+        return op
+
+    def _check_body(self, outer: EventBase, event: EventBase) -> None:
+        """References of one (non-correction) event: site, referenced events, offence codes.
+
+        This runs for every event appended, so it reads fields from ``__dict__`` and builds
+        messages only when something is wrong.
+        """
+        values = event.__dict__
+        op = self._check_op(event, event.op_id)
+        if isinstance(event, Operation):
+            self._check_parent(event)
+            return
+        site_id = values.get("site_id")
+        if site_id is not None and site_id not in op.sites:
+            known = ", ".join(sorted(op.sites)) or "none"
+            message = (
+                f"{_where(outer, event)}: site_id {site_id!r} is not a site of operation "
+                f"{event.op_id!r} (its sites: {known})"
+            )
+            raise BrokenReferenceError(
+                message,
+                event_id=outer.event_id,
+                field="site_id",
+                ref=site_id,
+                code="unknown_site",
+            )
+        for field in _ref_fields(type(event)):
+            ref = values[field]
+            if ref is not None:
+                self._check_ref(outer, event, field, ref)
+        codes = values.get("offences") or values.get("wanted_for")
+        if codes:
+            offence = self.offence
+            for i, code in enumerate(codes):
+                if offence(code) is None:
+                    field = "offences" if "offences" in values else "wanted_for"
+                    error = self.catalogue.unknown(code)
+                    raise UnknownOffenceCodeError(
+                        f"{_where(outer, event)}: {field}[{i}]: {error.message}",
+                        offence_code=code,
+                        suggestions=error.suggestions,
+                        event_id=outer.event_id,
+                        field=f"{field}[{i}]",
+                    ) from error
+        if isinstance(event, OffenceDefinition):
+            existing = self.definitions.get(event.code)
+            if existing is not None and existing.defined_by != event.event_id:
+                message = (
+                    f"{_where(outer, event)}: offence {event.code} is already defined by event "
+                    f"{existing.defined_by!r}; correct that event to change the definition"
+                )
+                raise EventConflictError(message, event_id=outer.event_id, code="already_defined")
+
+    def _check_ref(self, outer: EventBase, event: EventBase, field: str, ref: str) -> Live:
+        target = self.known.get(ref) or self.lookup(ref)
+        kind = references(type(event))[field]
+        op_id = event.op_id
+        if target is not None and target.live and target.kind == kind and target.op_id == op_id:
+            return target
+        if target is None:
+            problem = "names no event in the log or earlier in the batch"
+        elif target.kind != kind:
+            problem = f"names a {target.kind}, not a {kind}"
+        elif target.op_id != op_id:
+            problem = f"names an event of operation {target.op_id!r}, not {op_id!r}"
+        else:
+            problem = "names an event that was retracted"
+        message = f"{_where(outer, event)}: {field} {ref!r} {problem}"
+        raise BrokenReferenceError(message, event_id=outer.event_id, field=field, ref=ref)
+
+    def _check_correction(self, event: Correction) -> Live:
+        where = f"event {event.event_id!r} (correction)"
+        target = self.lookup(event.target_id)
+        if target is None:
+            message = f"{where}: target_id {event.target_id!r} names no event in the log or batch"
+            raise BrokenReferenceError(
+                message, event_id=event.event_id, field="target_id", ref=event.target_id
+            )
+        problem = None
+        if target.kind == EventKind.CORRECTION:
+            problem = "targets a correction; correct the original event again instead"
+        elif target.op_id != event.op_id:
+            problem = f"belongs to operation {event.op_id!r} but its target to {target.op_id!r}"
+        elif not target.live:
+            problem = "targets an event that was already retracted"
+        elif event.replacement is not None and event.replacement.kind != target.kind:
+            problem = (
+                f"replaces a {target.kind} with a {event.replacement.kind}; "
+                "a replacement has its target's kind"
+            )
+        elif event.retract and target.kind == EventKind.OPERATION:
+            problem = "cannot retract an operation; retract its events or correct it instead"
+        if problem is not None:
+            raise CorrectionError(f"{where}: {problem}", event_id=event.event_id)
+        replacement = event.replacement
+        if replacement is None:
+            self._check_no_dependants(event, target)
+        elif isinstance(replacement, Operation):
+            self._check_operation_replacement(event, replacement, target)
+        else:
+            self._check_body(event, replacement)
+            if isinstance(replacement, OffenceDefinition):
+                self._check_definition_replacement(event, replacement, target)
+        return target
+
+    def _check_operation_replacement(
+        self, event: Correction, replacement: Operation, target: Live
+    ) -> None:
+        op = self._op(replacement.op_id)
+        assert op is not None
+        removed = op.sites - set(replacement.site_ids)
+        used = self._sites_in_use(replacement.op_id, removed)
+        if used:
+            message = (
+                f"event {event.event_id!r} (correction): the replacement drops site(s) "
+                f"{', '.join(sorted(used))} that live events of {replacement.op_id!r} still use"
+            )
+            raise CorrectionError(message, event_id=event.event_id, code="site_in_use")
+        self._check_parent(replacement)
+
+    def _sites_in_use(self, op_id: str, sites: frozenset[str]) -> set[str]:
+        used: set[str] = set()
+        for site_id in sites:
+            for table in _SITE_TABLES:
+                if self._stored_users(
+                    f"SELECT seq, event_id FROM {table} WHERE op_id = ? AND site_id = ?",
+                    (op_id, site_id),
+                ):
+                    used.add(site_id)
+                    break
+        for _, ev in self._batch_versions():
+            site = getattr(ev, "site_id", None)
+            if ev.op_id == op_id and site in sites and not isinstance(ev, Operation):
+                used.add(site)
+        return used
+
+    def _check_definition_replacement(
+        self, event: Correction, replacement: OffenceDefinition, target: Live
+    ) -> None:
+        code = self._definition_code(target)
+        if replacement.code != code:
+            message = (
+                f"event {event.event_id!r} (correction): a definition's replacement keeps its "
+                f"code ({code}); define {replacement.code} with a new event"
+            )
+            raise CorrectionError(message, event_id=event.event_id, code="definition_code")
+
+    def _stored_users(self, sql: str, params: tuple[Any, ...]) -> list[str]:
+        # Rows of events corrected earlier in this batch are still in the tables until the
+        # flush: leave them out, and judge those events by their batch version instead.
+        return [
+            event_id
+            for seq, event_id in self.conn.execute(sql, params)
+            if seq not in self.projector.deletes
+        ]
+
+    def _batch_versions(self) -> Iterator[tuple[str, EventBase]]:
+        for event_id, live in self.known.items():
+            if live.live and live.event is not None:
+                yield event_id, live.event
+
+    def _check_no_dependants(self, event: Correction, target: Live) -> None:
+        where = f"event {event.event_id!r} (correction)"
+        ref = event.target_id
+        users: list[str] = []
+        for kind, column in referrers(EventKind(target.kind)):
+            table = KIND_SPECS[kind].plural
+            users += self._stored_users(
+                f"SELECT seq, event_id FROM {table} WHERE {column} = ?", (ref,)
+            )
+        users += [eid for eid, ev in self._batch_versions() if ref in _refs_of(ev).values()]
+        if target.kind == EventKind.OFFENCE_DEFINITION:
+            users += self._definition_users(target)
+        if users:
+            message = (
+                f"{where}: cannot retract {ref!r} while live events refer to it "
+                f"({', '.join(sorted(set(users))[:5])}); retract or correct those first"
+            )
+            raise CorrectionError(message, event_id=event.event_id, code="has_dependants")
+
+    def _definition_users(self, target: Live) -> list[str]:
+        code = self._definition_code(target)
+        if code in self.catalogue:
+            return []  # the catalogue still knows the code after the definition goes
+        users: list[str] = []
+        for table, owner in (
+            ("outcome_offences", "outcomes"),
+            ("arrest_enquiry_offences", "arrest_enquiries"),
+        ):
+            users += self._stored_users(
+                f"SELECT DISTINCT o.seq, o.event_id FROM {table} c JOIN {owner} o "
+                "ON o.seq = c.seq WHERE c.code = ?",
+                (code,),
+            )
+        for event_id, ev in self._batch_versions():
+            codes = getattr(ev, "offences", ()) or getattr(ev, "wanted_for", ())
+            if code in codes:
+                users.append(event_id)
+        return users
+
+    # -- writes -------------------------------------------------------------------------
+
+    def write(self, event: EventBase, data: dict[str, Any], body: str, raw: bytes) -> None:
+        """Take the next seq, chain the hash, and record the event and its projection.
+
+        ``data`` is the event's canonical object, ``body`` its canonical text and ``raw`` the
+        UTF-8 bytes of that text (the bytes the hash covers).
+        """
+        target = self.check(event)
+        self.seq += 1
+        seq = self.seq
+        record, digest = chain(seq, event.event_id, body, raw, self.prev_raw, self.head_hash)
+        kind = data["kind"]
+        self.records.append(record)
+        self.prev_raw, self.head_hash = digest, record.hash
+        if self.first_seq is None:
+            self.first_seq = seq
+        self.appended.append(event.event_id)
+        self.known[event.event_id] = Live(seq, kind, event.op_id, live=True, event=event)
+        if isinstance(event, Correction):
+            assert target is not None
+            self.projector.add(data, seq, target.seq)
+            self.apply_correction(event, data, target)
+        else:
+            self.remember(event, seq)
+            self.projector.add(data, seq)
+
+    def remember(self, event: EventBase, seq: int) -> None:
+        if isinstance(event, Operation):
+            self.ops[event.op_id] = Op(
+                seq, event.event_id, frozenset(event.site_ids), event.parent_op_id
+            )
+        elif isinstance(event, OffenceDefinition):
+            self.definitions[event.code] = event.to_offence()
+
+    def apply_correction(self, event: Correction, data: dict[str, Any], target: Live) -> None:
+        self.projector.drop(target.seq, target.kind, target.seq < self.stored_below)
+        replacement = event.replacement
+        if replacement is None:
+            target.live = False
+            target.event = None
+            if target.kind == EventKind.OFFENCE_DEFINITION:
+                code = self._definition_code(target)
+                self.definitions.pop(code, None)
+                self.projector.changed_codes.add(code)
+            return
+        target.event = replacement
+        self.remember(replacement, target.seq)
+        self.projector.add(data["replacement"], target.seq)
+
+    def _definition_code(self, target: Live) -> str:
+        if isinstance(target.event, OffenceDefinition):
+            return target.event.code
+        # fetchall: a statement left open would hold a read snapshot into the write lock.
+        rows = self.conn.execute(
+            "SELECT code FROM offence_definitions WHERE seq = ?", (target.seq,)
+        ).fetchall()
+        return str(rows[0][0])
+
+
+def _where(outer: EventBase, event: EventBase) -> str:
+    """``event 'x' (kind)``: how messages name the event at fault."""
+    return f"event {outer.event_id!r} ({event.__dict__.get('kind', 'event')})"
+
+
+def _refs_of(event: EventBase) -> dict[str, str]:
+    # Field values live in __dict__; getattr on a field a kind lacks takes pydantic's slow
+    # __getattr__ path, which dominated appends.
+    values = event.__dict__
+    return {field: value for field in _ref_fields(type(event)) if (value := values[field])}
+
+
+def _ref_fields(cls: type[EventBase]) -> tuple[str, ...]:
+    return tuple(references(cls))
+
+
+def conflict(event: EventBase) -> EventConflictError:
+    """The error for an id already stored (or earlier in the batch) with other content."""
+    message = (
+        f"event {event.event_id!r} is already in the log (or earlier in the batch) with "
+        "different content; an event cannot be changed: append a correction instead"
+    )
+    return EventConflictError(message, event_id=event.event_id)

@@ -1,0 +1,562 @@
+"""The log: one SQLite file, one append-only, hash-chained ``events`` table, and projections.
+
+>>> from anpr_ops import OpLog
+>>> with OpLog.memory() as log:
+...     result = log.append({
+...         "kind": "operation", "event_id": "op-1", "op_id": "kaiser-2020-04-18",
+...         "occurred_at": "2020-04-18T07:00:00+01:00", "name": "Op Kaiser",
+...         "force": "metropolitan", "starts_at": "2020-04-18T08:00:00+01:00",
+...         "sites": [{"site_id": "vauxhall", "name": "Vauxhall Bridge"}]})
+...     (result.appended, log.verify().ok)
+(('op-1',), True)
+
+Writing: :meth:`OpLog.append` and :meth:`OpLog.extend` validate and canonicalise each event,
+then in one ``BEGIN IMMEDIATE`` transaction read the chain head, check identity and references
+against the log, chain the hashes, insert the events and update the projections, and commit —
+the whole batch or nothing. A connection that has appended remembers the chain head, the
+operations, the offence definitions and the recent events (:mod:`anpr_ops.store._memory`), and
+checks and chains its next batch from that memory before it takes the write lock; if another
+connection has appended since, the inserts collide with its rows (the insert guard refuses a
+``seq`` at or below the head, the unique index a stored ``event_id``), and the batch is checked
+again against the log itself. Any refusal from memory is likewise judged again, so memory never
+decides an outcome. Reading: :meth:`OpLog.events` offers the current (corrected) view or every
+stored event as appended.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import attrs
+
+from anpr_ops import _schema
+from anpr_ops._logfile import read_log_id, verify_chain
+from anpr_ops.chain import GENESIS_HASH, Checkpoint, VerifyResult
+from anpr_ops.errors import (
+    BrokenReferenceError,
+    CorrectionError,
+    EventConflictError,
+    EventNotFoundError,
+    UnknownOffenceCodeError,
+)
+from anpr_ops.events import (
+    Event,
+    EventBase,
+    Operation,
+    canonical_dicts,
+    parse_events,
+)
+from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
+from anpr_ops.store._batch import Batch, conflict
+from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
+from anpr_ops.store._memory import Stale, State
+from anpr_ops.store._projection import stored_definitions
+from anpr_ops.store._queries import operation_tree
+from anpr_ops.store._reading import corrections_by_target, current_events, event_kind
+from anpr_ops.store._rebuild import projection_mismatch, replay
+from anpr_ops.store._record import INSERT, decode, encode
+
+if TYPE_CHECKING:
+    from anpr_ops.report import OpReport
+
+__all__ = ["AppendResult", "Durability", "OpLog"]
+
+_OP = "json_extract(body, '$.op_id')"
+
+# An event ready to write: the model, its canonical object, text and bytes.
+_Prepared = tuple[EventBase, dict[str, Any], str, bytes]
+
+
+@attrs.frozen
+class AppendResult:
+    """What an append did.
+
+    ``appended`` lists the ids written, in order; ``duplicates`` the ids that were already in
+    the log (or earlier in the batch) with identical content, and so were not written again.
+    ``first_seq``/``last_seq`` span the new events (``None`` when nothing was written);
+    ``head_hash`` is the chain head afterwards.
+    """
+
+    appended: tuple[str, ...]
+    duplicates: tuple[str, ...]
+    first_seq: int | None
+    last_seq: int | None
+    head_hash: str
+
+    @property
+    def count(self) -> int:
+        """How many events were written."""
+        return len(self.appended)
+
+    @property
+    def noop(self) -> bool:
+        """True when nothing was written (every event was already there)."""
+        return not self.appended
+
+
+# --------------------------------------------------------------------------- the log
+
+
+class OpLog:
+    """An operations log: one SQLite file (or memory), append-only and hash-chained.
+
+    Open one with :meth:`open` (``create=True`` to make a new file) or :meth:`memory`; use it
+    as a context manager or call :meth:`close`. An ``OpLog`` may be shared between threads;
+    several processes may append to one file at once.
+    """
+
+    def __init__(self, db: Database) -> None:
+        """Use :meth:`open` or :meth:`memory`; this wraps an already-checked database."""
+        self._db = db
+        with db.reading() as conn:
+            self._log_id = read_log_id(conn)
+        self._memory: State | None = None
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = False,
+        readonly: bool = False,
+        busy_timeout: float = 30.0,
+        durability: Durability = "full",
+    ) -> OpLog:
+        """Open the log at ``path``; with ``create=True`` make it if it does not exist.
+
+        Without ``create``, a missing file is a :class:`~anpr_ops.errors.LogNotFoundError` and
+        nothing is created. A new file is readable by its owner only. ``busy_timeout`` is how
+        long (seconds) an append waits for another writer; ``durability="full"`` syncs every
+        commit to disk, ``"normal"`` survives a killed process but not a power cut.
+
+        Refuses, with a clear error, a file that is not an anpr_ops log, one written by a newer
+        version, and one whose append-only guards were removed or altered.
+        """
+        if str(path) == ":memory:":
+            return cls.memory()
+        return cls(
+            Database.open(
+                path,
+                create=create,
+                readonly=readonly,
+                busy_timeout=busy_timeout,
+                durability=durability,
+            )
+        )
+
+    @classmethod
+    def memory(cls) -> OpLog:
+        """A new, empty log held in memory (gone when closed). For tests and scratch work."""
+        return cls(Database.memory())
+
+    def close(self) -> None:
+        """Close the connection. Further use raises ``LogError``."""
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self._db.path) if self._db.path else ":memory:"
+        return f"<OpLog {where}{' (closed)' if self._db.closed else ''}>"
+
+    # -- facts about the log ------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        """The file, or ``None`` for an in-memory log."""
+        return self._db.path
+
+    @property
+    def log_id(self) -> str:
+        """A random id given to the log when it was created (checkpoints name it)."""
+        return self._log_id
+
+    @property
+    def schema_version(self) -> int:
+        """The storage schema version of the file."""
+        with self._db.reading() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def head(self) -> tuple[int, str]:
+        """``(seq, hash)`` of the last event; ``(0, GENESIS_HASH)`` for an empty log."""
+        with self._db.reading() as conn:
+            return _head(conn)
+
+    def __len__(self) -> int:
+        return self.head()[0]
+
+    # -- writing ------------------------------------------------------------------------
+
+    def append(self, event: EventBase | Mapping[str, Any]) -> AppendResult:
+        """Append one event (a model or a mapping in the interchange format).
+
+        Appending an event whose ``event_id`` is already stored with identical content is a
+        no-op (``result.noop``); with different content it is an
+        :class:`~anpr_ops.errors.EventConflictError`.
+        """
+        return self._extend([event])  # too few objects to be worth pausing the collector
+
+    def extend(self, events: Iterable[EventBase | Mapping[str, Any]]) -> AppendResult:
+        """Append a batch atomically: every event is written, or none is.
+
+        References may point to earlier events of the same batch. Any error (validation,
+        conflict, broken reference, storage) leaves the log exactly as it was.
+        """
+        with CollectorPaused():
+            return self._extend(list(events))
+
+    def _extend(self, items: list[EventBase | Mapping[str, Any]]) -> AppendResult:
+        parsed: Sequence[EventBase]
+        if all(isinstance(item, EventBase) for item in items):
+            parsed = items  # type: ignore[assignment]  # narrowed by the check above
+        else:
+            parsed = parse_events(items)
+        datas = canonical_dicts(list(parsed))
+        prepared = [
+            (event, data, *encode(event, data, index))
+            for index, (event, data) in enumerate(zip(parsed, datas, strict=True))
+        ]
+        if self._memory is not None:
+            # Optimistically, from what this connection remembers: no look-up of the chain
+            # head or of the batch's own ids. Another connection's commit since then, or an
+            # id already stored, makes the insert collide with a stored row (the unique index
+            # and the insert guard); any refusal is judged again against the log itself.
+            try:
+                return self._write(prepared, optimistic=True)
+            except (Stale, EventConflictError, BrokenReferenceError, CorrectionError,
+                    UnknownOffenceCodeError):  # fmt: skip
+                self._memory = None
+        return self._write(prepared, optimistic=False)
+
+    def _write(self, prepared: list[_Prepared], *, optimistic: bool) -> AppendResult:
+        db = self._db
+        with db.lock:
+            state = self._memory
+            try:
+                if optimistic and state is not None and not db.closed:
+                    # Checked, chained and projected before the write lock is taken, so the
+                    # lock is held only for the inserts. Whatever another connection commits
+                    # meanwhile appends events, so the inserts then collide and the batch is
+                    # judged again.
+                    try:
+                        batch = _plan(db.conn, state, prepared, own=False)
+                    except sqlite3.Error as exc:
+                        raise translate(exc, "appending") from exc
+                    with db.writing("appending") as conn:
+                        _insert(conn, batch, optimistic=True)
+                else:
+                    with db.writing("appending") as conn:
+                        state = self._state(conn)
+                        batch = _plan(conn, state, prepared, own=True)
+                        _insert(conn, batch, optimistic=False)
+            except BaseException:
+                self._memory = None
+                raise
+            # Committed: what the batch learned becomes what this connection remembers.
+            self._memory = state.after(
+                (batch.seq, batch.head_hash), batch.ops, batch.definitions, batch.known
+            )
+        return AppendResult(
+            appended=tuple(batch.appended),
+            duplicates=tuple(batch.duplicates),
+            first_seq=batch.first_seq,
+            last_seq=batch.seq if batch.appended else None,
+            head_hash=batch.head_hash,
+        )
+
+    def correct(
+        self,
+        target_id: str,
+        *,
+        reason: str,
+        replacement: EventBase | Mapping[str, Any] | None = None,
+        retract: bool = False,
+        occurred_at: datetime | None = None,
+        event_id: str | None = None,
+        officer_id: str | None = None,
+    ) -> AppendResult:
+        """Append a correction of ``target_id``: a ``replacement`` or ``retract=True``.
+
+        A replacement given as a mapping may leave out ``kind``, ``event_id`` and ``op_id``:
+        they are the target's. ``occurred_at`` defaults to now.
+        """
+        target = self.get(target_id, corrected=False)
+        data: dict[str, Any] = {
+            "kind": "correction",
+            "op_id": target.op_id,
+            "occurred_at": occurred_at or datetime.now(UTC),
+            "target_id": target_id,
+            "reason": reason,
+        }
+        if event_id is not None:
+            data["event_id"] = event_id
+        if officer_id is not None:
+            data["officer_id"] = officer_id
+        if replacement is not None:
+            if isinstance(replacement, Mapping):
+                kind = getattr(target, "kind")  # noqa: B009
+                replacement = {"kind": kind, "op_id": target.op_id, **replacement}
+                replacement.setdefault("event_id", target_id)
+            data["replacement"] = replacement
+        if retract:
+            data["retract"] = True
+        return self.append(data)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def events(
+        self,
+        op_id: str | None = None,
+        kind: str | None = None,
+        *,
+        corrected: bool = True,
+        include_children: bool = False,
+    ) -> Iterator[Event]:
+        """The events of the log, in the order they were appended.
+
+        ``corrected=True`` (the default) gives the current view: a replaced event as its
+        replacement (at the original's place), no retracted events, and no correction events
+        themselves. ``corrected=False`` gives every stored event as appended, corrections
+        included. Filter by ``op_id`` (and its child operations with ``include_children``) and
+        by ``kind``.
+        """
+        kind = event_kind(kind)
+        # The operations, the head and the corrections are read in one snapshot, and the pages
+        # below stop at that head: the events come out as the log was at one moment, even
+        # while other connections append (a correction appended meanwhile is not half-applied).
+        with self._db.reading(snapshot=True) as conn:
+            ops = self.op_ids(op_id, include_children=include_children) if op_id else None
+            head = _head(conn)[0]
+            fixes = corrections_by_target(conn) if corrected else None
+        yield from current_events(self._db.reading, ops, kind, head, fixes)
+
+    def get(self, event_id: str, *, corrected: bool = True) -> Event:
+        """One event by id; its current version unless ``corrected=False``.
+
+        Raises :class:`~anpr_ops.errors.EventNotFoundError` for an unknown id, and for a
+        retracted one in the corrected view.
+        """
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT seq, body FROM events WHERE event_id = ?", (event_id,)
+            ).fetchone()
+            if row is None:
+                raise EventNotFoundError(f"no event {event_id!r} in the log")
+            seq, body = row
+            if corrected:
+                fix = conn.execute(
+                    "SELECT action, seq FROM corrections WHERE target_seq = ? "
+                    "ORDER BY seq DESC LIMIT 1",
+                    (seq,),
+                ).fetchone()
+                if fix is not None:
+                    if fix[0] == "retract":
+                        raise EventNotFoundError(f"event {event_id!r} was retracted")
+                    (body,) = conn.execute(
+                        "SELECT json_extract(body, '$.replacement') FROM events WHERE seq = ?",
+                        (fix[1],),
+                    ).fetchone()
+        return decode(body)
+
+    def operation(self, op_id: str) -> Operation:
+        """The current version of the operation ``op_id``."""
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT event_id FROM operations WHERE op_id = ?", (op_id,)
+            ).fetchone()
+        if row is None:
+            raise EventNotFoundError(f"no operation {op_id!r} in the log")
+        event = self.get(row[0])
+        assert isinstance(event, Operation)
+        return event
+
+    def operations(self) -> list[Operation]:
+        """Every operation of the log (current versions), in the order they were opened."""
+        return [e for e in self.events(kind="operation") if isinstance(e, Operation)]
+
+    def op_ids(self, op_id: str, *, include_children: bool = True) -> list[str]:
+        """``op_id`` and, with ``include_children``, every operation below it (any depth)."""
+        with self._db.reading() as conn:
+            tree = operation_tree(conn, op_id, include_children=include_children)
+        if not tree:
+            raise EventNotFoundError(f"no operation {op_id!r} in the log")
+        return tree
+
+    def offences(self) -> OffenceCatalogue:
+        """The packaged catalogue with this log's offence definitions on top."""
+        with self._db.reading() as conn:
+            defined = stored_definitions(conn)
+        return builtin_catalogue().with_offences(defined.values())
+
+    def report(
+        self,
+        op_id: str,
+        *,
+        include_children: bool = True,
+        site: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> OpReport:
+        """The end-of-operation report of ``op_id`` (see :mod:`anpr_ops.report`).
+
+        ``include_children`` adds the operations below it; ``site`` keeps one site (or
+        ``"_no_site"``); ``start``/``end`` (aware datetimes) keep events with
+        ``start <= occurred_at < end``. Read from one snapshot of the log.
+        """
+        from anpr_ops.report._sql import build_report  # reports sit above the store
+
+        with self._db.reading(snapshot=True) as conn:
+            return build_report(
+                conn, op_id, include_children=include_children, site=site, start=start, end=end
+            )
+
+    # -- integrity ----------------------------------------------------------------------
+
+    def verify(
+        self, checkpoint: Checkpoint | None = None, *, projections: bool = False
+    ) -> VerifyResult:
+        """Recompute the whole hash chain; with a ``checkpoint``, also compare against it.
+
+        With ``projections=True``, also run SQLite's integrity check (problem
+        ``storage_damaged``: damage beside the chain, such as an index that hides an event
+        from lookups by id and so lets it be appended twice), then rebuild the derived tables
+        from the events (in a temporary database) and compare them with the stored ones: the
+        projections are not chained, so this is how an edit to them is found. Returns a
+        :class:`~anpr_ops.chain.VerifyResult` (``ok``, ``checked``, ``first_bad_seq``,
+        ``problem``, ``reason``); it does not raise for a broken chain.
+        """
+        with self._db.reading(snapshot=True) as conn:
+            result = verify_chain(conn, checkpoint)
+            if not (projections and result.ok):
+                return result
+            damage = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
+            if damage != ["ok"]:
+                return _failed(
+                    result,
+                    problem="storage_damaged",
+                    reason="SQLite's integrity check finds the file damaged ("
+                    + "; ".join(damage)
+                    + "); restore it from a copy",
+                )
+            mismatch = projection_mismatch(conn)
+        if mismatch is None:
+            return result
+        table, seq = mismatch
+        return _failed(
+            result,
+            problem="projection_mismatch",
+            reason=f"table {table} differs from a rebuild from the events "
+            f"(first difference at seq {seq}); run rebuild() after checking how",
+            first_bad_seq=seq,
+        )
+
+    def checkpoint(self, op_id: str | None = None) -> Checkpoint:
+        """A checkpoint of the log's head now, or of operation ``op_id``'s latest event.
+
+        Keep ``checkpoint.to_text()`` somewhere else; ``verify(checkpoint=...)`` later detects
+        truncation and rewrites that the chain alone cannot.
+        """
+        name = self._db.path.name if self._db.path else ":memory:"
+        with self._db.reading(snapshot=True) as conn:
+            if op_id is None:
+                seq, head_hash = _head(conn)
+                return Checkpoint(self._log_id, name, "log", seq, seq, head_hash)
+            row = conn.execute(
+                f"SELECT max(seq), count(*) FROM events WHERE {_OP} = ?", (op_id,)
+            ).fetchone()
+            if not row or row[0] is None:
+                raise EventNotFoundError(f"no events of operation {op_id!r} in the log")
+            seq, count = row
+            (head_hash,) = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
+            return Checkpoint(self._log_id, name, f"op:{op_id}", seq, count, head_hash)
+
+    def rebuild(self) -> None:
+        """Rebuild every derived table from ``events`` alone, in one transaction."""
+        self._memory = None
+        with self._db.writing("rebuilding") as conn:
+            for table in reversed(_schema.DERIVED):
+                conn.execute(f"DELETE FROM {table.name}")
+            replay(conn)
+
+    # -- connection plumbing ------------------------------------------------------------
+
+    def _state(self, conn: sqlite3.Connection) -> State:
+        """The log's state for an append: what this connection remembers, unless another
+        connection has written since (``PRAGMA data_version`` changed), then read afresh."""
+        (version,) = conn.execute("PRAGMA data_version").fetchone()
+        memory = self._memory
+        if memory is None or memory.version != version:
+            memory = State(version, _head(conn), {}, stored_definitions(conn))
+        return memory
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _plan(conn: sqlite3.Connection, state: State, prepared: list[_Prepared], *, own: bool) -> Batch:
+    """Check each event, chain it and project it: the batch's rows, not yet written.
+
+    With ``own=False`` the batch's own ids are not looked up (the insert finds any that are
+    already stored).
+    """
+    batch = Batch(conn, state)
+    stored = batch.prefetch([event for event, *_ in prepared], own=own)
+    in_batch: dict[str, str] = {}
+    for event, data, body, raw in prepared:
+        event_id = event.event_id
+        previous = in_batch.get(event_id)
+        if previous is None and event_id in stored:
+            previous = stored[event_id]
+        if previous is not None:
+            if previous != body:
+                raise conflict(event)
+            batch.duplicates.append(event_id)
+            continue
+        in_batch[event_id] = body
+        batch.write(event, data, body, raw)
+    return batch
+
+
+def _insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
+    """Write a planned batch's records and projections (inside the write transaction).
+
+    A batch planned from memory that collides with a stored row was planned from a stale
+    memory: :class:`Stale` tells the caller to plan it again against the log.
+    """
+    if not batch.records:
+        return
+    try:
+        conn.executemany(INSERT, batch.records)
+        batch.projector.flush()
+    except sqlite3.IntegrityError as exc:
+        if optimistic:
+            raise Stale from exc
+        raise
+
+
+def _failed(result: VerifyResult, **changes: Any) -> VerifyResult:
+    """``result`` marked failed with the given problem (VerifyResult is a frozen dataclass)."""
+    return dataclasses.replace(result, ok=False, **changes)
+
+
+def _head(conn: sqlite3.Connection) -> tuple[int, str]:
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
