@@ -11,15 +11,9 @@ import pytest
 
 from anpr_ops import OpLog
 from anpr_ops.cli import main
+from tests.conftest import SHARED
 
-ROOT = Path(__file__).resolve().parent.parent
-CITY = (
-    ROOT.parent
-    / "shared"
-    / "reference"
-    / "data_police_uk"
-    / "city-of-london-2020-01-stop-and-search.csv"
-)
+CITY = SHARED / "reference" / "data_police_uk" / "city-of-london-2020-01-stop-and-search.csv"
 needs_real = pytest.mark.skipif(not CITY.is_file(), reason="the shared real files are absent")
 
 HEADER = (

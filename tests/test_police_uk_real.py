@@ -13,9 +13,9 @@ import pytest
 from anpr_ops import OpLog
 from anpr_ops.events import Outcome, Search
 from anpr_ops.interop.police_uk import export_police_uk, import_police_uk
+from tests.conftest import SHARED
 
-ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "reference" / "data_police_uk"
+REAL = SHARED / "reference" / "data_police_uk"
 CITY = REAL / "city-of-london-2020-01-stop-and-search.csv"
 MET = REAL / "metropolitan-2016-06-stop-and-search.csv"
 
