@@ -5,8 +5,8 @@
 The face is small: the log, events, reports and the root error. The rest is reached through
 namespaces, as ``attrs`` exposes ``attrs.validators``: :mod:`anpr_ops.errors` (every error),
 :mod:`anpr_ops.vocab` (the vocabularies), :mod:`anpr_ops.events` (the event models),
-:mod:`anpr_ops.offences` (the offence catalogue), :mod:`anpr_ops.render`,
-:mod:`anpr_ops.interop` and :mod:`anpr_ops.strategies`.
+:mod:`anpr_ops.offences` (the offence catalogue), :mod:`anpr_ops.scrutiny` (the scrutiny
+figures), :mod:`anpr_ops.render`, :mod:`anpr_ops.interop` and :mod:`anpr_ops.strategies`.
 """
 
 from __future__ import annotations

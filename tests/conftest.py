@@ -12,12 +12,18 @@ from hypothesis import HealthCheck, settings
 from anpr_ops import OpLog
 
 ROOT = Path(__file__).resolve().parent.parent
-# The shared reference folder sits beside the main checkout (ROOT/../shared); a git worktree
-# kept one level deeper (wt/<branch>) finds the same folder further up.
-SHARED = next(
-    (p / "shared" for p in ROOT.parents if (p / "shared" / "reference").is_dir()),
-    ROOT.parent / "shared",
-)
+
+
+def _shared() -> Path:
+    """The shared reference folder: beside the checkout (a clone, as CI has it), or beside the
+    folder that holds it (a git worktree one level down, ``wt/<branch>``)."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        if (base / "shared" / "reference").is_dir():
+            return base / "shared"
+    return ROOT.parent / "shared"
+
+
+SHARED = _shared()
 
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(

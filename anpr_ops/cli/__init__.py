@@ -74,7 +74,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-from anpr_ops.cli import _datasette, _demo, _interop, _log, _report  # noqa: E402,F401 - registers the commands
+from anpr_ops.cli import (  # noqa: E402,F401 - registers the commands
+    _datasette,
+    _demo,
+    _interop,
+    _log,
+    _report,
+    _scrutiny,
+)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -12,7 +12,8 @@ import click
 from anpr_ops.cli import EXIT_OK, cli
 from anpr_ops.cli._common import output, read_log
 from anpr_ops.events import format_utc
-from anpr_ops.render import FORMATS, TABLE_NAMES, render
+from anpr_ops.render import FORMATS, TABLE_NAMES, render, scrutiny_html_section
+from anpr_ops.scrutiny import scrutiny_report
 from anpr_ops.store import OpLog
 
 _DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
@@ -110,7 +111,8 @@ def report(
 
     Children of OP (operations whose parent it is) are included unless --no-children. The
     log is only read; a DB that does not exist is an error and is not created. No rendering
-    shows a number plate or a personal reference.
+    shows a number plate or a personal reference. The html page of a report without --site,
+    --start or --end ends with the scrutiny figures of its searches (see anpr-ops scrutiny).
 
     \b
     Example:
@@ -130,8 +132,20 @@ def report(
             start=_aware(start, zone) if start else None,
             end=_aware(end, zone) if end else None,
         )
+        sections: list[str] = []
+        if fmt == "html" and site is None and start is None and end is None:
+            # The scrutiny figures count every search of the operation: they are shown only
+            # when the report counts every event too.
+            figures = scrutiny_report(log, op_id, include_children=not no_children)
+            if figures.counts.total().searches:
+                sections.append(scrutiny_html_section(figures))
     text = render(
-        result, fmt, numbers="words" if words else "figures", activity=activity, table=table
+        result,
+        fmt,
+        numbers="words" if words else "figures",
+        activity=activity,
+        table=table,
+        sections=sections,
     )
     with output(target, newline="") as out:
         out.write(text)

@@ -9,7 +9,7 @@ reference: a report has none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any, Final, Literal
@@ -108,8 +108,13 @@ def to_html(
     *,
     numbers: Literal["figures", "words"] = "figures",
     activity: bool = False,
+    sections: Sequence[str] = (),
 ) -> str:
-    """The report as one self-contained HTML page (UTF-8), charts inline."""
+    """The report as one self-contained HTML page (UTF-8), charts inline.
+
+    ``sections`` are further ``<section>`` fragments (the scrutiny figures), placed after the
+    report's own figures; they must be as self-contained as the page.
+    """
     data = report.to_dict()
     heading = describe(data)
     tables = report_tables(data)
@@ -139,6 +144,7 @@ def to_html(
         "<h2>Figures</h2>",
         *(_table(table) for table in tables if table.rows),
         "</section>",
+        *sections,
         "</main>",
         "<footer>",
         f"<p>Produced by anpr_ops {escape(__version__)} from the operation's log (report "
