@@ -57,7 +57,9 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
 
 
 def imported(path: Path, op_id: str) -> tuple[OpLog, list[Search], list[Outcome]]:
-    log = OpLog.memory()
+    # Shared by module-scoped fixtures, so it names its actor itself (the environment that
+    # tests otherwise run with is set per test).
+    log = OpLog.memory(actor="pytest", purpose="automated tests of anpr_ops")
     import_police_uk(log, path, op_id)
     searches = [e for e in log.events(op_id, "search", personal=True) if isinstance(e, Search)]
     outcomes = [e for e in log.events(op_id, "outcome", personal=True) if isinstance(e, Outcome)]
