@@ -91,13 +91,13 @@ def reference_report(
     zone = ZoneInfo(root.timezone)
     catalogue = log.offences()
 
-    live = {e.event_id: e for e in log.events()}
+    live = {e.event_id: e for e in log.events(personal=True)}
 
     # Every event as last recorded (a retracted one as it was when retracted), and the
     # corrections themselves, from the log as appended.
     last: dict[str, Any] = {}
     fixes = []
-    for event in log.events(corrected=False):
+    for event in log.events(corrected=False, personal=True):
         if event.kind == "correction":
             fixes.append(event)
             if event.replacement is not None:

@@ -295,7 +295,7 @@ def test_a_failed_creator_does_not_delete_a_log_another_process_has_used(
     from anpr_ops.store import _connection
 
     path = tmp_path / "new.db"
-    real_check = getattr(_connection, "check_schema")  # noqa: B009 - replaced below
+    real_check = getattr(_connection, "check_schema")
     real_prepare = _connection._prepare
     first: list[sqlite3.Connection] = []
 
