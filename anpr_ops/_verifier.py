@@ -271,6 +271,10 @@ def _verify(
     result = verify_rows(_rows(conn))
     if not result.ok:
         return result
+    if bodies:
+        bad = _bodies(conn, check)
+        if bad is not None:
+            return _failed(result, *bad)
     row = conn.execute(_COPIES).fetchone()
     if row is not None:
         return _failed(
@@ -280,10 +284,6 @@ def _verify(
             "a column of events (event_id, kind, op_id, occurred_at or a referenced seq) does "
             "not match the event's bytes",
         )
-    if bodies:
-        bad = _bodies(conn, check)
-        if bad is not None:
-            return _failed(result, *bad)
     checked, erased, problem = _personal(conn)
     result = dataclasses.replace(result, personal_checked=checked, erased=erased)
     if problem is not None:

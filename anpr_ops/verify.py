@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from anpr_ops._bodycheck import check_body
 from anpr_ops._logfile import check_format, connect_readonly
 from anpr_ops._schema import guard_problems
 from anpr_ops._verifier import verify_log
@@ -37,7 +38,7 @@ def verify_file(path: str | Path, checkpoint: Checkpoint | None = None) -> Verif
     conn = connect_readonly(path)
     try:
         check_format(conn)
-        return verify_log(conn, checkpoint)
+        return verify_log(conn, checkpoint, check=check_body)
     finally:
         conn.close()
 
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         conn = connect_readonly(args.log)
         try:
             check_format(conn)
-            result = verify_log(conn, checkpoint)
+            result = verify_log(conn, checkpoint, check=check_body)
             problems = guard_problems(conn)
         finally:
             conn.close()

@@ -67,6 +67,10 @@ ATTACKS = [
     f"INSERT INTO events ({COLUMNS}) SELECT 5, 'new-id', kind, op_id, occurred_at, target_seq, "
     "ref_seq, body, hash FROM events WHERE seq = 8",
     "INSERT OR IGNORE INTO events SELECT * FROM events WHERE seq = 1",
+    # The head row replaced under a new id: refused only while the guard says "at or below
+    # the head" (<=); a guard weakened to "below" (<) lets it through.
+    f"INSERT OR REPLACE INTO events ({COLUMNS}) SELECT seq, 'new-id', kind, op_id, occurred_at, "
+    "target_seq, ref_seq, body, hash FROM events WHERE seq = (SELECT max(seq) FROM events)",
 ]
 
 
@@ -131,6 +135,18 @@ def test_seq_is_autoincrement(raw: sqlite3.Connection) -> None:
         "WHEN 0 BEGIN SELECT RAISE(ABORT, 'x'); END",
         # Outnumbered: a trigger that silently drops every insert.
         "CREATE TRIGGER events_swallow BEFORE INSERT ON events BEGIN SELECT RAISE(IGNORE); END",
+        # The same, on the table named in other case or quoting (SQLite keeps the name as
+        # written, and it is the same table).
+        "CREATE TRIGGER swallow BEFORE INSERT ON EVENTS BEGIN SELECT RAISE(IGNORE); END",
+        'CREATE TRIGGER "Swallow" BEFORE INSERT ON "Events" BEGIN SELECT RAISE(IGNORE); END',
+        # A constraint removed from a table's text through writable_schema.
+        "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, "
+        "'event_id TEXT NOT NULL', 'event_id TEXT') WHERE name = 'events'; "
+        "PRAGMA writable_schema = OFF",
+        # Any other object the library did not make.
+        "CREATE INDEX extra ON events(hash)",
+        "CREATE VIEW mine AS SELECT 1",
+        "CREATE TABLE notes (x)",
     ],
 )
 def test_opening_refuses_a_file_whose_guards_were_touched(
@@ -436,3 +452,25 @@ def test_a_site_added_by_another_handle_is_seen(tmp_path: Path) -> None:
         one.extend([f.operation(), f.hit()])
         two.append(f.correction(f"{f.OP}-open", replacement=f.operation(sites=(*SITES, "lambeth"))))
         assert one.append(f.hit("hit-2", site="lambeth")).count == 1
+
+
+def test_an_insert_dropped_by_a_trigger_added_after_opening_is_not_reported_stored(
+    db: Path,
+) -> None:
+    """A trigger created while the log is open (so the schema check on opening did not see
+    it) that silently drops inserts must not let an append report success."""
+    with OpLog.open(db) as log:
+        head = log.head()
+        other = sqlite3.connect(db)
+        other.execute(
+            'CREATE TRIGGER "EVENTS_swallow" BEFORE INSERT ON "Events" '
+            "BEGIN SELECT RAISE(IGNORE); END"
+        )
+        other.commit()
+        other.close()
+        with pytest.raises(StorageError) as caught:
+            log.append(f.hit("hit-9"))
+        assert caught.value.code == "not_stored"
+        assert log.head() == head
+    with pytest.raises(GuardsMissingError):
+        OpLog.open(db)  # and the next opening refuses the file

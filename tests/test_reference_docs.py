@@ -62,3 +62,12 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert (site / "reference" / "cli" / "index.html").exists()
     shutil.rmtree(site)
+
+
+def test_the_body_schema_the_standalone_verifier_reads_is_current() -> None:
+    """anpr_ops/data/body-schema.json is what the event models say (make reference)."""
+    from anpr_ops._docgen import BODY_SCHEMA, body_schema_text
+
+    assert BODY_SCHEMA.read_text(encoding="utf-8") == body_schema_text(), (
+        "run `make reference` to regenerate anpr_ops/data/body-schema.json"
+    )

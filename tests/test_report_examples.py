@@ -939,3 +939,17 @@ def test_text_of_arrests_without_offence_codes() -> None:
     assert report.arrests_by_group == {"unknown": 2}
     assert report.to_dict()["offences_by_category"] == {}
     assert report.to_text() == "2 arrests with no offence recorded."
+
+
+def test_adding_reports_widens_their_period_to_cover_both() -> None:
+    """The sum of two reports covers from the earlier start to the later end (never the
+    smaller end), and an open end stays open."""
+    from anpr_ops import Period
+
+    early = datetime(2020, 4, 18, 8, tzinfo=UTC)
+    noon = datetime(2020, 4, 18, 12, tzinfo=UTC)
+    late = datetime(2020, 4, 18, 20, tzinfo=UTC)
+    assert Period(early, noon) | Period(noon, late) == Period(early, late)
+    assert Period(noon, late) | Period(early, noon) == Period(early, late)
+    assert Period(early, None) | Period(noon, late) == Period(early, None)
+    assert Period(None, noon) | Period(early, late) == Period(None, late)

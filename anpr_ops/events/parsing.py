@@ -17,12 +17,13 @@ from pydantic import ValidationError
 
 from anpr_ops._messages import shown
 from anpr_ops.errors import EventValidationError, FieldProblem
-from anpr_ops.events.kinds import PERSONAL_FIELDS
+from anpr_ops.events.kinds import KINDS, PERSONAL_FIELDS, personal_fields
 from anpr_ops.events.models import BATCH_ADAPTER, EVENT_ADAPTER, Event, EventBase
 from anpr_ops.vocab import EventKind
 
 __all__ = [
     "INTERCHANGE_VERSION",
+    "body_json_schema",
     "event_json_schema",
     "parse_event",
     "parse_events",
@@ -141,6 +142,46 @@ def event_json_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://anpr-ops.invalid/schema/event-v{INTERCHANGE_VERSION}.json",
         "title": f"anpr_ops event (interchange format version {INTERCHANGE_VERSION})",
+        **schema,
+    }
+
+
+def body_json_schema() -> dict[str, Any]:
+    """A JSON Schema of a stored body (the chained bytes of an event in a log): the event's
+    public fields, its commitment to personal values (``personal``) and its subject number
+    (``subject``), without the personal fields themselves.
+
+    Each kind's definition lists its personal fields under ``x-personal``. The standalone
+    verifier checks bodies against this schema with the standard library alone
+    (:mod:`anpr_ops._bodycheck`); it is written to ``anpr_ops/data/body-schema.json``.
+    """
+    schema = EVENT_ADAPTER.json_schema(mode="validation")
+    defs: dict[str, Any] = schema["$defs"]
+    commitment = {
+        "type": "object",
+        "properties": {
+            "commitment": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        },
+        "required": ["commitment", "fields"],
+        "additionalProperties": False,
+    }
+    for spec in KINDS:
+        definition = defs[spec.model.__name__]
+        personal = list(personal_fields(spec.model))
+        properties = definition["properties"]
+        for name in personal:
+            properties.pop(name, None)
+        definition["required"] = [r for r in definition.get("required", []) if r not in personal]
+        if personal:
+            properties["personal"] = commitment
+        if "subject_ref" in personal:
+            properties["subject"] = {"type": "integer", "minimum": 1}
+        definition["x-personal"] = personal
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://anpr-ops.invalid/schema/body-v2.json",
+        "title": "anpr_ops stored event body (storage format 2)",
         **schema,
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from anpr_ops._canonical import canonical_text
+from anpr_ops.errors import StorageError
 from anpr_ops.events import canonical_dicts
 from anpr_ops.events.personal import strip
 from anpr_ops.store._batch import Batch, conflict
@@ -78,3 +79,26 @@ def insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
         if optimistic:
             raise Stale from exc
         raise
+    _confirm(conn, batch)
+
+
+def _confirm(conn: sqlite3.Connection, batch: Batch) -> None:
+    """Check that what was inserted is there before the commit reports success.
+
+    The schema is checked when a log is opened, but a trigger added afterwards by someone
+    else could drop rows silently (``RAISE(IGNORE)``): an append must never report a seq for
+    an event that was not stored.
+    """
+    first, last = batch.records[0].seq, batch.records[-1].seq
+    hashes = conn.execute(
+        "SELECT hash FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last)
+    ).fetchall()
+    kept = conn.execute(
+        "SELECT count(*) FROM personal WHERE seq BETWEEN ? AND ?", (first, last)
+    ).fetchone()[0]
+    if [h for (h,) in hashes] != [r.hash for r in batch.records] or kept != len(batch.personal):
+        message = (
+            f"appending: the database did not store events {first} to {last} as written "
+            "(a trigger or another writer interfered); nothing was committed"
+        )
+        raise StorageError(message, code="not_stored", seq=first)

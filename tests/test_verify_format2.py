@@ -1,0 +1,162 @@
+"""What verification finds in a format-2 log, through both verifiers: personal values that no
+longer match their commitment or vanished without a recorded erasure, bodies that are not the
+canonical form of a valid event (even with every hash recomputed), personal values written into
+the chained bytes, and copied columns that run on past their value."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from anpr_ops import OpLog
+from anpr_ops._canonical import GENESIS_HASH
+from anpr_ops._schema import GUARDS
+from tests import factory as f
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "day.db"
+    with OpLog.open(path, create=True) as log:
+        log.extend([*f.chain(), f.patrol(), f.sweep()])
+    return path
+
+
+def library(db: Path) -> tuple[bool, str | None, int | None]:
+    with OpLog.open(db) as log:
+        result = log.verify()
+    return result.ok, result.problem, result.first_bad_seq
+
+
+def standalone(db: Path) -> tuple[int, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "anpr_ops.verify", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def tamper(db: Path, *statements: tuple[str, tuple[object, ...]]) -> None:
+    """Change the file as an attacker with write access would: guards off, change, guards on."""
+    conn = sqlite3.connect(db)
+    for name in GUARDS:
+        conn.execute(f"DROP TRIGGER {name}")
+    for sql, params in statements:
+        conn.execute(sql, params)
+    for create in GUARDS.values():
+        conn.execute(create)
+    conn.commit()
+    conn.close()
+
+
+def rewrite_bodies(db: Path, change: Callable[[int, str], str]) -> None:
+    """Rewrite bodies and recompute every hash after them, so the chain holds."""
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT seq, body FROM events ORDER BY seq").fetchall()
+    conn.close()
+    prev = GENESIS_HASH
+    statements = []
+    for seq, body in rows:
+        new = change(seq, body)
+        digest = hashlib.sha256(bytes.fromhex(prev) + new.encode("utf-8")).hexdigest()
+        statements.append(
+            ("UPDATE events SET body = ?, hash = ? WHERE seq = ?", (new, digest, seq))
+        )
+        prev = digest
+    tamper(db, *statements)
+
+
+def test_an_intact_log_verifies_in_both(db: Path) -> None:
+    assert library(db) == (True, None, None)
+    code, out = standalone(db)
+    assert code == 0 and "commitments to personal values checked, 0 erased" in out
+
+
+def test_altered_personal_values_do_not_match_their_commitment(db: Path) -> None:
+    tamper(db, ("UPDATE personal SET \"values\" = replace(\"values\", 'AB12CDE', 'AB12CDF')", ()))
+    assert library(db)[:2] == (False, "personal_mismatch")
+    code, out = standalone(db)
+    assert code == 1 and "do not match the commitment" in out
+
+
+def test_personal_values_gone_without_a_recorded_erasure_are_found(db: Path) -> None:
+    tamper(db, ("DELETE FROM personal WHERE seq = 3", ()))
+    assert library(db) == (False, "personal_missing", 3)
+    code, out = standalone(db)
+    assert code == 1 and "no recorded erasure" in out
+
+
+def test_a_forged_erasure_row_without_its_record_is_found(db: Path) -> None:
+    tamper(
+        db,
+        ("DELETE FROM personal WHERE seq = 3", ()),
+        ("INSERT INTO erased (seq, access_seq) VALUES (3, 1)", ()),
+    )
+    ok, problem, _ = library(db)
+    assert (ok, problem) == (False, "erasure_unrecorded")
+    assert standalone(db)[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        pytest.param(lambda body: " " + body, "not_canonical", id="leading space"),
+        pytest.param(
+            lambda body: json.dumps(json.loads(body), separators=(", ", ": "), sort_keys=True),
+            "not_canonical",
+            id="other whitespace",
+        ),
+        pytest.param(
+            lambda body: json.dumps(
+                dict(reversed(json.loads(body).items())), separators=(",", ":")
+            ),
+            "not_canonical",
+            id="key order",
+        ),
+        pytest.param(lambda body: "[" + body + "]", "not_an_event", id="array"),
+        pytest.param(
+            lambda body: body.replace('{"', '{"aaa":1,"', 1), "not_an_event", id="unknown field"
+        ),
+        pytest.param(
+            lambda body: body.replace('"kind":"patrol"', '"kind":"picnic"'),
+            "not_an_event",
+            id="unknown kind",
+        ),
+        pytest.param(
+            lambda body: body.replace('{"', '{"ends_at":"2020-04-18T13:00:00Z","', 1),
+            "not_an_event",
+            id="repeated key",
+        ),
+        pytest.param(
+            lambda body: body[:-1] + ',"vrm":"AB12CDE"}', "not_an_event", id="plate in clear"
+        ),
+    ],
+)
+def test_a_rewritten_body_that_is_no_canonical_event_is_found(
+    db: Path, change: Callable[[str], str], problem: str
+) -> None:
+    """Even with every hash after it recomputed (the chain holds), a body that is not the
+    canonical form of a valid event is named, at its seq, by both verifiers."""
+    seq = 7  # the patrol
+    rewrite_bodies(db, lambda s, body: change(body) if s == seq else body)
+    assert library(db) == (False, problem, seq)
+    code, out = standalone(db)
+    assert code == 1 and f"at seq {seq}" in out
+
+
+def test_an_event_id_column_that_runs_on_into_the_next_member_is_found(db: Path) -> None:
+    """The copy is compared exactly, not found as a substring of the body."""
+    tamper(db, ('UPDATE events SET event_id = \'hit-1","hotlist":"pnc\' WHERE seq = 2', ()))
+    assert library(db) == (False, "column_mismatch", 2)
+    assert standalone(db)[0] == 1
