@@ -76,9 +76,9 @@ def _problem(value: Any, node: dict[str, Any], where: str) -> str | None:
             if target is None:
                 return f"{where}.{name}: not a known kind" if where else f"{name}: not a known kind"
             return _problem(value, {"$ref": target}, where)
-        found = [_problem(value, option, where) for option in options]
-        if all(p is not None for p in found):
-            return next(p for p in found if p is not None)
+        tried = [_problem(value, option, where) for option in options]
+        if all(p is not None for p in tried):
+            return next(p for p in tried if p is not None)
         return None
     if "const" in node and value != node["const"]:
         return f"{where}: not the value this field must hold"
@@ -101,9 +101,9 @@ def _problem(value: Any, node: dict[str, Any], where: str) -> str | None:
         items = node.get("items")
         if items is not None:
             for index, item in enumerate(value):
-                found = _problem(item, items, f"{where}[{index}]")
-                if found is not None:
-                    return found
+                wrong = _problem(item, items, f"{where}[{index}]")
+                if wrong is not None:
+                    return wrong
         return None
     if isinstance(value, dict):
         return _object_problem(value, node, where)
