@@ -53,7 +53,9 @@ __all__ = [
     "coerce",
     "display",
     "mask",
+    "mask_plates_in_text",
     "normalise",
+    "plates_in_text",
     "validate",
 ]
 
@@ -161,6 +163,54 @@ def mask(text: str) -> str:
     if len(text) >= 4:
         return text[0] + "*" * (len(text) - 1)
     return "*" * len(text)
+
+
+# Plate-shaped words in free text: the current, prefix and suffix formats only (each with an
+# optional space where a plate is printed with one). Dateless and Northern Ireland plates are
+# left out on purpose: "A12", "M25" or "B 1234" are road and bus numbers far more often than
+# plates, and flagging every road would bury the real finds.
+_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9])("
+    r"[A-Za-z]{2}[0-9]{2} ?[A-Za-z]{3}"  # current: AB12 CDE
+    r"|[A-Za-z][0-9]{1,3} ?[A-Za-z]{3}"  # prefix: A123 BCD
+    r"|[A-Za-z]{3} ?[0-9]{1,3}[A-Za-z]"  # suffix: ABC 123D
+    r")(?![A-Za-z0-9])"
+)
+_IN_TEXT_FORMATS = frozenset({VrmFormat.CURRENT, VrmFormat.PREFIX, VrmFormat.SUFFIX})
+
+
+def plates_in_text(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each word of ``text`` shaped like a current, prefix or suffix UK
+    plate (``AB12 CDE``, ``A123 BCD``, ``ABC 123D``): plates typed into free text, which must
+    not be published. Road and bus numbers (``A12``, ``M25``) are not matched.
+
+    >>> text = "Stop of AB12 CDE on the A12"
+    >>> [text[a:b] for a, b in plates_in_text(text)]
+    ['AB12 CDE']
+    """
+    found = []
+    for match in _IN_TEXT.finditer(text):
+        try:
+            fmt = classify(match.group(1))
+        except InvalidVrmError:
+            continue
+        if fmt in _IN_TEXT_FORMATS:
+            found.append(match.span(1))
+    return found
+
+
+def mask_plates_in_text(text: str) -> str:
+    """``text`` with every plate-shaped word of :func:`plates_in_text` masked
+    (``"Stop of A******* on the A12"``), spaces kept."""
+    out = []
+    last = 0
+    for start, end in plates_in_text(text):
+        word = text[start:end]
+        out.append(text[last:start])
+        out.append(word[0] + "".join(" " if ch == " " else "*" for ch in word[1:]))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _shown(text: str) -> str:

@@ -160,3 +160,29 @@ def test_an_event_id_column_that_runs_on_into_the_next_member_is_found(db: Path)
     tamper(db, ('UPDATE events SET event_id = \'hit-1","hotlist":"pnc\' WHERE seq = 2', ()))
     assert library(db) == (False, "column_mismatch", 2)
     assert standalone(db)[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("table", "sql"),
+    [
+        ("personal", "UPDATE personal SET \"values\" = replace(\"values\", 'P-1', 'P\\u0001') "),
+        ("personal", "UPDATE personal SET \"values\" = '{\"grounds\": 5' "),
+        ("events", "UPDATE events SET body = replace(body, '\"hotlist\":\"pnc\"', '\"hotlist\":7') "),
+    ],
+)
+def test_damaged_data_reads_as_one_storage_error_naming_the_seq_not_the_value(
+    db: Path, table: str, sql: str
+) -> None:
+    """A flipped or damaged stored value makes reads fail with one StorageError naming the seq
+    (and the field when it can) — never a pydantic error, never the value itself."""
+    from anpr_ops.errors import StorageError
+
+    tamper(db, (sql, ()))
+    with OpLog.open(db) as log:
+        with pytest.raises(StorageError) as caught:
+            list(log.events(personal=True))
+        assert caught.value.code == "damaged_event" and caught.value.seq is not None
+        assert "P-1" not in str(caught.value) and "P\x01" not in str(caught.value)
+        assert caught.value.__cause__ is None  # pydantic's own error quotes values
+    code, out = standalone(db)
+    assert code == 1, out

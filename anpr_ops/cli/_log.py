@@ -76,6 +76,8 @@ def append(db: Path, source: IO[bytes], create: bool) -> int:
             f"appended {result.count} event(s), {len(result.duplicates)} already present; "
             f"log now holds {len(log)} event(s)"
         )
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
     return EXIT_OK
 
 

@@ -11,22 +11,26 @@ An event holding a marker cannot be appended again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from pydantic import BaseModel
 
 from anpr_ops.events.kinds import KIND_SPECS, personal_fields
 from anpr_ops.vocab import EventKind
+from anpr_ops.vrm import plates_in_text
 
 __all__ = [
     "ERASED",
+    "FREE_TEXT",
     "MARKERS",
     "RESTRICTED",
     "STAND_INS",
     "WITHHELD",
     "merge",
     "paths",
+    "plate_shaped",
+    "plate_warnings",
     "split",
     "strip",
 ]
@@ -51,6 +55,52 @@ STAND_INS: Final[Mapping[str, str]] = {
     "description": "x",
     "reason": "x",
 }
+
+
+#: Public fields that hold free text: a plate typed into one of them would be published with
+#: reports and exports, so appends warn about it and publications mask it.
+FREE_TEXT: Final = frozenset(
+    {
+        "name",
+        "location",
+        "policing_operation",
+        "quantity",
+        "drug",
+        "legislation_text",
+        "object_of_search_text",
+        "title",
+        "statute",
+        "camera_id",
+    }
+)
+
+
+def plate_shaped(public: Mapping[str, Any]) -> list[str]:
+    """The dotted names of the free-text fields of a public canonical object (its sites' and
+    replacement's included) that hold a plate-shaped word (:func:`anpr_ops.vrm.plates_in_text`).
+    """
+    found = []
+    for key, value in public.items():
+        if key in FREE_TEXT and isinstance(value, str) and plates_in_text(value):
+            found.append(key)
+        elif key == "sites" and isinstance(value, list | tuple):
+            for i, site in enumerate(value):
+                if isinstance(site, Mapping) and plates_in_text(str(site.get("name", ""))):
+                    found.append(f"sites[{i}].name")
+        elif key == "replacement" and isinstance(value, Mapping):
+            found += [f"replacement.{inner}" for inner in plate_shaped(value)]
+    return found
+
+
+def plate_warnings(events: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[str, ...]:
+    """One warning for each plate-shaped free-text field of ``(event_id, public object)``
+    pairs — naming the event and field, never the text."""
+    return tuple(
+        f"event {event_id!r}: {field} holds what looks like a number plate; it is stored as "
+        "given, and masked in reports and publication exports"
+        for event_id, public in events
+        for field in plate_shaped(public)
+    )
 
 
 def _model(kind: object) -> type[BaseModel]:

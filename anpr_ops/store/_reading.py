@@ -9,9 +9,10 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 
 import attrs
+from pydantic import ValidationError
 
 from anpr_ops._messages import shorten
-from anpr_ops.errors import EventValidationError
+from anpr_ops.errors import EventValidationError, StorageError
 from anpr_ops.events import Event
 from anpr_ops.events.personal import ERASED, RESTRICTED, WITHHELD
 from anpr_ops.store._record import decode
@@ -90,6 +91,29 @@ def _replacement(fix_body: str, fix_values: str | None) -> tuple[str, str | None
     return json.dumps(inner), values
 
 
+def _decode(seq: int, body: str, values: str | None, marker: str | None) -> Event:
+    """:func:`decode`, turning a stored event that no longer reads as one into a
+    :class:`StorageError` naming its seq and field — never its values (a damaged body or
+    personal value may hold anything)."""
+    try:
+        return decode(body, values, marker)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        field = ".".join(str(part) for part in first["loc"][1:]) or None
+        what = f"field {field}" if field else "the event"
+        message = (
+            f"the stored event at seq {seq} is damaged ({what}: {first['type']}); verify the "
+            "log and restore it from a copy"
+        )
+        raise StorageError(message, code="damaged_event", seq=seq, field=field) from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        message = (
+            f"the stored event at seq {seq} is damaged (it does not read as an event); verify "
+            "the log and restore it from a copy"
+        )
+        raise StorageError(message, code="damaged_event", seq=seq) from None
+
+
 def _version(
     body: str, values: str | None, erased: bool, restricted: bool, sight: Sight
 ) -> tuple[str, str | None, str | None]:
@@ -132,20 +156,29 @@ def current_events(
         for seq, row_kind, body, values, erased, restricted in rows:
             last = seq
             if fixes is None:
-                yield seq, decode(*_version(body, values, bool(erased), bool(restricted), sight))
+                yield (
+                    seq,
+                    _decode(seq, *_version(body, values, bool(erased), bool(restricted), sight)),
+                )
                 continue
             if row_kind == EventKind.CORRECTION:
                 continue
             fix = fixes.get(seq)
             if fix is None:
-                yield seq, decode(*_version(body, values, bool(erased), bool(restricted), sight))
+                yield (
+                    seq,
+                    _decode(seq, *_version(body, values, bool(erased), bool(restricted), sight)),
+                )
                 continue
             if fix[0]:
                 continue  # retracted
             fix_body, fix_values, fix_erased, fix_restricted = replacements[fix[1]]
-            inner, inner_values = _replacement(fix_body, fix_values)
+            try:
+                inner, inner_values = _replacement(fix_body, fix_values)
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+                inner, inner_values = fix_body, None  # _decode names the damage
             marker = sight.marker(fix_erased or bool(erased), fix_restricted or bool(restricted))
-            yield seq, decode(inner, inner_values if marker is None else None, marker)
+            yield seq, _decode(fix[1], inner, inner_values if marker is None else None, marker)
 
 
 def read_one(conn: sqlite3.Connection, seq: int, *, corrected: bool, sight: Sight) -> Event | None:
@@ -161,7 +194,10 @@ def read_one(conn: sqlite3.Connection, seq: int, *, corrected: bool, sight: Sigh
             if '"retract":true' in fix[1]:
                 return None
             fix_row = conn.execute(f"SELECT {_COLUMNS} WHERE e.seq = ?", (fix[0],)).fetchone()
-            inner, inner_values = _replacement(fix_row[2], fix_row[3])
+            try:
+                inner, inner_values = _replacement(fix_row[2], fix_row[3])
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+                inner, inner_values = fix_row[2], None
             marker = sight.marker(bool(fix_row[4] or erased), bool(fix_row[5] or restricted))
-            return decode(inner, inner_values if marker is None else None, marker)
-    return decode(*_version(body, values, bool(erased), bool(restricted), sight))
+            return _decode(fix[0], inner, inner_values if marker is None else None, marker)
+    return _decode(seq, *_version(body, values, bool(erased), bool(restricted), sight))

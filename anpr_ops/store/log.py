@@ -53,6 +53,7 @@ from anpr_ops.events import (
     canonical_dicts,
     parse_events,
 )
+from anpr_ops.events.personal import plate_warnings
 from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
 from anpr_ops.store._access import Actor
 from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
@@ -85,7 +86,9 @@ class AppendResult:
     ``appended`` lists the ids written, in order; ``duplicates`` the ids that were already in
     the log (or earlier in the batch) with identical content, and so were not written again.
     ``first_seq``/``last_seq`` span the new events (``None`` when nothing was written);
-    ``head_hash`` is the chain head afterwards.
+    ``head_hash`` is the chain head afterwards. ``warnings`` says which free-text fields of
+    the events written hold what looks like a number plate (never the plate): they are
+    stored as given, and masked in reports and publication exports.
     """
 
     appended: tuple[str, ...]
@@ -93,6 +96,7 @@ class AppendResult:
     first_seq: int | None
     last_seq: int | None
     head_hash: str
+    warnings: tuple[str, ...] = ()
 
     @property
     def count(self) -> int:
@@ -298,6 +302,11 @@ class OpLog:
             first_seq=batch.first_seq,
             last_seq=batch.seq if batch.appended else None,
             head_hash=batch.head_hash,
+            warnings=plate_warnings(
+                (item.event.event_id, item.public)
+                for item in prepared
+                if item.event.event_id in set(batch.appended)
+            ),
         )
 
     def correct(
