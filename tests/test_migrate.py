@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 from anpr_ops import AnprOpsError, OpLog, _v1, canonical_dict
 from anpr_ops import verify as stdlib_verify
 from anpr_ops._canonical import GENESIS_HASH, canonical_text
+from anpr_ops._schema import ACCESS_GUARDS
+from anpr_ops.chain import chain_hash
 from anpr_ops.errors import AccessRefusedError, CheckpointError, MigrationError, NotALogError
 from anpr_ops.store import migrate
 from anpr_ops.store._record import full_object
@@ -252,6 +254,32 @@ def test_the_new_log_descends_from_every_point_of_the_old_chain(old: Path, migra
         assert past.problem == "after_migration"
     finally:
         conn.close()
+
+
+def test_a_forged_migration_record_is_found_by_the_full_verification(migrated: Path) -> None:
+    """The access record has its own chain, which a forger can recompute; the events, which
+    checkpoints cover, still recompute the true old head, so the full verification finds the
+    record false."""
+    conn = sqlite3.connect(migrated)
+    try:
+        (body,) = conn.execute("SELECT body FROM access_log WHERE seq = 1").fetchone()
+        entry = json.loads(body)
+        entry["detail"]["old_head_hash"] = "e" * 64
+        forged = canonical_text(entry)
+        conn.execute("DROP TRIGGER access_log_no_update")
+        conn.execute(
+            "UPDATE access_log SET body = ?, hash = ? WHERE seq = 1",
+            (forged, chain_hash(GENESIS_HASH, forged.encode("utf-8"))),
+        )
+        conn.execute(ACCESS_GUARDS["access_log_no_update"])
+        conn.commit()
+    finally:
+        conn.close()
+    with OpLog.open(migrated) as log:
+        assert log.verify(quick=True).ok
+        full = log.verify()
+        assert (full.ok, full.problem) == (False, "origin_mismatch")
+    assert stdlib_verify.main([str(migrated)]) == 1
 
 
 def test_the_standalone_verifier_checks_descent_from_an_old_checkpoint(
