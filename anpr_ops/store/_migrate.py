@@ -113,7 +113,8 @@ def migrate(
             raise translate(exc, "opening the old log") from exc
         with contextlib.closing(conn):
             head = _verified_head(conn, expected)
-            result = _replay(conn, temp, head, Actor(name, who.purpose or _PURPOSE), batch_size)
+            who = Actor(name, who.purpose or _PURPOSE)
+            result = _replay(conn, temp, head, who, max(1, batch_size))
         if _fingerprint(source) != before:
             message = "the old log changed while it was read; migrate it once nothing writes to it"
             raise MigrationError(message, code="old_log_changed")
