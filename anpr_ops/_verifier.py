@@ -13,7 +13,9 @@ Both verifiers run this code: ``OpLog.verify()`` and the standalone
    commitment and naming the same fields, or they were erased by a recorded erasure; no values
    are kept for a body that commits to none;
 5. the chain of ``access_log``, and the ``erased`` table against the erasures it records;
-6. with a checkpoint, that it belongs to this log and that the log still holds its head.
+6. with ``bodies``, for a log migrated from a version-1 log, that its events recompute the old
+   chain to the head its migration record names (:func:`anpr_ops._v1.descent`);
+7. with a checkpoint, that it belongs to this log and that the log still holds its head.
 
 It never raises for a damaged log: it reports the first problem in a
 :class:`~anpr_ops.chain.VerifyResult`.
@@ -30,6 +32,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from anpr_ops._canonical import canonical_text
+from anpr_ops._v1 import Head, descent, origin
 from anpr_ops.chain import Checkpoint, VerifyResult, verify_rows
 
 __all__ = ["BodyCheck", "verify_log"]
@@ -292,6 +295,12 @@ def _verify(
     result = dataclasses.replace(result, access_checked=entries)
     if access_problem is not None:
         return _failed(result, *access_problem)
+    came = origin(conn) if bodies else None
+    if came is not None:
+        found = descent(conn, Head(came.log_id, came.head_seq, came.head_hash))
+        if not found.ok:
+            reason = f"the log's migration record does not hold: it {found.summary()}"
+            return _failed(result, None, "origin_mismatch", reason)
     if checkpoint is not None:
         return _against(conn, result, checkpoint)
     return result

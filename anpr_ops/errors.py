@@ -26,6 +26,7 @@ callers who do not know this library::
         ├── LogBusyError           (TimeoutError)     the write lock stayed taken past the timeout
         ├── AccessRefusedError     (PermissionError)  personal values asked for without actor,
         │                                             purpose, or a writable file to record it
+        ├── MigrationError         (ValueError)       an older log that cannot be migrated as asked
         └── StorageError           (OSError)          read-only file, full disk, I/O failure
 
 Every class has a stable snake_case :attr:`~AnprOpsError.code`; some instances carry a more
@@ -58,6 +59,7 @@ __all__ = [
     "LogError",
     "LogNotFoundError",
     "MappingError",
+    "MigrationError",
     "NotALogError",
     "ReportError",
     "SchemaVersionError",
@@ -363,6 +365,21 @@ class AccessRefusedError(LogError, PermissionError):
     recorded, or a restricted record asked for without saying so."""
 
     code = "access_refused"
+
+
+class MigrationError(LogError, ValueError):
+    """An older log that cannot be migrated as asked; nothing was written.
+
+    ``code`` says why: ``target_exists`` (the new file is there already), ``same_file``,
+    ``already_current`` (the old file is of the current format), ``old_log_broken`` (its chain,
+    guards or checkpoint do not hold: :attr:`seq` names the first bad event), ``not_canonical``
+    (an old event this version would store differently), ``event_refused`` (an old event this
+    version refuses: :attr:`event_id`, :attr:`seq`, the refusal chained), ``old_log_changed``
+    (the old file changed while it was read) or ``descent_mismatch`` (the new log does not
+    reproduce the old chain).
+    """
+
+    code = "migration_refused"
 
 
 class StorageError(LogError, OSError):

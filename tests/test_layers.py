@@ -36,6 +36,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "note",
             "_schema",
             "_logfile",
+            "_v1",
             "_verifier",
             "_version",
         }
@@ -68,6 +69,7 @@ STDLIB_ONLY = frozenset(
         "merkle",
         "_schema",
         "_logfile",
+        "_v1",
         "_verifier",
         "verify",
     }

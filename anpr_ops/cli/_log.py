@@ -1,4 +1,4 @@
-"""Commands about the log itself: init, append, verify, checkpoint, schema."""
+"""Commands about the log itself: init, append, verify, checkpoint, migrate, schema."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import click
 
 from anpr_ops.chain import Checkpoint
 from anpr_ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, cli
-from anpr_ops.cli._common import new_log_removed_on_failure, progress
+from anpr_ops.cli._common import ACTOR, PURPOSE, new_log_removed_on_failure, progress
 from anpr_ops.errors import AnprOpsError
 from anpr_ops.events import Event, event_json_schema
 from anpr_ops.interop.jsonl import iter_jsonl
-from anpr_ops.store import OpLog
+from anpr_ops.store import OpLog, migrate
 
 
 def existing_log(path: Path) -> OpLog:
@@ -137,6 +137,38 @@ def checkpoint(db: Path, op_id: str | None, output: Path | None) -> int:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"checkpoint written to {output}", err=True)
+    return EXIT_OK
+
+
+@cli.command("migrate")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A checkpoint of OLD to verify it against before migrating it.",
+)
+@ACTOR
+@PURPOSE
+def migrate_command(
+    old: Path, new: Path, checkpoint_file: Path | None, actor: str | None, purpose: str | None
+) -> int:
+    """Make NEW, a log of the current storage format, from the version-1 log OLD.
+
+    OLD is verified first (against --checkpoint when given) and never changed. Every event is
+    replayed into NEW in its order, keeping its id; NEW's first access record entry names
+    OLD's log id and head hash, recorded with who did it (--as). NEW must not exist; a failed
+    migration leaves no NEW.
+
+    \b
+    Example:
+      anpr-ops migrate day-v1.db day.db --checkpoint day-v1.checkpoint --as "PC 1234"
+      python -m anpr_ops.verify day.db --migrated-from day-v1.checkpoint
+    """
+    checkpoint = checkpoint_file.read_text(encoding="utf-8") if checkpoint_file else None
+    result = migrate(old, new, checkpoint=checkpoint, actor=actor, purpose=purpose)
+    click.echo(result.summary())
     return EXIT_OK
 
 
