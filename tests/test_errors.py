@@ -30,6 +30,8 @@ LEAVES = {
     "EarlierRowsError": ValueError,
     "MappingError": ValueError,
     "AccessRefusedError": PermissionError,
+    "PolicyError": ValueError,
+    "ErasureError": ValueError,
 }
 
 

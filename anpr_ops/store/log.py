@@ -25,7 +25,6 @@ stored event as appended.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,7 +36,6 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from anpr_ops._logfile import read_log_id
-from anpr_ops._verifier import verify_log
 from anpr_ops.chain import GENESIS_HASH, Checkpoint, VerifyResult
 from anpr_ops.errors import (
     BrokenReferenceError,
@@ -56,9 +54,11 @@ from anpr_ops.events import (
 from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
 from anpr_ops.store._access import Actor
 from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
+from anpr_ops.store._integrity import access_head, verify
 from anpr_ops.store._memory import Stale, State
 from anpr_ops.store._personal import record_read
 from anpr_ops.store._projection import stored_definitions
+from anpr_ops.store._protection import DataProtection
 from anpr_ops.store._queries import operation_tree
 from anpr_ops.store._reading import (
     Sight,
@@ -67,9 +67,8 @@ from anpr_ops.store._reading import (
     event_kind,
     read_one,
 )
-from anpr_ops.store._rebuild import REBUILT, derived_mismatch, replay
+from anpr_ops.store._rebuild import REBUILT, replay
 from anpr_ops.store._record import Encoded, encode
-from anpr_ops.store._validity import body_problem
 from anpr_ops.store._writing import insert, plan
 
 if TYPE_CHECKING:
@@ -108,7 +107,7 @@ class AppendResult:
 # --------------------------------------------------------------------------- the log
 
 
-class OpLog:
+class OpLog(DataProtection):
     """An operations log: one SQLite file (or memory), append-only and hash-chained.
 
     Open one with :meth:`open` (``create=True`` to make a new file) or :meth:`memory`; use it
@@ -506,47 +505,24 @@ class OpLog:
         (derived state is not chained: this is how an edit to it is found).
         """
         with self._db.reading(snapshot=True) as conn:
-            result = verify_log(conn, checkpoint, bodies=not quick, check=body_problem)
-            if quick or not result.ok:
-                return dataclasses.replace(
-                    result, not_checked=("bodies", "derived tables") if quick else ()
-                )
-            try:
-                damage = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
-            except sqlite3.DatabaseError:
-                damage = ["the file cannot be read"]
-            if damage != ["ok"]:
-                return _failed(
-                    result,
-                    problem="storage_damaged",
-                    reason="SQLite's integrity check finds the file damaged ("
-                    + "; ".join(str(d) for d in damage)
-                    + "); restore it from a copy",
-                )
-            mismatch = derived_mismatch(conn)
-        if mismatch is None:
-            return result
-        table, seq = mismatch
-        return _failed(
-            result,
-            problem="derived_mismatch",
-            reason=f"table {table} differs from a rebuild from the events and the access "
-            f"record{f' (first difference at seq {seq})' if seq is not None else ''}; "
-            "run rebuild() after finding out how",
-            first_bad_seq=seq,
-        )
+            return verify(conn, checkpoint, quick=quick)
 
     def checkpoint(self, op_id: str | None = None) -> Checkpoint:
         """A checkpoint of the log's head now, or of operation ``op_id``'s latest event.
 
         Keep ``checkpoint.to_text()`` somewhere else; ``verify(checkpoint=...)`` later detects
-        truncation and rewrites that the chain alone cannot.
+        truncation and rewrites that the chain alone cannot. It also names the head of the
+        access record, so that entries removed from its end or rewritten are found too.
         """
         name = self._db.path.name if self._db.path else ":memory:"
         with self._db.reading(snapshot=True) as conn:
+            access_seq, access_hash = access_head(conn)
             if op_id is None:
                 seq, head_hash = _head(conn)
-                return Checkpoint(self._log_id, name, "log", seq, seq, head_hash)
+                return Checkpoint(
+                    self._log_id, name, "log", seq, seq, head_hash,
+                    access_seq=access_seq, access_hash=access_hash,
+                )  # fmt: skip
             row = conn.execute(
                 "SELECT max(seq), count(*) FROM events WHERE op_id = ?", (op_id,)
             ).fetchone()
@@ -554,7 +530,10 @@ class OpLog:
                 raise EventNotFoundError(f"no events of operation {op_id!r} in the log")
             seq, count = row
             (head_hash,) = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
-            return Checkpoint(self._log_id, name, f"op:{op_id}", seq, count, head_hash)
+            return Checkpoint(
+                self._log_id, name, f"op:{op_id}", seq, count, head_hash,
+                access_seq=access_seq, access_hash=access_hash,
+            )  # fmt: skip
 
     def rebuild(self) -> None:
         """Rebuild every derived table from ``events`` alone, in one transaction."""
@@ -582,11 +561,6 @@ class OpLog:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _failed(result: VerifyResult, **changes: Any) -> VerifyResult:
-    """``result`` marked failed with the given problem (VerifyResult is a frozen dataclass)."""
-    return dataclasses.replace(result, ok=False, **changes)
 
 
 def _head(conn: sqlite3.Connection) -> tuple[int, str]:
