@@ -59,9 +59,20 @@ def test_every_read_of_personal_values_is_recorded_with_actor_purpose_and_events
     )
     assert consult.query is not None and consult.query["kind"] == "outcome"
     assert consult.query["op_id"] == f.OP
+    assert consult.events == ((6, 6),)  # the one outcome
     assert single.events == ((4, 4),) and single.query is not None
     assert single.query["event_id"] == "search-1"
     assert disclose.action == "disclose" and disclose.recipient == "CPS Thames"
+
+
+def test_a_disclosure_names_the_events_disclosed(log: OpLog) -> None:
+    """An export of one operation records its events, not those of another operation."""
+    _day(log)
+    log.extend([f.operation("other-op"), f.hit("other-hit", op_id="other-op")])
+    export_jsonl(log, io.StringIO(), "other-op", recipient="DVLA")
+    (entry,) = log.access_log()
+    assert entry.action == "disclose" and entry.events == ((8, 9),)
+    assert entry.query is not None and entry.query["event_ids"] == 2
 
 
 def test_the_record_lists_erasures_restrictions_retention_and_policy(log: OpLog) -> None:

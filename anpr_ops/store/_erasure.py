@@ -79,8 +79,10 @@ class ErasureResult:
                 f"erased the personal values of {len(self.erased)} record(s) "
                 f"({self.events} event(s)): {fields}; recorded as access entry {self.access_seq}"
             )
-        else:
+        elif self.already_erased or self.restricted:
             lines.append("nothing erased")
+        else:
+            lines.append("nothing erased: the log holds no personal value of what was chosen")
         if self.already_erased:
             lines.append(
                 f"{len(self.already_erased)} record(s) chosen were already erased: "

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -66,6 +66,7 @@ from anpr_ops.store._reading import (
     current_events,
     event_kind,
     read_one,
+    scope,
 )
 from anpr_ops.store._rebuild import REBUILT, replay
 from anpr_ops.store._record import Encoded, encode
@@ -349,37 +350,26 @@ class OpLog(DataProtection):
         personal: bool = False,
         restricted: bool = False,
         recipient: str | None = None,
+        event_ids: Collection[str] | None = None,
     ) -> Iterator[Event]:
         """The events of the log, in the order they were appended.
 
         ``corrected=True`` (the default) gives the current view: a replaced event as its
         replacement (at the original's place), no retracted events, and no correction events
         themselves. ``corrected=False`` gives every stored event as appended, corrections
-        included. Filter by ``op_id`` (and its child operations with ``include_children``) and
-        by ``kind``.
+        included. Filter by ``op_id`` (and its child operations with ``include_children``), by
+        ``kind``, and to the events ``event_ids`` names.
 
         Personal values (plates, subject references, officer ids, free text) come back only
         with ``personal=True``, which needs an actor and a purpose and is recorded in the
-        access record (:mod:`anpr_ops.store._access`); otherwise each personal field that had a
-        value holds ``"[withheld]"`` (``"[erased]"`` once erased). A restricted record's values
-        come back only with ``restricted=True`` as well (otherwise ``"[restricted]"``). Give
+        access record (:mod:`anpr_ops.store._access`) with the query and the events it
+        returns values of; otherwise each personal field that had a value holds
+        ``"[withheld]"`` (``"[erased]"`` once erased). A restricted record's values come back
+        only with ``restricted=True`` as well (otherwise ``"[restricted]"``). Give
         ``recipient`` when the values leave for someone else: the read is recorded as a
         disclosure to them.
         """
         kind = event_kind(kind)
-        sight = self._sight(
-            personal,
-            restricted,
-            "reading personal values",
-            recipient=recipient,
-            query={
-                "op_id": op_id,
-                "kind": kind,
-                "corrected": corrected,
-                "include_children": include_children,
-                "restricted": restricted,
-            },
-        )
         # The operations, the head and the corrections are read in one snapshot, and the pages
         # below stop at that head: the events come out as the log was at one moment, even
         # while other connections append (a correction appended meanwhile is not half-applied).
@@ -387,7 +377,24 @@ class OpLog(DataProtection):
             ops = self.op_ids(op_id, include_children=include_children) if op_id else None
             head = _head(conn)[0]
             fixes = corrections_by_target(conn) if corrected else None
-        for _, event in current_events(self._db.reading, ops, kind, head, fixes, sight):
+            seqs, keep = (
+                scope(conn, ops, kind, head, fixes, event_ids)
+                if personal or event_ids is not None
+                else ([], None)
+            )
+        query = {
+            "op_id": op_id,
+            "kind": kind,
+            "corrected": corrected,
+            "include_children": include_children,
+            "restricted": restricted,
+            "event_ids": None if event_ids is None else len(set(event_ids)),
+        }
+        sight = self._sight(
+            personal, restricted, "reading personal values", recipient=recipient, query=query,
+            seqs=seqs,
+        )  # fmt: skip
+        for _, event in current_events(self._db.reading, ops, kind, head, fixes, sight, keep):
             yield event
 
     def get(
