@@ -186,7 +186,8 @@ def test_a_dry_run_previews_another_policy(log: OpLog) -> None:
     _hits(log)
     preview = RetentionPolicy.from_dict({"kinds": {"vehicle_stop": {"erase_after_days": 1}}})
     result = log.apply_retention(HIT_TIME + timedelta(days=2), dry_run=True, policy=preview)
-    assert result.erased == {"vehicle_stop": 1} and result.policy_seq is None
+    assert result.erased == {"vehicle_stop": 1} and result.previewed
+    assert "previewed, not set" in result.summary()
     with pytest.raises(PolicyError) as caught:
         log.apply_retention(HIT_TIME, policy=preview)
     assert caught.value.code == "preview_only"

@@ -217,9 +217,10 @@ class DataProtection:
         if dry_run:
             with self._db.reading(snapshot=True) as conn:
                 stored, seq = current_policy(conn)
-                chosen = policy or stored
-                return run(conn, chosen, seq if policy is None else None, now, actor=None,
-                           reason=why, dry_run=True)  # fmt: skip
+                if policy is not None:
+                    found = run(conn, policy, None, now, actor=None, reason=why, dry_run=True)
+                    return attrs.evolve(found, previewed=True)
+                return run(conn, stored, seq, now, actor=None, reason=why, dry_run=True)
         name = self._who(actor, "a retention run")
         with self._db.writing("applying the retention policy") as conn:
             stored, seq = current_policy(conn)

@@ -64,10 +64,17 @@ class RetentionResult:
     kept_elsewhere: Mapping[str, int]
     access_seq: int | None = None
     purged: bool = True
+    previewed: bool = False
+    """True when ``policy`` was given to a dry run to preview it (it is not the log's)."""
 
     def summary(self) -> str:
         """What happened, in a few lines for people (no value named)."""
-        source = "default" if self.policy_seq is None else f"set by access entry {self.policy_seq}"
+        if self.previewed:
+            source = "previewed, not set"
+        elif self.policy_seq is None:
+            source = "default"
+        else:
+            source = f"set by access entry {self.policy_seq}"
         lines = [f"retention policy ({source}): {self.policy.describe()}"]
         done = "would erase" if self.dry_run else "erased"
         when = format_utc(self.now)
