@@ -1,9 +1,12 @@
 """Reports do not change: a report taken before and after any erasure, restriction or
 retention run is identical, people counted once included — over generated operations with
-random erasures, and for the demo day of action with everything personal erased."""
+random erasures, and for the demo day of action with everything personal erased. Along the
+way, a subject reference stays linked to its person number exactly while a value still held
+names it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +41,22 @@ def _subjects(batch: Sequence[Any]) -> list[str]:
             if ref is not None:
                 found.add(ref)
     return sorted(found)
+
+
+def _linked(log: OpLog) -> set[str]:
+    """The subject references the log still links to a person number."""
+    return {ref for (ref,) in raw(log).execute("SELECT subject_ref FROM subjects")}
+
+
+def _named(log: OpLog) -> set[str]:
+    """The subject references the personal values still held name (read as stored)."""
+    found: set[str] = set()
+    for (values,) in raw(log).execute('SELECT "values" FROM personal'):
+        data = json.loads(values)
+        for part in (data, data.get("replacement", {})):
+            if "subject_ref" in part:
+                found.add(part["subject_ref"])
+    return found
 
 
 def _erase_or_refusal(log: OpLog, chosen: list[str]) -> str | None:
@@ -80,6 +99,7 @@ def test_no_erasure_restriction_or_retention_changes_a_report(
                 if chosen:
                     log.unrestrict(event_ids=chosen, reason="tests")
             assert _everything(log, OP) == before
+            assert _linked(log) == _named(log)
         assert log.verify().ok
 
 
