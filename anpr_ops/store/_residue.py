@@ -14,7 +14,6 @@ in an event id ``hit-AB12CDE``. It is a search of words, not of every substring.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import sqlite3
@@ -24,6 +23,16 @@ __all__ = ["Residue"]
 
 _WORD = re.compile(r"[^\W_]+")
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+# Texts are searched a page at a time, joined by a character no stored text holds (the event
+# models refuse control characters), which no word or pair below runs across.
+_SEPARATOR = "\x00"
+_SPACED = re.compile(r"[^\s\x00]+")
+# Two adjacent words of a text (overlapping: each word with the next), split by white space,
+# or by anything that is not a letter or digit.
+# Each starts only where a word starts, so that a long word is not tried from every letter.
+_SPACED_PAIR = re.compile(r"(?<![^\s\x00])([^\s\x00]+)\s+(?=([^\s\x00]+))")
+_WORD_PAIR = re.compile(r"(?<![^\W_])([^\W_]+)(?:[^\w\x00]|_)+(?=([^\W_]+))")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 _PAGE = 5000
 
 
@@ -31,13 +40,9 @@ def _key(text: str) -> str:
     return "".join(text.split()).upper()
 
 
-def _candidates(text: str) -> Iterator[str]:
+def _candidates(text: str) -> set[str]:
     """Every form of ``text`` and of its words that a value could match."""
-    yield _key(text)
-    for words in (text.split(), _WORD.findall(text)):
-        upper = [word.upper() for word in words]
-        yield from upper
-        yield from (a + b for a, b in itertools.pairwise(upper))
+    return _forms([text], whole=True)
 
 
 class Residue:
@@ -58,7 +63,7 @@ class Residue:
     def mentioned_in(self, text: str) -> bool:
         """Whether ``text`` quotes one of the values of three characters or more (as a word,
         two words, or a phrase of several words)."""
-        if any(len(c) >= 3 and c in self.fields for c in _candidates(text)):
+        if any(len(form) >= 3 and form in self.fields for form in _candidates(text)):
             return True
         whole = _key(text)
         return any(phrase in whole for phrase in self.phrases)
@@ -67,12 +72,10 @@ class Residue:
         """For each field, how many distinct values being erased are still found elsewhere:
         in the personal values of events not in ``erased``, in the public part of any event,
         or in an entry of the access record."""
-        found: set[str] = set()
         wanted = self.fields
-        for text in self._texts(conn, erased):
-            for candidate in _candidates(text):
-                if candidate in wanted:
-                    found.add(candidate)
+        found: set[str] = set()
+        for texts in self._pages(conn, erased):
+            found |= wanted.keys() & _forms(texts, whole=bool(self.phrases))
             if len(found) == len(wanted):
                 break
         counts: dict[str, int] = {}
@@ -82,18 +85,23 @@ class Residue:
         return dict(sorted(counts.items()))
 
     @staticmethod
-    def _texts(conn: sqlite3.Connection, erased: Collection[int]) -> Iterator[str]:
-        """Every text a value could hide in: each personal value still held, and each string of
-        every chained body and access entry."""
+    def _pages(conn: sqlite3.Connection, erased: Collection[int]) -> Iterator[list[str]]:
+        """Every text a value could hide in, a page at a time: each personal value still held,
+        and each string of every chained body and access entry."""
         last = 0
         while rows := conn.execute(
             'SELECT seq, "values" FROM personal WHERE seq > ? ORDER BY seq LIMIT ?',
             (last, _PAGE),
         ).fetchall():
             last = rows[-1][0]
-            for seq, values in rows:
-                if seq not in erased:
-                    yield from _strings(json.loads(values))
+            yield list(
+                {
+                    text
+                    for seq, values in rows
+                    if seq not in erased
+                    for text in _strings(json.loads(values))
+                }
+            )
         for table in ("events", "access_log"):
             last = 0
             while rows := conn.execute(
@@ -101,8 +109,25 @@ class Residue:
                 (last, _PAGE),
             ).fetchall():
                 last = rows[-1][0]
-                for _, body in rows:
-                    yield from _STRING.findall(body)
+                # Field names, vocabulary codes and times repeat from body to body: each text
+                # once per page is enough; a commitment or hash (64 hex digits) holds no value.
+                texts = {text for _, body in rows for text in _STRING.findall(body)}
+                yield [text for text in texts if not _DIGEST.fullmatch(text)]
+
+
+def _forms(texts: list[str], *, whole: bool) -> set[str]:
+    """The forms of some texts a value can match, upper case: each word (split by white space,
+    or a run of letters and digits), each two adjacent words of a text run together, and with
+    ``whole`` each text without its spaces (needed only for values of several words)."""
+    page = _SEPARATOR.join(texts).upper()
+    forms = set(_SPACED.findall(page))
+    forms.update(_WORD.findall(page))
+    for pairs in (_SPACED_PAIR, _WORD_PAIR):
+        forms.update(a + b for a, b in pairs.findall(page))
+    if whole:
+        forms.update(_key(text) for text in texts)
+    forms.discard("")
+    return forms
 
 
 def _strings(data: object) -> Iterator[str]:
