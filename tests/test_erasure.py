@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from anpr_ops import OpLog
+from anpr_ops import OpLog, parse_event
 from anpr_ops.errors import AccessRefusedError, AnprOpsError, ErasureError, EventNotFoundError
 from anpr_ops.events.personal import ERASED
 from tests import factory as f
@@ -293,3 +293,14 @@ def test_a_reason_naming_a_value_kept_elsewhere_only_is_not_refused_for_short_wo
     _day(log)
     log.append(f.patrol("patrol-2", officer_id="PC"))
     assert not log.erase(event_ids=["patrol-2"], reason="PC asked").noop
+
+
+def test_an_id_derived_from_content_does_not_depend_on_personal_values() -> None:
+    """An id the library derives hashes the public fields only: a hash of a plate could be
+    reversed by trying every plate, and would outlive the plate's erasure."""
+    one, two = (
+        parse_event({k: v for k, v in f.hit(vrm=plate, notes=plate).items() if k != "event_id"})
+        for plate in ("AB12CDE", "XY51ABC")
+    )
+    assert one.event_id == two.event_id
+    assert "AB12CDE" not in one.event_id
