@@ -226,3 +226,26 @@ def test_a_reader_keeps_the_write_ahead_log_until_purged(tmp_path: Path) -> None
         assert log.purge()
         gone = day.fully_erased({"hit-1", "hit-2"})
         assert gone <= before and _found(path, gone) == set()
+
+
+def test_retention_then_erasure_by_subject_end_to_end(day_log: tuple[OpLog, Day, Path]) -> None:
+    """The whole of it on one log: personal reads, a retention run a year on, an erasure by
+    subject. No erased value is in the files, both verifiers pass and report the erasures,
+    reports are unchanged, and the access record lists each read, the run and the erasure
+    without any erased value."""
+    log, day, path = day_log
+    before = _found(path, set(day.holds))
+    report = log.report(OP).to_dict()
+    list(log.events(OP, "outcome", personal=True))
+    log.get("hit-3", personal=True)
+    log.apply_retention(datetime.fromisoformat("2021-04-18T09:00:00+01:00"))
+    subject = day.subject_of["hit-0"]
+    log.erase(subject_ref=subject, reason="erasure request")
+    log.get("stop-3", personal=True)
+    erased = set(day.hits) | {"out-0", "out-0-b"}
+    _check_gone(log, day, path, erased, before)
+    assert log.report(OP).to_dict() == report
+    entries = log.access_log()
+    assert [e.action for e in entries] == ["consult", "consult", "retention", "erase", "consult"]
+    record = " ".join(str(e.to_dict()) for e in entries)
+    assert not {value for value in day.fully_erased(erased) if value in record}
