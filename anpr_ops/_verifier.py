@@ -15,7 +15,8 @@ Both verifiers run this code: ``OpLog.verify()`` and the standalone
 5. the chain of ``access_log``, and the ``erased`` table against the erasures it records;
 6. with ``bodies``, for a log migrated from a version-1 log, that its events recompute the old
    chain to the head its migration record names (:func:`anpr_ops._v1.descent`);
-7. with a checkpoint, that it belongs to this log and that the log still holds its head.
+7. with a checkpoint, that it belongs to this log, that the log still holds its head, and —
+   when the checkpoint names one — that the access record still holds its head.
 
 It never raises for a damaged log: it reports the first problem in a
 :class:`~anpr_ops.chain.VerifyResult`.
@@ -77,6 +78,10 @@ WHERE e.event_id IS NOT json_extract(e.body, '$.event_id')
             json_extract(e.body, '$.replacement.sweep_id')) IS NOT NULL)
 ORDER BY e.seq LIMIT 1
 """
+
+#: The access record's actions that erased the personal values of the events they name (an
+#: erasure on request, and a retention run): ``anpr_ops.store._access.ERASING``.
+_ERASING = ("erase", "retention")
 
 _PERSONAL = re.compile(rb'"personal":\{"commitment":"([0-9a-f]{64})","fields":(\[[^\]]*\])\}')
 
@@ -201,9 +206,9 @@ def _paths(personal: Any) -> list[str]:
     return sorted(out)
 
 
-def _access(conn: sqlite3.Connection) -> tuple[int, tuple[int | None, str, str] | None]:
-    """(entries checked, first problem): the access record's own chain, and the ``erased``
-    table against the erasures it records."""
+def _access(conn: sqlite3.Connection) -> tuple[int, int, tuple[int | None, str, str] | None]:
+    """(entries checked, erasures recorded, first problem): the access record's own chain, and
+    the ``erased`` table against the erasures it records."""
     walk = verify_rows(
         (seq, bytes(body), str(digest))
         for seq, body, digest in conn.execute(
@@ -211,30 +216,40 @@ def _access(conn: sqlite3.Connection) -> tuple[int, tuple[int | None, str, str] 
         )
     )
     if not walk.ok:
-        return walk.checked, (
-            None,
-            "access_" + (walk.problem or "broken"),
-            f"the access record is broken at its entry {walk.first_bad_seq}: {walk.reason}",
+        return (
+            walk.checked,
+            0,
+            (
+                None,
+                "access_" + (walk.problem or "broken"),
+                f"the access record is broken at its entry {walk.first_bad_seq}: {walk.reason}",
+            ),
         )
     recorded: dict[int, int] = {}
+    erasures = 0
     for seq, body in conn.execute("SELECT seq, body FROM access_log ORDER BY seq"):
         try:
             entry = json.loads(body)
         except ValueError:
-            return walk.checked, (None, "access_damaged", f"access entry {seq} is not JSON")
-        if isinstance(entry, dict) and entry.get("action") == "erase":
+            return walk.checked, 0, (None, "access_damaged", f"access entry {seq} is not JSON")
+        if isinstance(entry, dict) and entry.get("action") in _ERASING:
+            erasures += 1 if entry.get("events") else 0
             for first, last in entry.get("events", ()):
                 for event_seq in range(int(first), int(last) + 1):
                     recorded.setdefault(event_seq, seq)
     stored = dict(conn.execute("SELECT seq, access_seq FROM erased"))
     for event_seq in sorted(set(stored) | set(recorded)):
         if stored.get(event_seq) != recorded.get(event_seq):
-            return walk.checked, (
-                event_seq,
-                "erasure_unrecorded",
-                "the erasures the log lists differ from those its access record holds",
+            return (
+                walk.checked,
+                erasures,
+                (
+                    event_seq,
+                    "erasure_unrecorded",
+                    "the erasures the log lists differ from those its access record holds",
+                ),
             )
-    return walk.checked, None
+    return walk.checked, erasures, None
 
 
 def verify_log(
@@ -291,8 +306,8 @@ def _verify(
     result = dataclasses.replace(result, personal_checked=checked, erased=erased)
     if problem is not None:
         return _failed(result, *problem)
-    entries, access_problem = _access(conn)
-    result = dataclasses.replace(result, access_checked=entries)
+    entries, erasures, access_problem = _access(conn)
+    result = dataclasses.replace(result, access_checked=entries, erasures=erasures)
     if access_problem is not None:
         return _failed(result, *access_problem)
     came = origin(conn) if bodies else None
@@ -357,4 +372,35 @@ def _against(conn: sqlite3.Connection, result: VerifyResult, cp: Checkpoint) -> 
             "checkpoint_count",
             f"the log had {cp.seq} events at seq {cp.seq}; the checkpoint says {cp.events}",
         )
+    problem = _against_access(conn, cp)
+    if problem is not None:
+        return _failed(result, None, *problem)
     return dataclasses.replace(result, checkpoint_checked=True)
+
+
+def _against_access(conn: sqlite3.Connection, cp: Checkpoint) -> tuple[str, str] | None:
+    """The problem, if any, between the access record and the head a checkpoint names."""
+    if cp.access_seq is None:
+        return None  # a checkpoint that does not cover the access record
+    row = conn.execute("SELECT max(seq) FROM access_log").fetchone()
+    last = int(row[0]) if row and row[0] is not None else 0
+    if last < cp.access_seq:
+        return (
+            "access_truncated",
+            f"the access record ends at entry {last} but the checkpoint was taken at entry "
+            f"{cp.access_seq}: entries were removed from its end",
+        )
+    if cp.access_seq == 0:
+        same = cp.access_hash == "0" * 64
+    else:
+        found = conn.execute(
+            "SELECT hash FROM access_log WHERE seq = ?", (cp.access_seq,)
+        ).fetchone()
+        same = found is not None and found[0] == cp.access_hash
+    if not same:
+        return (
+            "access_rewritten",
+            f"access entry {cp.access_seq} does not have the checkpoint's hash: the access "
+            "record was rewritten up to there",
+        )
+    return None

@@ -31,6 +31,8 @@ __all__ = [
 CHECKPOINT_MAGIC = "anpr-ops checkpoint 1"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _FIELDS = ("log-id", "log-name", "scope", "seq", "events", "head-hash", "created-at")
+# Optional, together: the head of the access record (checkpoints that cover it).
+_ACCESS_FIELDS = ("access-seq", "access-hash")
 
 
 def link(prev: bytes, body: bytes) -> bytes:
@@ -77,6 +79,8 @@ class VerifyResult:
     """Commitments checked against the personal values still held."""
     erased: int = 0
     """Events whose personal values were erased (by a recorded erasure)."""
+    erasures: int = 0
+    """Entries of the access record that erased personal values (on request or by retention)."""
     access_checked: int = 0
     """Entries of the access record whose chain was checked."""
     not_checked: tuple[str, ...] = ()
@@ -91,9 +95,10 @@ class VerifyResult:
             against = ", and matches the checkpoint" if self.checkpoint_checked else ""
             parts = [f"chain holds: {self.checked} events checked, head seq {self.head_seq}"]
             if self.personal_checked or self.erased:
+                erasures = f" by {self.erasures} recorded erasure(s)" if self.erasures else ""
                 parts.append(
                     f"{self.personal_checked} commitments to personal values checked, "
-                    f"{self.erased} erased"
+                    f"{self.erased} erased{erasures}"
                 )
             if self.access_checked:
                 parts.append(f"{self.access_checked} access records checked")
@@ -122,6 +127,11 @@ class Checkpoint:
     events: int
     head_hash: str
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    access_seq: int | None = None
+    """The last entry of the access record when the checkpoint was taken (``None``: the
+    checkpoint does not cover the access record, as checkpoints written before it did not)."""
+    access_hash: str | None = None
+    """That entry's hash."""
 
     @property
     def op_id(self) -> str | None:
@@ -130,7 +140,7 @@ class Checkpoint:
 
     def _lines(self) -> list[str]:
         stamp = self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return [
+        lines = [
             CHECKPOINT_MAGIC,
             f"log-id: {self.log_id}",
             f"log-name: {self.log_name}",
@@ -140,6 +150,9 @@ class Checkpoint:
             f"head-hash: {self.head_hash}",
             f"created-at: {stamp}",
         ]
+        if self.access_seq is not None:
+            lines += [f"access-seq: {self.access_seq}", f"access-hash: {self.access_hash}"]
+        return lines
 
     def to_text(self) -> str:
         """The checkpoint as a few ``key: value`` lines, ending with a self-check line."""
@@ -159,7 +172,7 @@ class Checkpoint:
             if not sep:
                 raise CheckpointError(f"checkpoint line {number}: expected 'key: value'")
             key, value = key.strip(), value.strip()
-            if key not in (*_FIELDS, "check"):
+            if key not in (*_FIELDS, *_ACCESS_FIELDS, "check"):
                 raise CheckpointError(f"checkpoint line {number}: unknown key {key!r}")
             if key in values:
                 raise CheckpointError(f"checkpoint line {number}: {key!r} given twice")
@@ -181,6 +194,7 @@ class Checkpoint:
         scope = values["scope"]
         if scope != "log" and not scope.startswith("op:"):
             raise CheckpointError("checkpoint scope must be 'log' or 'op:<op_id>'")
+        access_seq, access_hash = _access_head(values)
         checkpoint = cls(
             log_id=values["log-id"],
             log_name=values["log-name"],
@@ -189,6 +203,8 @@ class Checkpoint:
             events=events,
             head_hash=values["head-hash"],
             created_at=created,
+            access_seq=access_seq,
+            access_hash=access_hash,
         )
         expected = checkpoint.to_text().rstrip("\n").rsplit("check: ", 1)[1]
         if values["check"] != expected:
@@ -196,6 +212,25 @@ class Checkpoint:
                 "checkpoint self-check does not match: the text was altered or mistyped"
             )
         return checkpoint
+
+
+def _access_head(values: dict[str, str]) -> tuple[int | None, str | None]:
+    """The access record's head a checkpoint names (both keys or neither)."""
+    given = [key for key in _ACCESS_FIELDS if key in values]
+    if not given:
+        return None, None
+    if len(given) == 1:
+        raise CheckpointError("checkpoint gives access-seq and access-hash together or not at all")
+    try:
+        seq = int(values["access-seq"])
+    except ValueError as exc:
+        raise CheckpointError(f"checkpoint has a malformed access-seq: {exc}") from exc
+    digest = values["access-hash"]
+    if seq < 0 or not _HEX64.match(digest):
+        raise CheckpointError(
+            "checkpoint access-seq must be 0 or more and access-hash 64 lower-case hex digits"
+        )
+    return seq, digest
 
 
 def verify_rows(rows: Iterable[tuple[int, bytes, str]]) -> VerifyResult:

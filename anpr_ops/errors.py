@@ -14,6 +14,7 @@ callers who do not know this library::
     │   └── EarlierRowsError                          earlier rows missing from a new release
     ├── MappingError               (ValueError)       a vocabulary mapping that makes no sense
     ├── ReportError                (ValueError)       a report asked for with bad arguments
+    ├── PolicyError                (ValueError)       a retention policy or run that makes no sense
     └── LogError                                      anything about a log file
         ├── LogNotFoundError       (FileNotFoundError)
         ├── EventNotFoundError     (LookupError)      no such event_id or op_id
@@ -27,6 +28,7 @@ callers who do not know this library::
         ├── AccessRefusedError     (PermissionError)  personal values asked for without actor,
         │                                             purpose, or a writable file to record it
         ├── MigrationError         (ValueError)       an older log that cannot be migrated as asked
+        ├── ErasureError           (ValueError)       an erasure or restriction asked for badly
         └── StorageError           (OSError)          read-only file, full disk, I/O failure
 
 Every class has a stable snake_case :attr:`~AnprOpsError.code`; some instances carry a more
@@ -48,6 +50,7 @@ __all__ = [
     "CheckpointError",
     "CorrectionError",
     "EarlierRowsError",
+    "ErasureError",
     "EventConflictError",
     "EventNotFoundError",
     "EventValidationError",
@@ -61,6 +64,7 @@ __all__ = [
     "MappingError",
     "MigrationError",
     "NotALogError",
+    "PolicyError",
     "ReportError",
     "SchemaVersionError",
     "SourceFormatError",
@@ -277,6 +281,21 @@ class ReportError(AnprOpsError, ValueError):
     code = "bad_report_request"
 
 
+class PolicyError(AnprOpsError, ValueError):
+    """A retention policy that cannot be read, or a retention run asked for with bad input.
+
+    ``code`` is ``not_json`` (the file is not JSON; ``line`` says where), ``not_an_object``,
+    ``unknown_key`` (a key the format does not have), ``unknown_kind`` (not an event kind),
+    ``correction_kind`` (corrections follow the record they correct), ``bad_value`` (a number
+    of days that is not a whole number from 1 to 36,500, or a flag that is not true or false),
+    ``rule_conflict`` (a kind given both or neither of ``erase_after_days`` and
+    ``review_after_days``) or ``naive_datetime`` (a run's ``now`` without a UTC offset).
+    ``field`` is the dotted path to the entry at fault (``kinds.anpr_hit.erase_after_days``).
+    """
+
+    code = "bad_policy"
+
+
 class LogError(AnprOpsError):
     """Something about a log file or an operation on it."""
 
@@ -380,6 +399,20 @@ class MigrationError(LogError, ValueError):
     """
 
     code = "migration_refused"
+
+
+class ErasureError(LogError, ValueError):
+    """An erasure or restriction that cannot be done as asked; nothing was changed.
+
+    ``code`` is ``nothing_chosen`` (no event ids, subject reference or plate given),
+    ``several_choices`` (more than one of them), ``reason_required`` (no reason given; it is
+    recorded), ``reason_holds_value`` (the reason quotes a value being erased, and the access
+    record that keeps the reason cannot be erased), ``bad_plate`` (a plate that is empty once
+    normalised) or ``restricted`` (an event chosen by id is restricted: lift the restriction
+    first; ``event_id`` names it).
+    """
+
+    code = "bad_erasure"
 
 
 class StorageError(LogError, OSError):

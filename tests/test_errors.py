@@ -31,6 +31,8 @@ LEAVES = {
     "MappingError": ValueError,
     "AccessRefusedError": PermissionError,
     "MigrationError": ValueError,
+    "PolicyError": ValueError,
+    "ErasureError": ValueError,
 }
 
 

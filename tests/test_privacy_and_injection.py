@@ -368,7 +368,9 @@ def test_stored_sql_comes_back_exactly_after_a_rebuild(tmp_path: Path) -> None:
         stored = [
             e.notes for e in log.events(kind="weapon_sweep", personal=True) if e.notes is not None
         ]
-        located = [getattr(e, "location", None) for e in log.events(kind="weapon_sweep")]
+        located = [
+            getattr(e, "location", None) for e in log.events(kind="weapon_sweep", personal=True)
+        ]
     assert located == [
         (p.strip() or "x") if p != "\x00" else "NUL is refused in notes" for p in SQL_PAYLOADS
     ]

@@ -21,6 +21,7 @@ from anpr_ops import OpLog, OpReport
 from anpr_ops.errors import EventNotFoundError, ReportError
 from anpr_ops.report import NO_SITE
 from tests.reference import TOTALS
+from tests.support import raw
 
 BST = timezone(timedelta(hours=1))
 LONDON = ZoneInfo("Europe/London")
@@ -316,10 +317,16 @@ def totals(**counts: int) -> dict[str, int]:
     return {**ZERO, **counts}
 
 
-@pytest.fixture(scope="module")
-def log() -> Iterator[OpLog]:
-    with OpLog.memory() as day:
+@pytest.fixture(scope="module", params=["as recorded", "everything personal erased"])
+def log(request: pytest.FixtureRequest) -> Iterator[OpLog]:
+    """The day of action as recorded — and again with every personal value erased: reports
+    count from the chained bytes only, so every hand-worked figure below holds for both."""
+    with OpLog.memory(actor="pytest") as day:
         day.extend(DAY_OF_ACTION)
+        if request.param == "everything personal erased":
+            every = [str(event["event_id"]) for event in DAY_OF_ACTION]
+            assert day.erase(event_ids=every, reason="tests: reports after erasure").events
+            assert raw(day).execute("SELECT count(*) FROM personal").fetchone() == (0,)
         yield day
 
 

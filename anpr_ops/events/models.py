@@ -408,7 +408,9 @@ class WeaponSweep(EventBase):
 
     kind: Literal["weapon_sweep"] = "weapon_sweep"
     site_id: Slug | None = None
-    location: Line | None = None
+    location: Annotated[Line | None, PERSONAL] = Field(default=None, repr=False)
+    """The place, when it is not one of the operation's sites (free text, so personal data:
+    it may name an address or the people who live there)."""
     latitude: Latitude | None = None
     longitude: Longitude | None = None
 
@@ -436,7 +438,8 @@ class Patrol(EventBase):
 
     kind: Literal["patrol"] = "patrol"
     site_id: Slug | None = None
-    location: Line | None = None
+    location: Annotated[Line | None, PERSONAL] = Field(default=None, repr=False)
+    """The place, when it is not one of the operation's sites (free text: personal data)."""
     ends_at: UtcDatetime
     latitude: Latitude | None = None
     longitude: Longitude | None = None

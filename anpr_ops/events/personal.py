@@ -54,6 +54,7 @@ STAND_INS: Final[Mapping[str, str]] = {
     "grounds": "x",
     "description": "x",
     "reason": "x",
+    "location": "x",
 }
 
 
@@ -112,8 +113,8 @@ def split(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     those fields (a correction's replacement's under ``"replacement"``). Neither is shared
     with ``data``.
 
-    >>> split({"kind": "patrol", "op_id": "x", "notes": "seen A", "location": "Brixton"})
-    ({'kind': 'patrol', 'op_id': 'x', 'location': 'Brixton'}, {'notes': 'seen A'})
+    >>> split({"kind": "patrol", "op_id": "x", "notes": "seen A", "site_id": "brixton"})
+    ({'kind': 'patrol', 'op_id': 'x', 'site_id': 'brixton'}, {'notes': 'seen A'})
     """
     names = personal_fields(_model(data["kind"]))
     public = {key: value for key, value in data.items() if key not in names}

@@ -91,18 +91,17 @@ def jsonl_events(
     - every correction of an event it holds.
 
     The events carry their personal values: reading them needs an actor and a purpose and is
-    recorded (a disclosure when ``recipient`` is given); a restricted record's values only with
-    ``restricted=True``. Values erased, or restricted and not asked for, come out as their
-    markers (``[erased]``, ``[restricted]``), and such lines cannot be appended again.
+    recorded, with the events read (a disclosure when ``recipient`` is given); a restricted
+    record's values only with ``restricted=True``. Values erased, or restricted and not asked
+    for, come out as their markers (``[erased]``, ``[restricted]``), and such lines cannot be
+    appended again.
     """
     read: dict[str, Any] = {"personal": True, "restricted": restricted, "recipient": recipient}
     if op_id is None:
         yield from log.events(corrected=False, **read)
         return
     wanted = _closure(log, set(log.op_ids(op_id, include_children=include_children)))
-    for event in log.events(corrected=False, **read):
-        if event.event_id in wanted:
-            yield event
+    yield from log.events(corrected=False, event_ids=wanted, **read)
 
 
 def _closure(log: OpLog, selected: set[str]) -> set[str]:

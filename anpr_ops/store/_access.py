@@ -9,6 +9,7 @@ spans) and queries by the kind of thing asked for, not by the plate or reference
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,23 +19,36 @@ from typing import Any
 import attrs
 
 from anpr_ops._canonical import canonical_text
-from anpr_ops._time import format_utc
+from anpr_ops._time import format_utc, parse_utc
 from anpr_ops.chain import GENESIS_HASH, link
 from anpr_ops.errors import AccessRefusedError
 
-__all__ = ["ACTIONS", "Access", "Actor", "record", "spans"]
+__all__ = [
+    "ACTIONS",
+    "ERASING",
+    "Access",
+    "AccessEntry",
+    "Actor",
+    "entries",
+    "read_entries",
+    "record",
+    "spans",
+]
 
 #: What an entry records.
 ACTIONS = (
     "consult",  # a read that returned personal values
     "disclose",  # an export of personal values to a recipient
-    "erase",  # personal values erased (by request or by retention)
+    "erase",  # personal values erased at someone's request (s.47(1))
     "restrict",  # records restricted (s.47(2))
     "unrestrict",  # a restriction lifted
-    "retention",  # a retention run (what it found due; its erasure is a separate entry)
+    "retention",  # a retention run (s.39): the policy, and the erasure of what it made due
     "policy",  # the retention policy set
     "migrate",  # the log made from an older log
 )
+#: The actions whose ``events`` had their personal values erased (the ``erased`` table lists
+#: them; both verifiers check it against these entries).
+ERASING = ("erase", "retention")
 
 _ENV_ACTOR = "ANPR_OPS_ACTOR"
 _ENV_PURPOSE = "ANPR_OPS_PURPOSE"
@@ -120,6 +134,83 @@ class Access:
         if self.detail is not None:
             data["detail"] = dict(self.detail)
         return data
+
+
+@attrs.frozen
+class AccessEntry:
+    """One entry of the access record, as :meth:`OpLog.access_log` lists it: what the entry
+    says (see :class:`Access`), its place in the record (``seq``) and its link (``hash``).
+
+    ``events`` are the events concerned as ``(first, last)`` seq spans; ``query`` says how they
+    were chosen (filters of a read, or ``{"by": "subject_ref"}`` for an erasure by subject —
+    never the value asked about); ``counts`` and ``detail`` hold what an erasure, restriction or
+    retention run did.
+    """
+
+    seq: int
+    action: str
+    actor: str
+    at: datetime
+    purpose: str | None
+    recipient: str | None
+    reason: str | None
+    query: Mapping[str, Any] | None
+    events: tuple[tuple[int, int], ...]
+    fields: tuple[str, ...]
+    counts: Mapping[str, int] | None
+    detail: Mapping[str, Any] | None
+    hash: str
+
+    @property
+    def event_count(self) -> int:
+        """How many events the entry names."""
+        return sum(last - first + 1 for first, last in self.events)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON-ready values: its stored object with ``seq`` and ``hash``."""
+        data: dict[str, Any] = {"seq": self.seq, "action": self.action, "actor": self.actor}
+        data["at"] = format_utc(self.at)
+        for key in ("purpose", "recipient", "reason"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        if self.query is not None:
+            data["query"] = dict(self.query)
+        if self.events:
+            data["events"] = [list(span) for span in self.events]
+        if self.fields:
+            data["fields"] = list(self.fields)
+        if self.counts is not None:
+            data["counts"] = dict(self.counts)
+        if self.detail is not None:
+            data["detail"] = dict(self.detail)
+        data["hash"] = self.hash
+        return data
+
+
+def read_entries(conn: sqlite3.Connection) -> list[AccessEntry]:
+    """Every entry of the access record, in order."""
+    out = []
+    for seq, body, digest in entries(conn):
+        data = json.loads(body)
+        out.append(
+            AccessEntry(
+                seq=seq,
+                action=str(data["action"]),
+                actor=str(data["actor"]),
+                at=parse_utc(str(data["at"])),
+                purpose=data.get("purpose"),
+                recipient=data.get("recipient"),
+                reason=data.get("reason"),
+                query=data.get("query"),
+                events=tuple((int(a), int(b)) for a, b in data.get("events", ())),
+                fields=tuple(data.get("fields", ())),
+                counts=data.get("counts"),
+                detail=data.get("detail"),
+                hash=digest,
+            )
+        )
+    return out
 
 
 def spans(seqs: Iterable[int]) -> tuple[tuple[int, int], ...]:

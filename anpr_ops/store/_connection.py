@@ -298,6 +298,9 @@ def _prepare(
         check_schema(conn, VIEWS.values())
         if not readonly:
             conn.execute(f"PRAGMA synchronous = {durability.upper()}")
+            # What this connection deletes is overwritten with zeros, never left in free
+            # space: erased personal values must be gone from the file's bytes.
+            conn.execute("PRAGMA secure_delete = ON")
             if wal:
                 (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
                 if mode != "wal":

@@ -131,7 +131,8 @@ _VIEWS: Final[dict[str, tuple[str, str, dict[str, str], list[str]]]] = {
         "Weapon sweeps",
         "Areas searched for hidden weapons, and what each found.",
         {
-            "location": "The place, when it is not one of the operation's sites.",
+            "location": "The place, when it is not one of the operation's sites (free text; "
+            "personal data, so not shown: listed in personal_fields).",
             "finds": "Seizures that name the sweep.",
         },
         ["site", "operation"],

@@ -1,9 +1,6 @@
-"""Personal values under the Data Protection Act 2018 Part 3: reads recorded (s.62), erasure
-and restriction (s.47), retention (s.39).
-
-Every function here writes the access record (:mod:`anpr_ops.store._access`) in the same
-transaction as what it records, so an access is never done without being recorded, and an
-erasure never recorded without being done.
+"""Reads of personal values, recorded in the access record (Data Protection Act 2018 s.62)
+before the values are returned, so that no read of them goes unrecorded. Erasure, restriction
+and retention are :mod:`anpr_ops.store._protection`'s.
 """
 
 from __future__ import annotations
@@ -14,6 +11,7 @@ from typing import Any
 from anpr_ops.errors import AccessRefusedError
 from anpr_ops.store._access import Access, Actor, record, spans
 from anpr_ops.store._connection import Database
+from anpr_ops.store._policy import current_policy
 
 __all__ = ["record_read"]
 
@@ -28,9 +26,17 @@ def record_read(
     recipient: str | None = None,
 ) -> None:
     """Record a read that returns personal values — a disclosure when it is for a
-    ``recipient`` — refused without an actor and purpose, and on a log opened read-only, where
-    it could not be recorded."""
-    name, purpose = actor.require(doing)
+    ``recipient`` — refused without an actor, without a purpose (unless the log's retention
+    policy says a justification is not required), and on a log opened read-only, where it could
+    not be recorded."""
+    name, purpose = actor.require(doing, purpose=False)
+    if purpose is None:
+        # The justification is required unless the log's policy says otherwise (the Data
+        # (Use and Access) Act 2025 s.82 removes it once commenced).
+        with db.reading() as conn:
+            required = current_policy(conn)[0].justification_required
+        if required:
+            actor.require(doing)
     if db.readonly:
         message = (
             f"{doing}: the log was opened read-only, so the access cannot be recorded "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 import attrs
 from pydantic import ValidationError
@@ -18,7 +18,14 @@ from anpr_ops.events.personal import ERASED, RESTRICTED, WITHHELD
 from anpr_ops.store._record import decode
 from anpr_ops.vocab import EventKind
 
-__all__ = ["Sight", "corrections_by_target", "current_events", "event_kind", "read_one"]
+__all__ = [
+    "Sight",
+    "corrections_by_target",
+    "current_events",
+    "event_kind",
+    "read_one",
+    "scope",
+]
 
 _KIND_NAMES = tuple(kind.value for kind in EventKind)
 _PAGE = 1000
@@ -121,17 +128,7 @@ def _version(
     return body, (values if marker is None else None), marker
 
 
-def current_events(
-    reading: Reading,
-    ops: Sequence[str] | None,
-    kind: str | None,
-    head: int,
-    fixes: Fixes | None,
-    sight: Sight,
-) -> Iterator[tuple[int, Event]]:
-    """``(seq, event)`` for the events up to ``head`` (of ``ops`` and ``kind``, when given) in
-    seq order; with ``fixes``, the current view: replacements in place, no retracted events,
-    no corrections. Each page is read under the lock and then released."""
+def _filters(ops: Sequence[str] | None, kind: str | None) -> tuple[list[str], list[object]]:
     where = ["e.seq > ? AND e.seq <= ?"]
     params: list[object] = []
     if ops is not None:
@@ -140,6 +137,61 @@ def current_events(
     if kind is not None:
         where.append("e.kind = ?")
         params.append(kind)
+    return where, params
+
+
+def scope(
+    conn: sqlite3.Connection,
+    ops: Sequence[str] | None,
+    kind: str | None,
+    head: int,
+    fixes: Fixes | None,
+    event_ids: Collection[str] | None,
+) -> tuple[list[int], set[int] | None]:
+    """The seqs whose values a read of these filters returns (its events, and the corrections
+    whose replacements stand in for them), for the access record; and, when ``event_ids`` are
+    given, the seqs of those events, the only ones the read keeps."""
+    where, params = _filters(ops, kind)
+    rows = [
+        seq
+        for (seq,) in conn.execute(
+            f"SELECT e.seq FROM events e WHERE {' AND '.join(where)}", (0, head, *params)
+        )
+    ]
+    keep: set[int] | None = None
+    if event_ids is not None:
+        keep = set()
+        wanted = sorted(set(event_ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            keep.update(
+                seq
+                for (seq,) in conn.execute(
+                    f"SELECT seq FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        rows = [seq for seq in rows if seq in keep]
+    read = set(rows)
+    if fixes is not None:
+        read |= {fixes[seq][1] for seq in rows if seq in fixes and not fixes[seq][0]}
+    return sorted(read), keep
+
+
+def current_events(
+    reading: Reading,
+    ops: Sequence[str] | None,
+    kind: str | None,
+    head: int,
+    fixes: Fixes | None,
+    sight: Sight,
+    keep: set[int] | None = None,
+) -> Iterator[tuple[int, Event]]:
+    """``(seq, event)`` for the events up to ``head`` (of ``ops`` and ``kind``, and among the
+    seqs ``keep``, when given) in seq order; with ``fixes``, the current view: replacements in
+    place, no retracted events, no corrections. Each page is read under the lock and then
+    released."""
+    where, params = _filters(ops, kind)
     sql = f"SELECT {_COLUMNS} WHERE {' AND '.join(where)} ORDER BY e.seq LIMIT {_PAGE}"
     last = 0
     while True:
@@ -155,6 +207,8 @@ def current_events(
             return
         for seq, row_kind, body, values, erased, restricted in rows:
             last = seq
+            if keep is not None and seq not in keep:
+                continue
             if fixes is None:
                 yield (
                     seq,

@@ -11,6 +11,7 @@ import sqlite3
 from typing import Any
 
 from anpr_ops import _schema
+from anpr_ops.store._access import ERASING
 from anpr_ops.store._projection import PROJECTED, Projector
 
 __all__ = ["REBUILT", "derived_mismatch", "replay"]
@@ -51,7 +52,7 @@ def replay(conn: sqlite3.Connection) -> None:
         action = entry.get("action")
         spans = entry.get("events", ())
         seqs = [(s,) for first, last in spans for s in range(int(first), int(last) + 1)]
-        if action == "erase":
+        if action in ERASING:
             conn.executemany(
                 "INSERT OR IGNORE INTO erased (seq, access_seq) VALUES (?, ?)",
                 [(s, access_seq) for (s,) in seqs],

@@ -25,10 +25,9 @@ stored event as appended.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -37,7 +36,6 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from anpr_ops._logfile import read_log_id
-from anpr_ops._verifier import verify_log
 from anpr_ops.chain import GENESIS_HASH, Checkpoint, VerifyResult
 from anpr_ops.errors import (
     BrokenReferenceError,
@@ -57,9 +55,11 @@ from anpr_ops.events.personal import plate_warnings
 from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
 from anpr_ops.store._access import Actor
 from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
+from anpr_ops.store._integrity import access_head, verify
 from anpr_ops.store._memory import Stale, State
 from anpr_ops.store._personal import record_read
 from anpr_ops.store._projection import stored_definitions
+from anpr_ops.store._protection import DataProtection
 from anpr_ops.store._queries import operation_tree
 from anpr_ops.store._reading import (
     Sight,
@@ -67,10 +67,10 @@ from anpr_ops.store._reading import (
     current_events,
     event_kind,
     read_one,
+    scope,
 )
-from anpr_ops.store._rebuild import REBUILT, derived_mismatch, replay
+from anpr_ops.store._rebuild import REBUILT, replay
 from anpr_ops.store._record import Encoded, encode
-from anpr_ops.store._validity import body_problem
 from anpr_ops.store._writing import insert, plan
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class AppendResult:
 # --------------------------------------------------------------------------- the log
 
 
-class OpLog:
+class OpLog(DataProtection):
     """An operations log: one SQLite file (or memory), append-only and hash-chained.
 
     Open one with :meth:`open` (``create=True`` to make a new file) or :meth:`memory`; use it
@@ -359,37 +359,26 @@ class OpLog:
         personal: bool = False,
         restricted: bool = False,
         recipient: str | None = None,
+        event_ids: Collection[str] | None = None,
     ) -> Iterator[Event]:
         """The events of the log, in the order they were appended.
 
         ``corrected=True`` (the default) gives the current view: a replaced event as its
         replacement (at the original's place), no retracted events, and no correction events
         themselves. ``corrected=False`` gives every stored event as appended, corrections
-        included. Filter by ``op_id`` (and its child operations with ``include_children``) and
-        by ``kind``.
+        included. Filter by ``op_id`` (and its child operations with ``include_children``), by
+        ``kind``, and to the events ``event_ids`` names.
 
         Personal values (plates, subject references, officer ids, free text) come back only
         with ``personal=True``, which needs an actor and a purpose and is recorded in the
-        access record (:mod:`anpr_ops.store._access`); otherwise each personal field that had a
-        value holds ``"[withheld]"`` (``"[erased]"`` once erased). A restricted record's values
-        come back only with ``restricted=True`` as well (otherwise ``"[restricted]"``). Give
+        access record (:mod:`anpr_ops.store._access`) with the query and the events it
+        returns values of; otherwise each personal field that had a value holds
+        ``"[withheld]"`` (``"[erased]"`` once erased). A restricted record's values come back
+        only with ``restricted=True`` as well (otherwise ``"[restricted]"``). Give
         ``recipient`` when the values leave for someone else: the read is recorded as a
         disclosure to them.
         """
         kind = event_kind(kind)
-        sight = self._sight(
-            personal,
-            restricted,
-            "reading personal values",
-            recipient=recipient,
-            query={
-                "op_id": op_id,
-                "kind": kind,
-                "corrected": corrected,
-                "include_children": include_children,
-                "restricted": restricted,
-            },
-        )
         # The operations, the head and the corrections are read in one snapshot, and the pages
         # below stop at that head: the events come out as the log was at one moment, even
         # while other connections append (a correction appended meanwhile is not half-applied).
@@ -397,7 +386,24 @@ class OpLog:
             ops = self.op_ids(op_id, include_children=include_children) if op_id else None
             head = _head(conn)[0]
             fixes = corrections_by_target(conn) if corrected else None
-        for _, event in current_events(self._db.reading, ops, kind, head, fixes, sight):
+            seqs, keep = (
+                scope(conn, ops, kind, head, fixes, event_ids)
+                if personal or event_ids is not None
+                else ([], None)
+            )
+        query = {
+            "op_id": op_id,
+            "kind": kind,
+            "corrected": corrected,
+            "include_children": include_children,
+            "restricted": restricted,
+            "event_ids": None if event_ids is None else len(set(event_ids)),
+        }
+        sight = self._sight(
+            personal, restricted, "reading personal values", recipient=recipient, query=query,
+            seqs=seqs,
+        )  # fmt: skip
+        for _, event in current_events(self._db.reading, ops, kind, head, fixes, sight, keep):
             yield event
 
     def get(
@@ -515,47 +521,24 @@ class OpLog:
         (derived state is not chained: this is how an edit to it is found).
         """
         with self._db.reading(snapshot=True) as conn:
-            result = verify_log(conn, checkpoint, bodies=not quick, check=body_problem)
-            if quick or not result.ok:
-                return dataclasses.replace(
-                    result, not_checked=("bodies", "derived tables") if quick else ()
-                )
-            try:
-                damage = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
-            except sqlite3.DatabaseError:
-                damage = ["the file cannot be read"]
-            if damage != ["ok"]:
-                return _failed(
-                    result,
-                    problem="storage_damaged",
-                    reason="SQLite's integrity check finds the file damaged ("
-                    + "; ".join(str(d) for d in damage)
-                    + "); restore it from a copy",
-                )
-            mismatch = derived_mismatch(conn)
-        if mismatch is None:
-            return result
-        table, seq = mismatch
-        return _failed(
-            result,
-            problem="derived_mismatch",
-            reason=f"table {table} differs from a rebuild from the events and the access "
-            f"record{f' (first difference at seq {seq})' if seq is not None else ''}; "
-            "run rebuild() after finding out how",
-            first_bad_seq=seq,
-        )
+            return verify(conn, checkpoint, quick=quick)
 
     def checkpoint(self, op_id: str | None = None) -> Checkpoint:
         """A checkpoint of the log's head now, or of operation ``op_id``'s latest event.
 
         Keep ``checkpoint.to_text()`` somewhere else; ``verify(checkpoint=...)`` later detects
-        truncation and rewrites that the chain alone cannot.
+        truncation and rewrites that the chain alone cannot. It also names the head of the
+        access record, so that entries removed from its end or rewritten are found too.
         """
         name = self._db.path.name if self._db.path else ":memory:"
         with self._db.reading(snapshot=True) as conn:
+            access_seq, access_hash = access_head(conn)
             if op_id is None:
                 seq, head_hash = _head(conn)
-                return Checkpoint(self._log_id, name, "log", seq, seq, head_hash)
+                return Checkpoint(
+                    self._log_id, name, "log", seq, seq, head_hash,
+                    access_seq=access_seq, access_hash=access_hash,
+                )  # fmt: skip
             row = conn.execute(
                 "SELECT max(seq), count(*) FROM events WHERE op_id = ?", (op_id,)
             ).fetchone()
@@ -563,7 +546,10 @@ class OpLog:
                 raise EventNotFoundError(f"no events of operation {op_id!r} in the log")
             seq, count = row
             (head_hash,) = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
-            return Checkpoint(self._log_id, name, f"op:{op_id}", seq, count, head_hash)
+            return Checkpoint(
+                self._log_id, name, f"op:{op_id}", seq, count, head_hash,
+                access_seq=access_seq, access_hash=access_hash,
+            )  # fmt: skip
 
     def rebuild(self) -> None:
         """Rebuild every derived table from ``events`` alone, in one transaction."""
@@ -591,11 +577,6 @@ class OpLog:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _failed(result: VerifyResult, **changes: Any) -> VerifyResult:
-    """``result`` marked failed with the given problem (VerifyResult is a frozen dataclass)."""
-    return dataclasses.replace(result, ok=False, **changes)
 
 
 def _head(conn: sqlite3.Connection) -> tuple[int, str]:
