@@ -10,8 +10,8 @@ callers who do not know this library::
     ├── EventValidationError       (ValueError)       an event that does not fit the vocabulary
     │   └── SourceFormatError                         a CSV or JSON file that cannot be read
     ├── CheckpointError            (ValueError)       checkpoint text that cannot be read
-    ├── ProofError                 (ValueError)       a Merkle proof that does not check, or malformed
-    ├── SignatureError             (ValueError)       a note or key malformed, unknown or not verifying
+    ├── ProofError                 (ValueError)       a Merkle proof that does not check
+    ├── SignatureError             (ValueError)       a signed note or key refused
     ├── ImportRefusedError         (ValueError)       a file that cannot be imported as asked
     │   └── EarlierRowsError                          earlier rows missing from a new release
     ├── MappingError               (ValueError)       a vocabulary mapping that makes no sense
