@@ -10,6 +10,8 @@ callers who do not know this library::
     ├── EventValidationError       (ValueError)       an event that does not fit the vocabulary
     │   └── SourceFormatError                         a CSV or JSON file that cannot be read
     ├── CheckpointError            (ValueError)       checkpoint text that cannot be read
+    ├── ProofError                 (ValueError)       a Merkle proof that does not check
+    ├── SignatureError             (ValueError)       a signed note or key refused
     ├── ImportRefusedError         (ValueError)       a file that cannot be imported as asked
     │   └── EarlierRowsError                          earlier rows missing from a new release
     ├── MappingError               (ValueError)       a vocabulary mapping that makes no sense
@@ -59,8 +61,10 @@ __all__ = [
     "LogNotFoundError",
     "MappingError",
     "NotALogError",
+    "ProofError",
     "ReportError",
     "SchemaVersionError",
+    "SignatureError",
     "SourceFormatError",
     "StorageError",
     "UnknownOffenceCodeError",
@@ -213,9 +217,38 @@ class SourceFormatError(EventValidationError):
 
 
 class CheckpointError(AnprOpsError, ValueError):
-    """Checkpoint text that is malformed or whose self-check does not match."""
+    """Checkpoint text that is malformed or whose self-check does not match.
+
+    A tlog checkpoint body (``anpr_ops.note.CheckpointBody``) says what is wrong in ``code``:
+    ``missing_lines``, ``bad_origin``, ``bad_size``, ``bad_root``, ``bad_extension`` or
+    ``malformed_checkpoint``.
+    """
 
     code = "bad_checkpoint"
+
+
+class ProofError(AnprOpsError, ValueError):
+    """A Merkle inclusion or consistency proof that does not check, or that cannot be made.
+
+    ``code`` is ``index_out_of_range``, ``bad_size``, ``old_size_zero``, ``old_size_greater``,
+    ``bad_hash_length``, ``wrong_proof_length``, ``root_mismatch`` or ``old_root_mismatch``;
+    reading the tree's tiles adds ``node_out_of_range`` and ``bad_tile`` (see
+    ``anpr_ops.merkle``).
+    """
+
+    code = "proof_error"
+
+
+class SignatureError(AnprOpsError, ValueError):
+    """A signed note or key that is malformed, signed by no known key, or whose signature fails.
+
+    ``code`` is ``malformed_note``, ``too_many_signatures``, ``unknown_key`` (no signature by a
+    known key), ``bad_signature`` (a known key's signature does not verify), ``malformed_key``,
+    ``bad_key_name``, ``unknown_key_type``, ``key_id_mismatch``, ``ambiguous_key`` or
+    ``no_signers`` (see ``anpr_ops.note``).
+    """
+
+    code = "signature_error"
 
 
 class ImportRefusedError(AnprOpsError, ValueError):
