@@ -17,7 +17,8 @@ from anpr_ops.errors import AnprOpsError
 
 try:
     from anpr_ops import events, offences
-    from anpr_ops.chain import Checkpoint, VerifyResult
+    from anpr_ops.chain import VerifyResult
+    from anpr_ops.checkpoint import Checkpoint
     from anpr_ops.events import (
         Event,
         EventBase,

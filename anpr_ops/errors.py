@@ -233,7 +233,11 @@ class ProofError(AnprOpsError, ValueError):
     ``code`` is ``index_out_of_range``, ``bad_size``, ``old_size_zero``, ``old_size_greater``,
     ``bad_hash_length``, ``wrong_proof_length``, ``root_mismatch`` or ``old_root_mismatch``;
     reading the tree's tiles adds ``node_out_of_range`` and ``bad_tile`` (see
-    ``anpr_ops.merkle``).
+    ``anpr_ops.merkle``). Proof files and their checks (``anpr_ops.proofs``) add
+    ``malformed_proof``, ``other_log`` (a proof or checkpoint of another log),
+    ``size_mismatch``, ``wrong_leaf``, ``personal_mismatch`` and ``access_shrank``; making a
+    proof from a log adds ``checkpoint_ahead`` (a checkpoint larger than the log) and
+    ``not_in_checkpoint``.
     """
 
     code = "proof_error"
@@ -245,7 +249,10 @@ class SignatureError(AnprOpsError, ValueError):
     ``code`` is ``malformed_note``, ``too_many_signatures``, ``unknown_key`` (no signature by a
     known key), ``bad_signature`` (a known key's signature does not verify), ``malformed_key``,
     ``bad_key_name``, ``unknown_key_type``, ``key_id_mismatch``, ``ambiguous_key`` or
-    ``no_signers`` (see ``anpr_ops.note``).
+    ``no_signers`` (see ``anpr_ops.note``); for key files (``anpr_ops.keys``)
+    ``key_file_permissions`` (a private key others may read), ``key_file_exists``; and
+    ``signing_unavailable`` when the ``cryptography`` package (the ``signing`` extra) is
+    missing.
     """
 
     code = "signature_error"

@@ -58,6 +58,7 @@ __all__ = [
     "generate_key",
     "open_note",
     "sign",
+    "split_note",
 ]
 
 #: Signature lines a note may have; more and it is refused (the spec asks for at least 16).
@@ -364,15 +365,12 @@ def _malformed(why: str) -> SignatureError:
     return SignatureError(f"malformed note: {why}", code="malformed_note")
 
 
-def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> OpenedNote:
-    """Check a signed note against the keys one trusts; return its text and signatures.
+def split_note(note: str | bytes) -> tuple[str, tuple[Signature, ...]]:
+    """The text of a signed note and its signature lines, read but not checked.
 
-    Raises :class:`SignatureError`: ``malformed_note`` (not UTF-8, a control character, no
-    empty line before the signatures, a signature line that is not one),
-    ``too_many_signatures`` (over :data:`MAX_SIGNATURES`), ``ambiguous_key`` (two different
-    verifiers with one name and id), ``bad_signature`` (a given key's signature does not
-    verify: the note was altered or forged) or ``unknown_key`` (no signature by a given key).
-    Needs the ``cryptography`` package once a signature by a given key is checked.
+    Raises :class:`SignatureError` like :func:`open_note` for a note that is not one
+    (``malformed_note``, ``too_many_signatures``). A signature read this way vouches for
+    nothing until :func:`open_note` checks it.
     """
     if isinstance(note, bytes):
         try:
@@ -396,7 +394,29 @@ def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> OpenedNote:
     if len(lines) > MAX_SIGNATURES:
         message = f"a note may have {MAX_SIGNATURES} signatures, this one has {len(lines)}"
         raise SignatureError(message, code="too_many_signatures")
+    signatures = []
+    for line in lines:
+        if not line.startswith(_SIGNATURE_PREFIX):
+            raise _malformed("a signature line must start with an em dash and a space")
+        name, _, encoded = line[len(_SIGNATURE_PREFIX) :].partition(" ")
+        raw = _b64decode(encoded)
+        if _name_problem(name) is not None or raw is None or len(raw) < 5:
+            raise _malformed("a signature line must be '— <key name> <base64 signature>'")
+        signatures.append(Signature(name, int.from_bytes(raw[:4], "big"), raw[4:]))
+    return text, tuple(signatures)
 
+
+def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> OpenedNote:
+    """Check a signed note against the keys one trusts; return its text and signatures.
+
+    Raises :class:`SignatureError`: ``malformed_note`` (not UTF-8, a control character, no
+    empty line before the signatures, a signature line that is not one),
+    ``too_many_signatures`` (over :data:`MAX_SIGNATURES`), ``ambiguous_key`` (two different
+    verifiers with one name and id), ``bad_signature`` (a given key's signature does not
+    verify: the note was altered or forged) or ``unknown_key`` (no signature by a given key).
+    Needs the ``cryptography`` package once a signature by a given key is checked.
+    """
+    text, signatures = split_note(note)
     known: dict[tuple[str, int], Verifier] = {}
     for verifier in verifiers:
         key = (verifier.name, verifier.key_id)
@@ -407,18 +427,12 @@ def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> OpenedNote:
     signed = text.encode("utf-8")
     verified: dict[tuple[str, int], Signature] = {}
     unverified: dict[str, Signature] = {}
-    for line in lines:
-        if not line.startswith(_SIGNATURE_PREFIX):
-            raise _malformed("a signature line must start with an em dash and a space")
-        name, _, encoded = line[len(_SIGNATURE_PREFIX) :].partition(" ")
-        raw = _b64decode(encoded)
-        if _name_problem(name) is not None or raw is None or len(raw) < 5:
-            raise _malformed("a signature line must be '— <key name> <base64 signature>'")
-        signature = Signature(name, int.from_bytes(raw[:4], "big"), raw[4:])
+    for signature in signatures:
+        name = signature.name
         key = (name, signature.key_id)
         trusted = known.get(key)
         if trusted is None:
-            unverified.setdefault(line, signature)
+            unverified.setdefault(signature.line(), signature)
         elif not trusted.verify(signed, signature.signature):
             message = f"the signature by {name}+{signature.key_id:08x} does not verify"
             raise SignatureError(message, code="bad_signature")

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from anpr_ops._logfile import read_log_id
-from anpr_ops._verifier import verify_log
-from anpr_ops.chain import GENESIS_HASH, Checkpoint, VerifyResult
+from anpr_ops.chain import VerifyResult
+from anpr_ops.checkpoint import Checkpoint
 from anpr_ops.errors import (
     BrokenReferenceError,
     CorrectionError,
@@ -54,12 +54,14 @@ from anpr_ops.events import (
     parse_events,
 )
 from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
+from anpr_ops.proofs import ConsistencyProof, InclusionProof
+from anpr_ops.store import _integrity
 from anpr_ops.store._access import Actor
 from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
-from anpr_ops.store._memory import Stale, State
-from anpr_ops.store._personal import record_read
+from anpr_ops.store._memory import Stale, State, load_state
+from anpr_ops.store._personal import disclose, record_read
 from anpr_ops.store._projection import stored_definitions
-from anpr_ops.store._queries import operation_tree
+from anpr_ops.store._queries import head, operation_tree
 from anpr_ops.store._reading import (
     Sight,
     corrections_by_target,
@@ -67,9 +69,8 @@ from anpr_ops.store._reading import (
     event_kind,
     read_one,
 )
-from anpr_ops.store._rebuild import REBUILT, derived_mismatch, replay
+from anpr_ops.store._rebuild import REBUILT, replay
 from anpr_ops.store._record import Encoded, encode
-from anpr_ops.store._validity import body_problem
 from anpr_ops.store._writing import insert, plan
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class OpLog:
     def head(self) -> tuple[int, str]:
         """``(seq, hash)`` of the last event; ``(0, GENESIS_HASH)`` for an empty log."""
         with self._db.reading() as conn:
-            return _head(conn)
+            return head(conn)
 
     def __len__(self) -> int:
         return self.head()[0]
@@ -291,6 +292,7 @@ class OpLog:
                 batch.definitions,
                 batch.next_person,
                 batch.known,
+                batch.frontier,
             )
         return AppendResult(
             appended=tuple(batch.appended),
@@ -386,9 +388,9 @@ class OpLog:
         # while other connections append (a correction appended meanwhile is not half-applied).
         with self._db.reading(snapshot=True) as conn:
             ops = self.op_ids(op_id, include_children=include_children) if op_id else None
-            head = _head(conn)[0]
+            last = head(conn)[0]
             fixes = corrections_by_target(conn) if corrected else None
-        for _, event in current_events(self._db.reading, ops, kind, head, fixes, sight):
+        for _, event in current_events(self._db.reading, ops, kind, last, fixes, sight):
             yield event
 
     def get(
@@ -500,61 +502,62 @@ class OpLog:
 
         Always: the hash chain, the columns copied from each body, every commitment to personal
         values (or the recorded erasure of them), the access record's chain and the erasures it
-        records. Unless ``quick``: also that every body is the canonical form of a valid event,
-        SQLite's integrity check (damage beside the chain, such as an index that would hide an
-        event from look-ups by id), and every derived table against a rebuild from the events
-        (derived state is not chained: this is how an edit to it is found).
+        records; against a checkpoint, that it is of this log and that the log still holds what
+        it describes (its size, chain head, Merkle root and access record head). Unless
+        ``quick``: also that every body is the canonical form of a valid event, SQLite's
+        integrity check (damage beside the chain, such as an index that would hide an event
+        from look-ups by id), and every derived table, the Merkle tiles among them, against a
+        rebuild from the events (derived state is not chained: this is how an edit to it is
+        found).
         """
         with self._db.reading(snapshot=True) as conn:
-            result = verify_log(conn, checkpoint, bodies=not quick, check=body_problem)
-            if quick or not result.ok:
-                return dataclasses.replace(
-                    result, not_checked=("bodies", "derived tables") if quick else ()
-                )
-            try:
-                damage = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
-            except sqlite3.DatabaseError:
-                damage = ["the file cannot be read"]
-            if damage != ["ok"]:
-                return _failed(
-                    result,
-                    problem="storage_damaged",
-                    reason="SQLite's integrity check finds the file damaged ("
-                    + "; ".join(str(d) for d in damage)
-                    + "); restore it from a copy",
-                )
-            mismatch = derived_mismatch(conn)
-        if mismatch is None:
-            return result
-        table, seq = mismatch
-        return _failed(
-            result,
-            problem="derived_mismatch",
-            reason=f"table {table} differs from a rebuild from the events and the access "
-            f"record{f' (first difference at seq {seq})' if seq is not None else ''}; "
-            "run rebuild() after finding out how",
-            first_bad_seq=seq,
-        )
+            return _integrity.verify(conn, checkpoint, quick=quick)
 
     def checkpoint(self, op_id: str | None = None) -> Checkpoint:
-        """A checkpoint of the log's head now, or of operation ``op_id``'s latest event.
+        """A checkpoint of the log now: its size, Merkle root, chain head and access record
+        head (with operation ``op_id``'s count of events, if given).
 
-        Keep ``checkpoint.to_text()`` somewhere else; ``verify(checkpoint=...)`` later detects
-        truncation and rewrites that the chain alone cannot.
+        Keep ``checkpoint.to_text()`` (or ``checkpoint.sign([signer])``) somewhere else;
+        ``verify(checkpoint=...)`` later detects truncation and rewrites that the chain alone
+        cannot, and :meth:`prove` proves events against it.
         """
-        name = self._db.path.name if self._db.path else ":memory:"
         with self._db.reading(snapshot=True) as conn:
-            if op_id is None:
-                seq, head_hash = _head(conn)
-                return Checkpoint(self._log_id, name, "log", seq, seq, head_hash)
-            row = conn.execute(
-                "SELECT max(seq), count(*) FROM events WHERE op_id = ?", (op_id,)
-            ).fetchone()
-            if not row or row[0] is None:
-                raise EventNotFoundError(f"no events of operation {op_id!r} in the log")
-            seq, count = row
-            (head_hash,) = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
-            return Checkpoint(self._log_id, name, f"op:{op_id}", seq, count, head_hash)
+            return _integrity.checkpoint(conn, op_id)
+
+    def prove(
+        self,
+        event_id: str,
+        checkpoint: Checkpoint,
+        *,
+        personal: bool = False,
+        restricted: bool = False,
+        recipient: str | None = None,
+    ) -> InclusionProof:
+        """The proof that event ``event_id`` (as stored) is in the log ``checkpoint``
+        describes, for :func:`anpr_ops.proofs.check_inclusion`.
+
+        The proof reveals no personal value unless ``personal=True``: the event's values then
+        go with it, with the salt of the commitment its leaf holds. That is a disclosure: it
+        needs an actor, a purpose and the ``recipient``, and is recorded in the access record;
+        a restricted record's values need ``restricted=True`` too. Raises
+        :class:`~anpr_ops.errors.ProofError` (``other_log``, ``checkpoint_ahead``,
+        ``root_mismatch``, ``not_in_checkpoint``), ``EventNotFoundError`` and
+        ``AccessRefusedError``.
+        """
+        with self._db.reading(snapshot=True) as conn:
+            proof = _integrity.inclusion(conn, checkpoint, event_id)
+        if not personal:
+            return proof
+        values = disclose(self._db, self._actor, proof, restricted=restricted, to=recipient)
+        return dataclasses.replace(proof, personal=values)
+
+    def prove_consistency(self, old: Checkpoint, new: Checkpoint) -> ConsistencyProof:
+        """The proof that the log ``new`` describes extends the one ``old`` describes (every
+        event of ``old`` still there, unchanged, in order), for
+        :func:`anpr_ops.proofs.check_consistency`. Both must be checkpoints of this log whose
+        roots it still holds: :class:`~anpr_ops.errors.ProofError` otherwise."""
+        with self._db.reading(snapshot=True) as conn:
+            return _integrity.consistency(conn, old, new)
 
     def rebuild(self) -> None:
         """Rebuild every derived table from ``events`` alone, in one transaction."""
@@ -569,26 +572,4 @@ class OpLog:
     def _state(self, conn: sqlite3.Connection) -> State:
         """The log's state for an append: what this connection remembers, unless another
         connection has written since (``PRAGMA data_version`` changed), then read afresh."""
-        (version,) = conn.execute("PRAGMA data_version").fetchone()
-        memory = self._memory
-        if memory is None or memory.version != version:
-            row = conn.execute(
-                "SELECT value FROM anpr_ops_meta WHERE key = 'next_person'"
-            ).fetchone()
-            memory = State(
-                version, _head(conn), {}, stored_definitions(conn), int(row[0]) if row else 1
-            )
-        return memory
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _failed(result: VerifyResult, **changes: Any) -> VerifyResult:
-    """``result`` marked failed with the given problem (VerifyResult is a frozen dataclass)."""
-    return dataclasses.replace(result, ok=False, **changes)
-
-
-def _head(conn: sqlite3.Connection) -> tuple[int, str]:
-    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+        return load_state(conn, self._memory)
