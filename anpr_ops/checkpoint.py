@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from anpr_ops.errors import CheckpointError
+from anpr_ops.errors import CheckpointError, SignatureError
 from anpr_ops.keys import signing_available
 from anpr_ops.note import (
     CheckpointBody,
@@ -139,6 +139,10 @@ class Checkpoint:
             problem = "the time needs a time zone"
         if problem is not None:
             raise CheckpointError(f"not a checkpoint: {problem}", code="malformed_checkpoint")
+        # The note holds whole seconds in UTC: so does the value, so that it reads back equal.
+        object.__setattr__(
+            self, "created_at", self.created_at.astimezone(UTC).replace(microsecond=0)
+        )
         # The origin, size and root are CheckpointBody's to judge.
         self._body()
         if (self.size == 0) != (self.head_hash == _GENESIS):
@@ -170,7 +174,10 @@ class Checkpoint:
     # -- text -------------------------------------------------------------------------
 
     def _body(self) -> CheckpointBody:
-        stamp = self.created_at.astimezone(UTC).strftime(_TIME_FORMAT)
+        t = self.created_at.astimezone(UTC)
+        stamp = (
+            f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
+        )
         lines = [
             f"head {self.size} {self.head_hash}",
             f"access {self.access_entries} {self.access_hash}",
@@ -214,6 +221,9 @@ class Checkpoint:
         signatures: tuple[Signature, ...] = ()
         signed_by: tuple[str, ...] = ()
         if keys:
+            if "\n\n" not in text:
+                message = "the checkpoint is not signed, and a signature by a key given is needed"
+                raise SignatureError(message, code="unknown_key")
             opened = signing_available(lambda: open_note(text, keys))
             body_text = opened.text
             signatures = opened.signatures + opened.unverified

@@ -5,6 +5,13 @@ The tree is RFC 9162's over every event in ``seq`` order, each leaf the UTF-8 by
 per tile (``level``, ``idx``, ``hashes``: up to 256 hashes of 32 bytes), so a root or a proof
 reads O(log n) rows.
 
+Every tile is stored but one: the partial tile of level 0, the leaf hashes of the last
+``size mod 256`` events. It would be rewritten by every append (up to 8 KiB for one event,
+which cost single appends a quarter of their speed), and it is no more than the hashes of
+those events' bodies, so it is hashed from them when it is needed (:func:`tile_reader`:
+at most 255 bodies, read once per proof or restart). The other tiles change at most once per
+256 events.
+
 An appending connection remembers the tree's right edge (a :class:`~anpr_ops.merkle.Frontier`,
 in :class:`~anpr_ops.store._memory.State`); a batch extends it while the batch is planned, and
 the tiles it changed are written in the same transaction as its events (:func:`write`). A
@@ -23,17 +30,36 @@ import sqlite3
 
 from anpr_ops._verifier import tree_of
 from anpr_ops.errors import ProofError
-from anpr_ops.merkle import Frontier, NodeReader, TileNodeReader, TileReader
+from anpr_ops.merkle import (
+    HASH_SIZE,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    Frontier,
+    NodeReader,
+    TileNodeReader,
+    TileReader,
+    leaf_hash,
+)
 
-__all__ = ["frontier", "node_reader", "replay", "write"]
+__all__ = ["frontier", "node_reader", "replay", "tile_reader", "write"]
 
 _UPSERT = "INSERT OR REPLACE INTO merkle_tiles (level, idx, hashes) VALUES (?, ?, ?)"
+_FULL = TILE_WIDTH * HASH_SIZE
 
 
-def tile_reader(conn: sqlite3.Connection) -> TileReader:
-    """``read_tile(level, idx)``: the stored tile, or ``None``."""
+def tile_reader(conn: sqlite3.Connection, size: int) -> TileReader:
+    """``read_tile(level, idx)`` for the tree of the log's ``size`` events: the stored tile
+    (``None`` when there is none), or, for the partial tile of level 0, the hashes of the
+    bodies under it."""
+    partial = size >> TILE_HEIGHT if size % TILE_WIDTH else None
 
     def read(level: int, index: int) -> bytes | None:
+        if level == 0 and index == partial:
+            rows = conn.execute(
+                "SELECT CAST(body AS BLOB) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+                (index << TILE_HEIGHT, size),
+            ).fetchall()
+            return b"".join(leaf_hash(body) for (body,) in rows)
         row = conn.execute(
             "SELECT hashes FROM merkle_tiles WHERE level = ? AND idx = ?", (level, index)
         ).fetchone()
@@ -43,27 +69,32 @@ def tile_reader(conn: sqlite3.Connection) -> TileReader:
 
 
 def node_reader(conn: sqlite3.Connection, size: int) -> NodeReader:
-    """A node reader over the stored tiles of the tree of ``size`` leaves (the log's size
-    now, read in the same transaction): roots and proofs of any size up to it."""
-    return TileNodeReader(size, tile_reader(conn))
+    """A node reader over the tree of ``size`` leaves (the log's size now, read in the same
+    transaction): roots and proofs of any size up to it."""
+    return TileNodeReader(size, tile_reader(conn, size))
 
 
 def frontier(conn: sqlite3.Connection, size: int) -> Frontier:
     """The right edge of the tree of the log's ``size`` events, for appending.
 
-    Read from the stored tiles (one per tile level). Should those be damaged — the wrong
-    length, or missing — it is hashed again from the events, so that appends go on adding
-    correct tiles; the full verification names the damaged tile, and a rebuild repairs it.
+    Read from the tiles (one per tile level). Should those be damaged — the wrong length, or
+    missing — it is hashed again from the events, so that appends go on adding correct tiles;
+    the full verification names the damaged tile, and a rebuild repairs it.
     """
     try:
-        return Frontier.from_tiles(size, tile_reader(conn))
+        return Frontier.from_tiles(size, tile_reader(conn, size))
     except ProofError:
         return tree_of(conn, size)
 
 
 def write(conn: sqlite3.Connection, tiles: dict[tuple[int, int], bytes]) -> None:
-    """Write the tiles an append changed (inside its transaction)."""
-    conn.executemany(_UPSERT, [(level, idx, blob) for (level, idx), blob in tiles.items()])
+    """Write the tiles an append changed (inside its transaction), but the partial tile of
+    level 0, which is never stored."""
+    rows = [
+        (level, idx, blob) for (level, idx), blob in tiles.items() if level or len(blob) == _FULL
+    ]
+    if rows:
+        conn.executemany(_UPSERT, rows)
 
 
 def replay(conn: sqlite3.Connection) -> None:
