@@ -193,12 +193,12 @@ def test_any_single_bit_change_to_a_consistency_proof_is_refused_by_both(grown: 
                     old.size, new.size, bent_old.root, bent_new.root, path
                 )
         for bit in range(64):
-            for change in (
-                {"old_size": old.size ^ (1 << bit)},
-                {"new_size": new.size ^ (1 << bit)},
+            for bent_proof in (
+                dataclasses.replace(proof, old_size=old.size ^ (1 << bit)),
+                dataclasses.replace(proof, new_size=new.size ^ (1 << bit)),
             ):
                 with pytest.raises(ProofError):
-                    check_consistency(dataclasses.replace(proof, **change), old, new)
+                    check_consistency(bent_proof, old, new)
 
 
 def test_a_proof_holds_for_its_own_checkpoint_only(grown: Grown) -> None:
