@@ -342,15 +342,18 @@ def test_a_checkpoint_naming_an_injected_operation_is_refused_or_just_wrong(
     log, _ = stocked
     real = log.checkpoint(f.OP)
     text = real.to_text()
+    refused = []
     for value in [*SQL_PAYLOADS, "x-or-1-1"]:
         forged = text.replace(f"operation {f.OP} ", f"operation {value} ")
         try:
             checkpoint = Checkpoint.from_text(forged)
         except CheckpointError as exc:
-            assert exc.code in {"bad_extension", "malformed_checkpoint"}
+            refused.append(exc.code)
             continue
         result = log.verify(checkpoint)
         assert (result.ok, result.problem) == (False, "checkpoint_count")
+    assert set(refused) <= {"bad_extension", "malformed_checkpoint"}
+    assert len(refused) == len(SQL_PAYLOADS)
     assert log.verify(real).ok
 
 
