@@ -149,10 +149,10 @@ def _proof(proof_file: Path, checkpoint_file: Path, keys: list[Verifier]) -> int
     proof = InclusionProof.from_json(proof_file.read_bytes())
     checkpoint = _read(checkpoint_file, keys)
     check_inclusion(proof, checkpoint)
-    values = " and its personal values" if proof.personal is not None else ""
+    values = ", with its personal values" if proof.personal is not None else ""
     print(
-        f"proof holds: event {proof.event_id}{values} is in {proof.origin} at "
-        f"{proof.tree_size} events (seq {proof.seq}); checkpoint {_signed(checkpoint)}"
+        f"proof holds: event {proof.event_id} is in {proof.origin} at {proof.tree_size} "
+        f"events (seq {proof.seq}){values}; checkpoint {_signed(checkpoint)}"
     )
     return 0
 

@@ -192,7 +192,7 @@ def test_a_proof_with_personal_values_needs_a_recipient_and_carries_them(
     assert code == 0 and "with its personal values" in err
     assert json.loads(proof.read_text())["personal"]["values"]["vrm"] == "AB12CDE"
     code, out, _ = run(capsys, "check-proof", str(proof), "--checkpoint", checkpoint)
-    assert code == 0 and "search-1 and its personal values" in out
+    assert code == 0 and "(seq 4), with its personal values" in out
 
 
 def test_prove_and_check_consistency(files: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -155,10 +155,10 @@ def check_proof(proof_file: Path, checkpoint_file: Path, keys: tuple[str, ...], 
     proof = InclusionProof.from_json(proof_file.read_bytes())
     checkpoint = read_checkpoint(checkpoint_file, keys)
     event = check_inclusion(proof, checkpoint)  # its signature was checked as it was read
-    values = " and its personal values" if proof.personal is not None else ""
+    values = ", with its personal values" if proof.personal is not None else ""
     click.echo(
-        f"proof holds: event {proof.event_id}{values} is in {proof.origin} at {proof.tree_size} "
-        f"events (seq {proof.seq}); checkpoint {signed_by(checkpoint)}"
+        f"proof holds: event {proof.event_id} is in {proof.origin} at {proof.tree_size} events "
+        f"(seq {proof.seq}){values}; checkpoint {signed_by(checkpoint)}"
     )
     if show:
         click.echo(json.dumps(event, indent=2, sort_keys=True, ensure_ascii=False))
