@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anpr_ops import OpLog
+from anpr_ops._schema import GUARDS
 from anpr_ops.errors import AnprOpsError
 from anpr_ops.merkle import Frontier, leaf_hash
 from tests import factory as f
@@ -160,3 +161,23 @@ def test_the_unstored_partial_tile_is_hashed_from_the_last_bodies(log: OpLog) ->
     conn = raw(log)
     assert sorted(stored_tiles(conn)) == [(0, 0), (0, 1), (1, 0)]
     assert stored_tiles(conn) == expected_tiles(bodies(conn))
+
+
+def test_a_tail_cut_under_a_full_tile_shows_in_the_tiles(tmp_path: Path) -> None:
+    """The tiles are derived, but a full one still holds the hashes of events cut from the end:
+    the full verify finds the cut without a checkpoint, until someone rebuilds the tiles."""
+    db = tmp_path / "day.db"
+    with OpLog.open(db, create=True) as log:
+        log.extend([*f.chain(), *hits(100, 300)])
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER events_no_delete")
+    conn.execute("DELETE FROM events WHERE seq > 200")
+    conn.execute(GUARDS["events_no_delete"])
+    conn.commit()
+    conn.close()
+    with OpLog.open(db) as log:
+        assert log.verify(quick=True).ok
+        result = log.verify()
+        assert (result.problem, result.first_bad_seq) == ("derived_mismatch", 1)
+        log.rebuild()
+        assert log.verify().ok
