@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -237,6 +238,44 @@ def test_prove_and_check_consistency(files: Path, capsys: pytest.CaptureFixture[
         capsys, "check-consistency", str(proof), "--old", str(new), "--new", str(new)
     )
     assert code == 1 and one_line_error(err)
+
+
+def test_without_the_signing_extra_each_command_that_needs_it_says_so_in_one_line(
+    files: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proof = str(files / "p.json")
+    assert (
+        run(
+            capsys,
+            "prove",
+            str(files / "day.db"),
+            "hit-1",
+            "--checkpoint",
+            str(files / "day.checkpoint"),
+            "-o",
+            proof,
+        )[0]
+        == 0
+    )
+    for name in [m for m in sys.modules if m.split(".")[0] == "cryptography"]:
+        monkeypatch.setitem(sys.modules, name, None)  # import now fails, as when not installed
+    monkeypatch.setitem(sys.modules, "cryptography", None)
+    db, checkpoint, key = (
+        str(files / "day.db"),
+        str(files / "day.checkpoint"),
+        str(files / "force.pub"),
+    )
+    for args in (
+        ["keygen", "panel", "-o", str(files / "panel.key")],
+        ["checkpoint", db, "--sign", str(files / "force.key")],
+        ["verify", db, "--checkpoint", checkpoint, "--key", key],
+        ["check-proof", proof, "--checkpoint", checkpoint, "--key", key],
+    ):
+        code, out, err = run(capsys, *args)
+        assert (code, out) == (1, ""), args
+        assert one_line_error(err) and "pip install 'anpr_ops[signing]'" in err, args
+    assert not (files / "panel.key").exists()
+    assert run(capsys, "verify", db, "--checkpoint", checkpoint)[0] == 0  # no key: no need
 
 
 # --------------------------------------------------------------------------- stdlib verifier
