@@ -129,8 +129,6 @@ class Checkpoint:
             f"operation {self.op_id} {self.op_events}"
         ):
             problem = "the operation is a lower-case slug, its count a whole number"
-        elif self.op_events is not None and self.op_events > self.size:
-            problem = "an operation cannot have more events than the log"
         elif type(self.access_entries) is not int or not 0 <= self.access_entries < 2**64:
             problem = "the access record's length is a whole number"
         elif (self.access_entries == 0) != (self.access_hash == _GENESIS):
@@ -145,9 +143,13 @@ class Checkpoint:
         )
         # The origin, size and root are CheckpointBody's to judge.
         self._body()
+        problem = None
         if (self.size == 0) != (self.head_hash == _GENESIS):
-            message = "an empty log has the zero head hash, and only an empty one"
-            raise CheckpointError(message, code="malformed_checkpoint")
+            problem = "an empty log has the zero head hash, and only an empty one"
+        elif self.op_events is not None and self.op_events > self.size:
+            problem = "an operation cannot have more events than the log"
+        if problem is not None:
+            raise CheckpointError(f"not a checkpoint: {problem}", code="malformed_checkpoint")
 
     # -- what it says -----------------------------------------------------------------
 

@@ -12,15 +12,18 @@
 
 Writing: :meth:`OpLog.append` and :meth:`OpLog.extend` validate and canonicalise each event,
 then in one ``BEGIN IMMEDIATE`` transaction read the chain head, check identity and references
-against the log, chain the hashes, insert the events and update the projections, and commit —
-the whole batch or nothing. A connection that has appended remembers the chain head, the
-operations, the offence definitions and the recent events (:mod:`anpr_ops.store._memory`), and
-checks and chains its next batch from that memory before it takes the write lock; if another
-connection has appended since, the inserts collide with its rows (the insert guard refuses a
-``seq`` at or below the head, the unique index a stored ``event_id``), and the batch is checked
-again against the log itself. Any refusal from memory is likewise judged again, so memory never
-decides an outcome. Reading: :meth:`OpLog.events` offers the current (corrected) view or every
-stored event as appended.
+against the log, chain the hashes, insert the events, update the projections and the Merkle
+tree's tiles (:mod:`anpr_ops.store._tiles`), and commit — the whole batch or nothing. A
+connection that has appended remembers the chain head, the operations, the offence
+definitions, the recent events and the tree's right edge (:mod:`anpr_ops.store._memory`), and
+checks, chains and hashes its next batch from that memory before it takes the write lock; if
+another connection has appended since, the inserts collide with its rows (the insert guard
+refuses a ``seq`` at or below the head, the unique index a stored ``event_id``) before a tile is
+written, and the batch is checked again against the log itself. Any refusal from memory is
+likewise judged again, so memory never decides an outcome. Reading: :meth:`OpLog.events`
+offers the current (corrected) view or every stored event as appended. Proving:
+:meth:`OpLog.checkpoint`, :meth:`OpLog.prove` and :meth:`OpLog.prove_consistency`
+(:mod:`anpr_ops.proofs`).
 """
 
 from __future__ import annotations
