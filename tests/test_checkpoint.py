@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import doctest
 import hashlib
 import shutil
 import sqlite3
@@ -16,6 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anpr_ops import Checkpoint, OpLog
+from anpr_ops import _commitment as commitment_module
+from anpr_ops import checkpoint as checkpoint_module
 from anpr_ops._schema import ACCESS_GUARDS, GUARDS
 from anpr_ops.errors import CheckpointError, SignatureError
 from anpr_ops.note import CheckpointBody, Signer, Verifier, generate_key
@@ -310,3 +313,13 @@ def test_a_checkpoint_larger_than_the_log_finds_the_cut(tmp_path: Path) -> None:
     with OpLog.open(db, readonly=True) as log:
         result = log.verify(checkpoint, quick=True)
     assert (result.ok, result.problem, result.first_bad_seq) == (False, "truncated", 5)
+
+
+@pytest.mark.parametrize("module", [checkpoint_module, commitment_module])
+def test_the_docstring_examples_run(module: object) -> None:
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    tests = doctest.DocTestFinder().find(module)
+    assert sum(len(test.examples) for test in tests) >= 1
+    for test in tests:
+        runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
