@@ -46,6 +46,7 @@ reference: $(STAMP)
 	$(BIN)/python -m anpr_ops._docgen docs
 
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks --tree
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -6,7 +6,9 @@ The face is small: the log, events, reports and the root error. The rest is reac
 namespaces, as ``attrs`` exposes ``attrs.validators``: :mod:`anpr_ops.errors` (every error),
 :mod:`anpr_ops.vocab` (the vocabularies), :mod:`anpr_ops.events` (the event models),
 :mod:`anpr_ops.offences` (the offence catalogue), :mod:`anpr_ops.scrutiny` (the scrutiny
-figures), :mod:`anpr_ops.render`, :mod:`anpr_ops.interop` and :mod:`anpr_ops.strategies`.
+figures), :mod:`anpr_ops.render`, :mod:`anpr_ops.interop`, :mod:`anpr_ops.strategies`, and for
+proofs a third party can check :mod:`anpr_ops.proofs` (proof files and their checks),
+:mod:`anpr_ops.keys` (signing keys), :mod:`anpr_ops.merkle` and :mod:`anpr_ops.note`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from anpr_ops.errors import AnprOpsError
 
 try:
     from anpr_ops import events, offences
-    from anpr_ops.chain import Checkpoint, VerifyResult
+    from anpr_ops.chain import VerifyResult
+    from anpr_ops.checkpoint import Checkpoint
     from anpr_ops.events import (
         Event,
         EventBase,

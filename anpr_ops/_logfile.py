@@ -22,6 +22,7 @@ __all__ = [
     "check_schema",
     "connect_readonly",
     "read_log_id",
+    "read_log_name",
 ]
 
 _READONLY_DIRECTORY = 1544  # SQLITE_READONLY_DIRECTORY: no -shm can be made next to the file
@@ -31,6 +32,13 @@ def read_log_id(conn: sqlite3.Connection) -> str:
     """The ``log_id`` a log was created with ("" if the meta table has none)."""
     row = conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'log_id'").fetchone()
     return str(row[0]) if row else ""
+
+
+def read_log_name(conn: sqlite3.Connection) -> str:
+    """The name a log was given when it was created (its file's stem then), which its
+    checkpoints carry in their origin; ``"log"`` for a log made before logs had names."""
+    row = conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'name'").fetchone()
+    return str(row[0]) if row else "log"
 
 
 def check_format(conn: sqlite3.Connection) -> None:

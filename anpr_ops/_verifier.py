@@ -15,8 +15,10 @@ Both verifiers run this code: ``OpLog.verify()`` and the standalone
 5. the chain of ``access_log``, and the ``erased`` table against the erasures it records;
 6. with ``bodies``, for a log migrated from a version-1 log, that its events recompute the old
    chain to the head its migration record names (:func:`anpr_ops._v1.descent`);
-7. with a checkpoint, that it belongs to this log, that the log still holds its head, and —
-   when the checkpoint names one — that the access record still holds its head.
+7. with a checkpoint, that it is of this log (its origin), and that the log still holds what
+   it describes: as many events at least, the same chain hash at its size, the same Merkle
+   root over the first ``size`` events (hashed from their stored bytes, :func:`root_at`), the
+   access record's head, and for an operation's checkpoint its count of events.
 
 It never raises for a damaged log: it reports the first problem in a
 :class:`~anpr_ops.chain.VerifyResult`.
@@ -25,18 +27,21 @@ It never raises for a damaged log: it reports the first problem in a
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from anpr_ops._canonical import canonical_text
-from anpr_ops._v1 import Head, descent, origin
-from anpr_ops.chain import Checkpoint, VerifyResult, verify_rows
+from anpr_ops import _v1
+from anpr_ops._canonical import GENESIS_HASH, canonical_text
+from anpr_ops._commitment import commitment, paths
+from anpr_ops._logfile import read_log_id, read_log_name
+from anpr_ops.chain import VerifyResult, verify_rows
+from anpr_ops.checkpoint import Checkpoint, origin
+from anpr_ops.merkle import Frontier, leaf_hash
 
-__all__ = ["BodyCheck", "verify_log"]
+__all__ = ["BodyCheck", "root_at", "tree_of", "verify_log"]
 
 #: A check of one event's body (its public canonical object): ``None`` when it is a valid
 #: event, else a sentence saying what is wrong (never quoting a personal value).
@@ -176,9 +181,9 @@ def _personal(
                     )
                 erased += 1
                 continue
-            digest = hashlib.sha256(bytes(salt) + str(values).encode("utf-8")).hexdigest()
+            digest = commitment(bytes(salt), str(values))
             try:
-                fields = _paths(json.loads(values))
+                fields = paths(json.loads(values))
                 named = json.loads(found.group(2))
             except (ValueError, TypeError, AttributeError):
                 fields, named = ["?"], []
@@ -194,16 +199,6 @@ def _personal(
                 )
             checked += 1
     return checked, erased, None
-
-
-def _paths(personal: Any) -> list[str]:
-    out: list[str] = []
-    for key, value in personal.items():
-        if key == "replacement" and isinstance(value, dict):
-            out += [f"replacement.{inner}" for inner in _paths(value)]
-        else:
-            out.append(key)
-    return sorted(out)
 
 
 def _access(conn: sqlite3.Connection) -> tuple[int, int, tuple[int | None, str, str] | None]:
@@ -310,9 +305,9 @@ def _verify(
     result = dataclasses.replace(result, access_checked=entries, erasures=erasures)
     if access_problem is not None:
         return _failed(result, *access_problem)
-    came = origin(conn) if bodies else None
+    came = _v1.origin(conn) if bodies else None
     if came is not None:
-        found = descent(conn, Head(came.log_id, came.head_seq, came.head_hash))
+        found = _v1.descent(conn, _v1.Head(came.log_id, came.head_seq, came.head_hash))
         if not found.ok:
             reason = f"the log's migration record does not hold: it {found.summary()}"
             return _failed(result, None, "origin_mismatch", reason)
@@ -322,85 +317,106 @@ def _verify(
 
 
 def _against(conn: sqlite3.Connection, result: VerifyResult, cp: Checkpoint) -> VerifyResult:
-    row = conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'log_id'").fetchone()
-    log_id = str(row[0]) if row else ""
-    if cp.log_id != log_id:
+    here = origin(read_log_name(conn), read_log_id(conn))
+    if cp.origin != here:
         return _failed(
             result,
             None,
             "checkpoint_other_log",
-            f"the checkpoint belongs to log {cp.log_id!r}, this file is log {log_id!r}",
+            f"the checkpoint is of the log {cp.origin!r}, this file is {here!r}",
         )
-    if result.head_seq < cp.seq:
+    if result.head_seq < cp.size:
         return _failed(
             result,
             result.head_seq + 1,
             "truncated",
             f"the log ends at seq {result.head_seq} but the checkpoint was taken at seq "
-            f"{cp.seq}: events were removed from the end",
+            f"{cp.size}: events were removed from the end",
         )
-    if cp.seq == 0:
-        head_ok = cp.head_hash == "0" * 64
-    else:
-        found = conn.execute("SELECT hash FROM events WHERE seq = ?", (cp.seq,)).fetchone()
-        head_ok = found is not None and found[0] == cp.head_hash
-    if not head_ok:
+    found = conn.execute("SELECT hash FROM events WHERE seq = ?", (cp.size,)).fetchone()
+    head = str(found[0]) if found is not None else GENESIS_HASH
+    if head != cp.head_hash:
         return _failed(
             result,
-            cp.seq,
+            cp.size or None,
             "rewritten",
-            f"the event at seq {cp.seq} does not have the checkpoint's hash: the log was "
+            f"the event at seq {cp.size} does not have the checkpoint's hash: the log was "
             "rewritten up to there",
         )
-    op_id = cp.op_id
-    if op_id is not None:
-        (count,) = conn.execute(
-            "SELECT count(*) FROM events WHERE op_id = ? AND seq <= ?", (op_id, cp.seq)
-        ).fetchone()
-        if count != cp.events:
-            return _failed(
-                result,
-                cp.seq,
-                "checkpoint_count",
-                f"operation {op_id!r} has {count} events up to seq {cp.seq}, the checkpoint "
-                f"says {cp.events}",
-            )
-    elif cp.events != cp.seq:
+    if root_at(conn, cp.size) != cp.root:
         return _failed(
             result,
-            cp.seq,
-            "checkpoint_count",
-            f"the log had {cp.seq} events at seq {cp.seq}; the checkpoint says {cp.events}",
+            cp.size or None,
+            "root_mismatch",
+            f"the first {cp.size} events do not hash to the checkpoint's Merkle root: the log "
+            "was rewritten up to there",
         )
-    problem = _against_access(conn, cp)
+    problem = _access_against(conn, cp)
     if problem is not None:
         return _failed(result, None, *problem)
+    if cp.op_id is not None:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM events WHERE op_id = ? AND seq <= ?", (cp.op_id, cp.size)
+        ).fetchone()
+        if count != cp.op_events:
+            return _failed(
+                result,
+                cp.size or None,
+                "checkpoint_count",
+                f"operation {cp.op_id!r} has {count} events up to seq {cp.size}, the "
+                f"checkpoint says {cp.op_events}",
+            )
     return dataclasses.replace(result, checkpoint_checked=True)
 
 
-def _against_access(conn: sqlite3.Connection, cp: Checkpoint) -> tuple[str, str] | None:
-    """The problem, if any, between the access record and the head a checkpoint names."""
-    if cp.access_seq is None:
-        return None  # a checkpoint that does not cover the access record
-    row = conn.execute("SELECT max(seq) FROM access_log").fetchone()
-    last = int(row[0]) if row and row[0] is not None else 0
-    if last < cp.access_seq:
+def _access_against(conn: sqlite3.Connection, cp: Checkpoint) -> tuple[str, str] | None:
+    """The access record against the checkpoint's head of it: (problem, why), or ``None``."""
+    (entries,) = conn.execute("SELECT count(*) FROM access_log").fetchone()
+    if entries < cp.access_entries:
         return (
             "access_truncated",
-            f"the access record ends at entry {last} but the checkpoint was taken at entry "
-            f"{cp.access_seq}: entries were removed from its end",
+            f"the access record has {entries} entries but had {cp.access_entries} when the "
+            "checkpoint was taken: entries were removed",
         )
-    if cp.access_seq == 0:
-        same = cp.access_hash == "0" * 64
-    else:
-        found = conn.execute(
-            "SELECT hash FROM access_log WHERE seq = ?", (cp.access_seq,)
-        ).fetchone()
-        same = found is not None and found[0] == cp.access_hash
-    if not same:
+    found = conn.execute(
+        "SELECT hash FROM access_log WHERE seq = ?", (cp.access_entries,)
+    ).fetchone()
+    head = str(found[0]) if found is not None else GENESIS_HASH
+    if head != cp.access_hash:
         return (
             "access_rewritten",
-            f"access entry {cp.access_seq} does not have the checkpoint's hash: the access "
-            "record was rewritten up to there",
+            f"the access record's entry {cp.access_entries} does not have the checkpoint's "
+            "hash: the record was rewritten up to there",
         )
     return None
+
+
+def root_at(conn: sqlite3.Connection, size: int) -> bytes:
+    """The RFC 9162 root of the first ``size`` events, hashed from their stored bytes (not
+    from the stored tree, which is derived state: a third party trusts only the events)."""
+    return tree_of(conn, size).root()
+
+
+def tree_of(
+    conn: sqlite3.Connection,
+    size: int,
+    tiles: Callable[[dict[tuple[int, int], bytes]], None] | None = None,
+) -> Frontier:
+    """The Merkle tree of the first ``size`` events, hashed from their stored bytes (each
+    leaf the UTF-8 bytes of ``events.body``): its right edge, and each batch of tiles it makes
+    given to ``tiles``. Raises ``ValueError`` when fewer than ``size`` events are stored."""
+    frontier = Frontier()
+    last = 0
+    while last < size and (
+        rows := conn.execute(
+            "SELECT seq, CAST(body AS BLOB) FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            (last, min(8192, size - last)),
+        ).fetchall()
+    ):
+        frontier, made = frontier.append([leaf_hash(body) for _, body in rows])
+        if tiles is not None:
+            tiles(made)
+        last = rows[-1][0]
+    if frontier.size != size:
+        raise ValueError("events are missing below the size asked for")
+    return frontier

@@ -1,38 +1,28 @@
-"""The hash chain and checkpoints. Knows nothing of SQLite; standard library only.
+"""The hash chain. Knows nothing of SQLite; standard library only.
 
 Each event stores ``hash = SHA-256(prev_hash ‖ canonical bytes)`` (see ``_canonical``), with
 ``seq`` counting 1, 2, 3, … without gaps. :func:`verify_rows` walks stored rows in ``seq``
-order and names the first one that breaks the chain. A :class:`Checkpoint` records the head of
-the chain at a moment; kept somewhere else, it lets a later check notice what the chain alone
-cannot: a truncated tail or a chain rewritten from the start.
+order and names the first one that breaks the chain. A checkpoint
+(:class:`anpr_ops.checkpoint.Checkpoint`) records the chain's head and the Merkle root at a
+moment; kept somewhere else, it lets a later check notice what the chain alone cannot: a
+truncated tail or a chain rewritten from the start.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from anpr_ops._canonical import GENESIS_HASH
-from anpr_ops.errors import CheckpointError
 
 __all__ = [
-    "CHECKPOINT_MAGIC",
     "GENESIS_HASH",
-    "Checkpoint",
     "VerifyResult",
     "chain_hash",
     "link",
     "verify_rows",
 ]
-
-CHECKPOINT_MAGIC = "anpr-ops checkpoint 1"
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_FIELDS = ("log-id", "log-name", "scope", "seq", "events", "head-hash", "created-at")
-# Optional, together: the head of the access record (checkpoints that cover it).
-_ACCESS_FIELDS = ("access-seq", "access-hash")
 
 
 def link(prev: bytes, body: bytes) -> bytes:
@@ -108,129 +98,6 @@ class VerifyResult:
             return text
         at = f" at seq {self.first_bad_seq}" if self.first_bad_seq is not None else ""
         return f"chain broken{at}: {self.reason} ({self.checked} events checked)"
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """The head of a log's chain at one moment, small enough to print or mail.
-
-    ``scope`` is ``"log"`` or ``"op:<op_id>"``: for an operation, ``seq``/``head_hash`` are the
-    operation's latest event and ``events`` counts the operation's events up to it; for the log,
-    ``events == seq``. Verifying against it detects truncation and rewrites that the chain
-    alone cannot.
-    """
-
-    log_id: str
-    log_name: str
-    scope: str
-    seq: int
-    events: int
-    head_hash: str
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
-    access_seq: int | None = None
-    """The last entry of the access record when the checkpoint was taken (``None``: the
-    checkpoint does not cover the access record, as checkpoints written before it did not)."""
-    access_hash: str | None = None
-    """That entry's hash."""
-
-    @property
-    def op_id(self) -> str | None:
-        """The operation this checkpoint covers, or ``None`` for the whole log."""
-        return self.scope[3:] if self.scope.startswith("op:") else None
-
-    def _lines(self) -> list[str]:
-        stamp = self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        lines = [
-            CHECKPOINT_MAGIC,
-            f"log-id: {self.log_id}",
-            f"log-name: {self.log_name}",
-            f"scope: {self.scope}",
-            f"seq: {self.seq}",
-            f"events: {self.events}",
-            f"head-hash: {self.head_hash}",
-            f"created-at: {stamp}",
-        ]
-        if self.access_seq is not None:
-            lines += [f"access-seq: {self.access_seq}", f"access-hash: {self.access_hash}"]
-        return lines
-
-    def to_text(self) -> str:
-        """The checkpoint as a few ``key: value`` lines, ending with a self-check line."""
-        lines = self._lines()
-        check = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]
-        return "\n".join([*lines, f"check: {check}"]) + "\n"
-
-    @classmethod
-    def from_text(cls, text: str) -> Checkpoint:
-        """Read text written by :meth:`to_text`; raises ``CheckpointError`` if malformed."""
-        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-        if not lines or lines[0] != CHECKPOINT_MAGIC:
-            raise CheckpointError(f"not a checkpoint: the first line must be {CHECKPOINT_MAGIC!r}")
-        values: dict[str, str] = {}
-        for number, line in enumerate(lines[1:], start=2):
-            key, sep, value = line.partition(":")
-            if not sep:
-                raise CheckpointError(f"checkpoint line {number}: expected 'key: value'")
-            key, value = key.strip(), value.strip()
-            if key not in (*_FIELDS, *_ACCESS_FIELDS, "check"):
-                raise CheckpointError(f"checkpoint line {number}: unknown key {key!r}")
-            if key in values:
-                raise CheckpointError(f"checkpoint line {number}: {key!r} given twice")
-            values[key] = value
-        missing = [key for key in (*_FIELDS, "check") if key not in values]
-        if missing:
-            raise CheckpointError(f"checkpoint lacks {', '.join(missing)}")
-        try:
-            seq, events = int(values["seq"]), int(values["events"])
-            created = datetime.strptime(values["created-at"], "%Y-%m-%dT%H:%M:%SZ").replace(
-                tzinfo=UTC
-            )
-        except ValueError as exc:
-            raise CheckpointError(f"checkpoint has a malformed number or time: {exc}") from exc
-        if not _HEX64.match(values["head-hash"]):
-            raise CheckpointError("checkpoint head-hash must be 64 lower-case hex digits")
-        if seq < 0 or events < 0 or events > seq:
-            raise CheckpointError("checkpoint seq and events must satisfy 0 <= events <= seq")
-        scope = values["scope"]
-        if scope != "log" and not scope.startswith("op:"):
-            raise CheckpointError("checkpoint scope must be 'log' or 'op:<op_id>'")
-        access_seq, access_hash = _access_head(values)
-        checkpoint = cls(
-            log_id=values["log-id"],
-            log_name=values["log-name"],
-            scope=scope,
-            seq=seq,
-            events=events,
-            head_hash=values["head-hash"],
-            created_at=created,
-            access_seq=access_seq,
-            access_hash=access_hash,
-        )
-        expected = checkpoint.to_text().rstrip("\n").rsplit("check: ", 1)[1]
-        if values["check"] != expected:
-            raise CheckpointError(
-                "checkpoint self-check does not match: the text was altered or mistyped"
-            )
-        return checkpoint
-
-
-def _access_head(values: dict[str, str]) -> tuple[int | None, str | None]:
-    """The access record's head a checkpoint names (both keys or neither)."""
-    given = [key for key in _ACCESS_FIELDS if key in values]
-    if not given:
-        return None, None
-    if len(given) == 1:
-        raise CheckpointError("checkpoint gives access-seq and access-hash together or not at all")
-    try:
-        seq = int(values["access-seq"])
-    except ValueError as exc:
-        raise CheckpointError(f"checkpoint has a malformed access-seq: {exc}") from exc
-    digest = values["access-hash"]
-    if seq < 0 or not _HEX64.match(digest):
-        raise CheckpointError(
-            "checkpoint access-seq must be 0 or more and access-hash 64 lower-case hex digits"
-        )
-    return seq, digest
 
 
 def verify_rows(rows: Iterable[tuple[int, bytes, str]]) -> VerifyResult:

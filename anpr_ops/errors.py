@@ -10,6 +10,8 @@ callers who do not know this library::
     ├── EventValidationError       (ValueError)       an event that does not fit the vocabulary
     │   └── SourceFormatError                         a CSV or JSON file that cannot be read
     ├── CheckpointError            (ValueError)       checkpoint text that cannot be read
+    ├── ProofError                 (ValueError)       a Merkle proof that does not check
+    ├── SignatureError             (ValueError)       a signed note or key refused
     ├── ImportRefusedError         (ValueError)       a file that cannot be imported as asked
     │   └── EarlierRowsError                          earlier rows missing from a new release
     ├── MappingError               (ValueError)       a vocabulary mapping that makes no sense
@@ -65,8 +67,10 @@ __all__ = [
     "MigrationError",
     "NotALogError",
     "PolicyError",
+    "ProofError",
     "ReportError",
     "SchemaVersionError",
+    "SignatureError",
     "SourceFormatError",
     "StorageError",
     "UnknownOffenceCodeError",
@@ -219,9 +223,45 @@ class SourceFormatError(EventValidationError):
 
 
 class CheckpointError(AnprOpsError, ValueError):
-    """Checkpoint text that is malformed or whose self-check does not match."""
+    """Checkpoint text that is malformed or whose self-check does not match.
+
+    A tlog checkpoint body (``anpr_ops.note.CheckpointBody``) says what is wrong in ``code``:
+    ``missing_lines``, ``bad_origin``, ``bad_size``, ``bad_root``, ``bad_extension`` or
+    ``malformed_checkpoint``.
+    """
 
     code = "bad_checkpoint"
+
+
+class ProofError(AnprOpsError, ValueError):
+    """A Merkle inclusion or consistency proof that does not check, or that cannot be made.
+
+    ``code`` is ``index_out_of_range``, ``bad_size``, ``old_size_zero``, ``old_size_greater``,
+    ``bad_hash_length``, ``wrong_proof_length``, ``root_mismatch`` or ``old_root_mismatch``;
+    reading the tree's tiles adds ``node_out_of_range`` and ``bad_tile`` (see
+    ``anpr_ops.merkle``). Proof files and their checks (``anpr_ops.proofs``) add
+    ``malformed_proof``, ``other_log`` (a proof or checkpoint of another log),
+    ``size_mismatch``, ``wrong_leaf``, ``personal_mismatch`` and ``access_shrank``; making a
+    proof from a log adds ``checkpoint_ahead`` (a checkpoint larger than the log) and
+    ``not_in_checkpoint``.
+    """
+
+    code = "proof_error"
+
+
+class SignatureError(AnprOpsError, ValueError):
+    """A signed note or key that is malformed, signed by no known key, or whose signature fails.
+
+    ``code`` is ``malformed_note``, ``too_many_signatures``, ``unknown_key`` (no signature by a
+    known key), ``bad_signature`` (a known key's signature does not verify), ``malformed_key``,
+    ``bad_key_name``, ``unknown_key_type``, ``key_id_mismatch``, ``ambiguous_key`` or
+    ``no_signers`` (see ``anpr_ops.note``); for key files (``anpr_ops.keys``)
+    ``key_file_permissions`` (a private key others may read), ``key_file_exists``; and
+    ``signing_unavailable`` when the ``cryptography`` package (the ``signing`` extra) is
+    missing.
+    """
+
+    code = "signature_error"
 
 
 class ImportRefusedError(AnprOpsError, ValueError):

@@ -1,9 +1,12 @@
-"""Verify a log file with nothing but the Python standard library.
+"""Verify a log file, or a proof, with nothing but the Python standard library.
 
 A third party who was handed a copy of a log (and, ideally, a checkpoint kept elsewhere) can
-check it without installing anpr_ops' dependencies::
+check it without installing anpr_ops' dependencies; someone handed an inclusion or a
+consistency proof and the checkpoints it rests on can check that, without the log::
 
-    python -m anpr_ops.verify day.db --checkpoint day.checkpoint
+    python -m anpr_ops.verify day.db --checkpoint day.checkpoint [--key force.pub]
+    python -m anpr_ops.verify --proof search-7.proof.json --checkpoint day.checkpoint
+    python -m anpr_ops.verify --consistency c.json --old april.checkpoint --new may.checkpoint
 
 A version-1 log (and a version-1 checkpoint of it) is verified as version 1 did, with the
 version-1 reader (:mod:`anpr_ops._v1`): useful before migrating it. A log migrated from one
@@ -13,11 +16,17 @@ checks that it descends from that old log::
 
     python -m anpr_ops.verify day.db --migrated-from day-v1.checkpoint
 
-Exit status: 0 when the chain holds (and matches the checkpoint, and the log descends from its
-origin), 1 when it does not, 2 when a file or checkpoint cannot be read, or the file is not an
-anpr_ops log of a schema version this verifier knows (the files ``OpLog.open`` refuses for the
-same reasons, version 1 apart). ``OpLog.verify()`` runs the same code
-(:mod:`anpr_ops._verifier`).
+``--key`` (a verifier key, or a file of them) makes the checkpoints' signatures count: each must
+be signed by one of the keys. Checking a signature is the only thing that needs more than the
+standard library (the ``cryptography`` package, ``pip install 'anpr_ops[signing]'``); without
+``--key`` it is never imported, and with it but without the package the verifier says so in
+one line.
+
+Exit status: 0 when the chain (or the proof) holds and matches the checkpoint (and the log
+descends from its origin), 1 when it does not (or a checkpoint is not signed by a key given),
+2 when a file cannot be read, or the log is not an anpr_ops log of a schema version this
+verifier knows (the files ``OpLog.open`` refuses for the same reasons, version 1 apart).
+``OpLog.verify()`` runs the same code (:mod:`anpr_ops._verifier`).
 """
 
 from __future__ import annotations
@@ -34,10 +43,17 @@ from anpr_ops._bodycheck import check_body
 from anpr_ops._logfile import check_format, connect_readonly
 from anpr_ops._schema import guard_problems
 from anpr_ops._verifier import verify_log
-from anpr_ops.chain import Checkpoint, VerifyResult
-from anpr_ops.errors import AnprOpsError, MigrationError
+from anpr_ops.chain import VerifyResult
+from anpr_ops.checkpoint import Checkpoint
+from anpr_ops.errors import AnprOpsError, MigrationError, ProofError, SignatureError
+from anpr_ops.keys import read_verifiers
+from anpr_ops.note import Verifier
+from anpr_ops.proofs import ConsistencyProof, InclusionProof, check_consistency, check_inclusion
 
 __all__ = ["main", "verify_file"]
+
+# A checkpoint whose signature does not check is a failed check, not an unreadable file.
+_FAILED_SIGNATURES = frozenset({"bad_signature", "unknown_key"})
 
 
 def verify_file(path: str | Path, checkpoint: Checkpoint | None = None) -> VerifyResult:
@@ -75,14 +91,13 @@ def _old_head(path: str) -> _v1.Head:
 
 
 def _current_file(
-    path: str, checkpoint: str | None, old: _v1.Head | None
+    path: str, checkpoint: Checkpoint | None, old: _v1.Head | None
 ) -> tuple[VerifyResult, list[str], list[tuple[str, _v1.Descent]]]:
     """A current log's verification, the problems of its guards, and its descent from the log
     it was migrated from: the ``origin`` its first access record entry names, and ``old``."""
-    expected = Checkpoint.from_text(checkpoint) if checkpoint is not None else None
     with contextlib.closing(connect_readonly(path)) as conn:
         check_format(conn)
-        result = verify_log(conn, expected, check=check_body)
+        result = verify_log(conn, checkpoint, check=check_body)
         problems = guard_problems(conn)
         came = _v1.origin(conn)
         descents = []
@@ -94,35 +109,66 @@ def _current_file(
         return result, problems, descents
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point of ``python -m anpr_ops.verify``."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m anpr_ops.verify",
-        description="Verify the hash chain of an anpr_ops log using only the standard library.",
-        epilog="example: python -m anpr_ops.verify day.db --checkpoint day.checkpoint",
+        description="Verify an anpr_ops log, or a proof, using only the standard library.",
+        epilog="examples: python -m anpr_ops.verify day.db --checkpoint day.checkpoint; "
+        "python -m anpr_ops.verify --proof p.json --checkpoint day.checkpoint; "
+        "python -m anpr_ops.verify --consistency c.json --old a.checkpoint --new b.checkpoint",
     )
-    parser.add_argument("log", help="the log file (SQLite)")
+    parser.add_argument("log", nargs="?", help="the log file (SQLite)")
     parser.add_argument("--checkpoint", help="a checkpoint file written by 'anpr-ops checkpoint'")
+    parser.add_argument("--proof", help="an inclusion proof ('anpr-ops prove') to check")
+    parser.add_argument(
+        "--consistency", help="a consistency proof ('anpr-ops prove-consistency') to check"
+    )
+    parser.add_argument("--old", help="the earlier checkpoint of a consistency proof")
+    parser.add_argument("--new", help="the later checkpoint of a consistency proof")
+    parser.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        help="a verifier key (NAME+ID+KEY) or a file of them: checkpoints must be signed by one "
+        "(needs the 'cryptography' package); repeatable",
+    )
     parser.add_argument(
         "--migrated-from",
         metavar="OLD",
         help="the version-1 log this log was migrated from, or a checkpoint of it: check that "
         "this log descends from it",
     )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point of ``python -m anpr_ops.verify``."""
+    parser = _parser()
     args = parser.parse_args(argv)
-    descents: list[tuple[str, _v1.Descent]] = []
+    modes = [bool(args.log), bool(args.proof), bool(args.consistency)]
+    if sum(modes) != 1:
+        parser.error("give one of: a log file, --proof or --consistency")
+    if args.consistency and not (args.old and args.new):
+        parser.error("--consistency needs --old and --new")
+    if args.proof and not args.checkpoint:
+        parser.error("--proof needs --checkpoint")
+    if args.migrated_from and not args.log:
+        parser.error("--migrated-from checks a log: give the log file")
+    if args.log and args.key and not args.checkpoint:
+        parser.error("--key checks a checkpoint's signature: give --checkpoint too")
     try:
-        checkpoint = None
-        if args.checkpoint:
-            checkpoint = Path(args.checkpoint).read_text(encoding="utf-8")
-        version_1 = _v1.is_v1_file(args.log)
-        if version_1:
-            if args.migrated_from:
-                raise MigrationError("--migrated-from needs a log of the current version")
-            result, problems = _v1_file(args.log, checkpoint)
-        else:
-            old = _old_head(args.migrated_from) if args.migrated_from else None
-            result, problems, descents = _current_file(args.log, checkpoint, old)
+        keys = read_verifiers(args.key)
+        if args.proof:
+            return _proof(Path(args.proof), Path(args.checkpoint), keys)
+        if args.consistency:
+            return _consistency(Path(args.consistency), Path(args.old), Path(args.new), keys)
+        return _log(args.log, args.checkpoint, keys, args.migrated_from)
+    except (ProofError, SignatureError) as exc:
+        if isinstance(exc, SignatureError) and exc.code not in _FAILED_SIGNATURES:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"does not hold: {exc}")
+        return 1
     except (OSError, AnprOpsError, sqlite3.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -130,13 +176,67 @@ def main(argv: Sequence[str] | None = None) -> int:
         # SQLite quotes a damaged schema in its message, and the quote is not text.
         print("error: the file is damaged (its schema is not readable text)", file=sys.stderr)
         return 2
-    print(f"{args.log}: {'version 1 log: ' if version_1 else ''}{result.summary()}")
+
+
+def _read(path: Path, keys: list[Verifier]) -> Checkpoint:
+    return Checkpoint.from_text(path.read_text(encoding="utf-8"), keys)
+
+
+def _signed(checkpoint: Checkpoint) -> str:
+    if checkpoint.signed_by:
+        return "signed by " + ", ".join(checkpoint.signed_by)
+    return "signature not checked" if checkpoint.signatures else "unsigned"
+
+
+def _log(
+    path: str, checkpoint_file: str | None, keys: list[Verifier], migrated_from: str | None
+) -> int:
+    descents: list[tuple[str, _v1.Descent]] = []
+    checkpoint = None
+    version_1 = _v1.is_v1_file(path)
+    if version_1:
+        if migrated_from:
+            raise MigrationError("--migrated-from needs a log of the current version")
+        if keys:
+            raise MigrationError("version-1 checkpoints are not signed: leave out --key")
+        text = Path(checkpoint_file).read_text(encoding="utf-8") if checkpoint_file else None
+        result, problems = _v1_file(path, text)
+    else:
+        checkpoint = _read(Path(checkpoint_file), keys) if checkpoint_file else None
+        old = _old_head(migrated_from) if migrated_from else None
+        result, problems, descents = _current_file(path, checkpoint, old)
+    print(f"{path}: {'version 1 log: ' if version_1 else ''}{result.summary()}")
     print("guards: " + ("; ".join(problems) if problems else "intact"))
     for label, descent in descents:
         print(f"{label}: {descent.summary()}")
+    if checkpoint is not None:
+        print(f"checkpoint: {_signed(checkpoint)}")
     if version_1:
         print("this version does not open version-1 logs: 'anpr-ops migrate OLD NEW' makes a copy")
     return 0 if result.ok and all(d.ok for _, d in descents) else 1
+
+
+def _proof(proof_file: Path, checkpoint_file: Path, keys: list[Verifier]) -> int:
+    proof = InclusionProof.from_json(proof_file.read_bytes())
+    checkpoint = _read(checkpoint_file, keys)
+    check_inclusion(proof, checkpoint)
+    values = ", with its personal values" if proof.personal is not None else ""
+    print(
+        f"proof holds: event {proof.event_id} is in {proof.origin} at {proof.tree_size} "
+        f"events (seq {proof.seq}){values}; checkpoint {_signed(checkpoint)}"
+    )
+    return 0
+
+
+def _consistency(proof_file: Path, old: Path, new: Path, keys: list[Verifier]) -> int:
+    proof = ConsistencyProof.from_json(proof_file.read_bytes())
+    later = _read(new, keys)
+    check_consistency(proof, _read(old, keys), later)
+    print(
+        f"consistent: {proof.origin} at {proof.new_size} events extends itself at "
+        f"{proof.old_size}; new checkpoint {_signed(later)}"
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Each measurement runs in a fresh process on a fresh file in a temporary folder, 
     python -m benchmarks                 # 100k and 1M events (about 10 minutes)
     python -m benchmarks --sizes 100000,1000000,10000000
     python -m benchmarks --quick         # a smoke run: tiny sizes, floors not judged
+    python -m benchmarks --tree          # what the Merkle tree costs appends (budget 10%)
 """
 
 from __future__ import annotations
@@ -166,6 +167,36 @@ def run(size: int, folder: Path, *, batch: int, singles: int) -> list[Figure]:
     return figures
 
 
+def tree_figures(size: int, folder: Path, *, batch: int, singles: int) -> list[Figure]:
+    """What keeping the Merkle tree costs appends: the library with it against the library
+    with its upkeep switched off, in CPU time, each side's best of three (budget: 10%)."""
+    figures = []
+    for name, measurement, count, extra in (
+        ("batch append, Merkle tree kept vs not", "tree_batches", size, {"ops": 1, "batch": batch}),
+        ("single appends, Merkle tree kept vs not", "tree_singles", singles, {}),
+    ):
+        sides = [
+            measure(
+                measurement, db=str(folder / f"tree-{tree}.db"), events=count, tree=tree, **extra
+            )
+            for tree in (True, False)
+        ]
+        figures.append(
+            Figure(
+                name,
+                count,
+                count / sides[0]["seconds"],
+                count / sides[1]["seconds"],
+                0.9,
+                library_kib=sides[0]["peak_kib"],
+                baseline_kib=sides[1]["peak_kib"],
+            )
+        )
+    for path in folder.glob("*.db*"):
+        path.unlink()
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0]
@@ -175,6 +206,9 @@ def main() -> int:
     parser.add_argument("--singles", type=int, default=5000, help="events appended one by one")
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny sizes, no verdicts")
     parser.add_argument("--folder", help="where to put the temporary files (default: system temp)")
+    parser.add_argument(
+        "--tree", action="store_true", help="only what the Merkle tree costs appends (CPU time)"
+    )
     args = parser.parse_args()
     sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
     singles = 200 if args.quick else args.singles
@@ -190,9 +224,14 @@ def main() -> int:
     below = 0
     with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
         for size in sizes:
-            for figure in run(
-                size, Path(tmp), batch=args.batch, singles=singles if size == sizes[0] else 0
-            ):
+            figures = (
+                tree_figures(size, Path(tmp), batch=args.batch, singles=singles)
+                if args.tree
+                else run(
+                    size, Path(tmp), batch=args.batch, singles=singles if size == sizes[0] else 0
+                )
+            )
+            for figure in figures:
                 if args.quick:
                     figure.floor = None
                 below += figure.floor is not None and figure.ratio < figure.floor

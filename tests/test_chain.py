@@ -1,18 +1,15 @@
-"""The hash chain and checkpoints, independent of SQLite."""
+"""The hash chain, independent of SQLite (checkpoints: tests/test_checkpoint.py)."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anpr_ops import Checkpoint
 from anpr_ops._canonical import GENESIS_HASH, canonical_bytes
 from anpr_ops.chain import chain_hash, verify_rows
-from anpr_ops.errors import CheckpointError
 
 
 def build(bodies: list[bytes]) -> list[tuple[int, bytes, str]]:
@@ -93,53 +90,3 @@ def test_canonical_strings_escape_exactly_as_documented() -> None:
         b'{"s":"\\"\\\\\\b\\t\\n\\f\\r\\u0001\\u001f\x7f \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"}'
     )
     assert canonical_bytes({"s": text}) == expected
-
-
-CHECKPOINT = Checkpoint(
-    log_id="5f0c6b1f2d9e4c4e9c1a0b7d3e2f1a00",
-    log_name="day.db",
-    scope="op:kaiser-2020-04-18",
-    seq=120,
-    events=40,
-    head_hash="ab" * 32,
-    created_at=datetime(2020, 4, 18, 22, 0, tzinfo=UTC),
-)
-
-
-def test_checkpoint_text_is_stable_and_round_trips() -> None:
-    text = CHECKPOINT.to_text()
-    lines = text.splitlines()
-    assert lines[:8] == [
-        "anpr-ops checkpoint 1",
-        "log-id: 5f0c6b1f2d9e4c4e9c1a0b7d3e2f1a00",
-        "log-name: day.db",
-        "scope: op:kaiser-2020-04-18",
-        "seq: 120",
-        "events: 40",
-        f"head-hash: {'ab' * 32}",
-        "created-at: 2020-04-18T22:00:00Z",
-    ]
-    check = hashlib.sha256("\n".join(lines[:8]).encode()).hexdigest()[:16]
-    assert lines[8] == f"check: {check}"
-    assert Checkpoint.from_text(text) == CHECKPOINT
-    assert CHECKPOINT.op_id == "kaiser-2020-04-18"
-
-
-@pytest.mark.parametrize(
-    "mangle",
-    [
-        lambda t: "",
-        lambda t: t.replace("anpr-ops checkpoint 1", "anpr-ops checkpoint 2"),
-        lambda t: t.replace("seq: 120", "seq: 121"),  # self-check no longer matches
-        lambda t: t.replace("seq: 120", "seq: many"),
-        lambda t: t.replace("head-hash: ab", "head-hash: AB"),
-        lambda t: t.replace("scope: op:", "scope: operation:"),
-        lambda t: t + "extra: 1\n",
-        lambda t: t + "seq: 120\n",
-        lambda t: "\n".join(line for line in t.splitlines() if not line.startswith("check")),
-        lambda t: t.replace("events: 40", "events: 400"),
-    ],
-)
-def test_malformed_checkpoints_are_refused(mangle: object) -> None:
-    with pytest.raises(CheckpointError):
-        Checkpoint.from_text(mangle(CHECKPOINT.to_text()))  # type: ignore[operator]

@@ -14,6 +14,8 @@ LEAVES = {
     "UnknownOffenceCodeError": LookupError,
     "EventValidationError": ValueError,
     "CheckpointError": ValueError,
+    "ProofError": ValueError,
+    "SignatureError": ValueError,
     "ReportError": ValueError,
     "LogNotFoundError": FileNotFoundError,
     "EventNotFoundError": LookupError,

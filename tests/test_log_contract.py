@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import Any
@@ -470,10 +471,14 @@ def test_checkpoint_round_trips_through_text_and_verifies(log: OpLog) -> None:
 
 
 def test_operation_checkpoint(log: OpLog) -> None:
+    """An operation's checkpoint covers the whole log (its tree) and counts the operation's
+    events in it."""
     log.extend([*f.chain(), f.operation("other", sites=("a",))])
     checkpoint = log.checkpoint(f.OP)
-    assert (checkpoint.scope, checkpoint.seq, checkpoint.events) == (f"op:{f.OP}", 6, 6)
+    assert (checkpoint.scope, checkpoint.size, checkpoint.events) == (f"op:{f.OP}", 7, 6)
     assert log.verify(checkpoint).ok
+    miscounted = dataclasses.replace(checkpoint, op_events=5)
+    assert log.verify(miscounted).problem == "checkpoint_count"
 
 
 def test_rebuild_gives_identical_tables(log: OpLog) -> None:

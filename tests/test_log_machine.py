@@ -1,6 +1,7 @@
 """A Hypothesis state machine drives an on-disk log against a plain list model.
 
-After every step the log must verify and hold exactly the model's events, in order.
+After every step the log must verify and hold exactly the model's events, in order; its
+checkpoints must prove any of their events, and that the log has only grown since.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from anpr_ops._canonical import canonical_text
 from anpr_ops._schema import GUARDS
 from anpr_ops.errors import EventConflictError
 from anpr_ops.events import AnprHit
+from anpr_ops.proofs import InclusionProof, check_consistency, check_inclusion
 from anpr_ops.store._record import full_object
 from anpr_ops.strategies import vrms
 from tests import factory as f
+from tests import rfc9162
 from tests.support import raw
 
 SITES = ("vauxhall", "blackfriars", "tower-bridge")
@@ -162,6 +165,26 @@ class LogMachine(RuleBasedStateMachine):
         checkpoint = data.draw(st.sampled_from(self.checkpoints))
         result = self.log.verify(checkpoint)
         assert result.ok and result.checkpoint_checked
+
+    @precondition(lambda self: self.checkpoints)
+    @rule(data=st.data())
+    def prove_an_event_and_the_logs_growth(self, data: st.DataObject) -> None:
+        """Any event of a checkpoint's log has a proof that checks against it (here and by
+        the RFC's own algorithm), and today's log extends every earlier checkpoint's."""
+        checkpoint = data.draw(st.sampled_from(self.checkpoints))
+        index = data.draw(st.integers(0, checkpoint.size - 1))
+        proof = self.log.prove(self.model[index][0], checkpoint)
+        check_inclusion(InclusionProof.from_json(proof.to_json()), checkpoint.to_text())
+        leaf = rfc9162.leaf(proof.leaf)
+        assert rfc9162.verify_inclusion(
+            index, checkpoint.size, leaf, proof.inclusion_path, checkpoint.root
+        )
+        now = self.log.checkpoint()
+        growth = self.log.prove_consistency(checkpoint, now)
+        check_consistency(growth, checkpoint, now)
+        assert rfc9162.verify_consistency(
+            checkpoint.size, now.size, checkpoint.root, now.root, growth.consistency_path
+        )
 
     @rule(data=st.data())
     def tamper_with_a_copy(self, data: st.DataObject) -> None:

@@ -26,7 +26,12 @@ import pytest
 
 from anpr_ops import AnprOpsError, Checkpoint, OpLog, parse_event
 from anpr_ops.cli import main as cli
-from anpr_ops.errors import EventNotFoundError, EventValidationError, ReportError
+from anpr_ops.errors import (
+    CheckpointError,
+    EventNotFoundError,
+    EventValidationError,
+    ReportError,
+)
 from anpr_ops.interop.jsonl import read_jsonl
 from tests import factory as f
 from tests.harness.hostile import SQL_PAYLOADS
@@ -329,15 +334,26 @@ def test_ids_holding_sql_are_refused_or_kept_exactly(stocked: tuple[OpLog, Path]
     assert log.verify().ok
 
 
-def test_a_checkpoint_naming_an_injected_operation_is_just_wrong(
+def test_a_checkpoint_naming_an_injected_operation_is_refused_or_just_wrong(
     stocked: tuple[OpLog, Path],
 ) -> None:
+    """An operation line holding SQL is not read as a checkpoint; one that reads (a slug)
+    counts no events of the real operation."""
     log, _ = stocked
     real = log.checkpoint(f.OP)
-    for value in SQL_PAYLOADS:
-        forged = Checkpoint(real.log_id, real.log_name, f"op:{value}", real.seq, 3, real.head_hash)
-        result = log.verify(Checkpoint.from_text(forged.to_text()))
+    text = real.to_text()
+    refused = []
+    for value in [*SQL_PAYLOADS, "x-or-1-1"]:
+        forged = text.replace(f"operation {f.OP} ", f"operation {value} ")
+        try:
+            checkpoint = Checkpoint.from_text(forged)
+        except CheckpointError as exc:
+            refused.append(exc.code)
+            continue
+        result = log.verify(checkpoint)
         assert (result.ok, result.problem) == (False, "checkpoint_count")
+    assert set(refused) <= {"bad_extension", "malformed_checkpoint"}
+    assert len(refused) == len(SQL_PAYLOADS)
     assert log.verify(real).ok
 
 

@@ -166,8 +166,11 @@ def test_an_event_id_column_that_runs_on_into_the_next_member_is_found(db: Path)
     ("table", "sql"),
     [
         ("personal", "UPDATE personal SET \"values\" = replace(\"values\", 'P-1', 'P\\u0001') "),
-        ("personal", "UPDATE personal SET \"values\" = '{\"grounds\": 5' "),
-        ("events", "UPDATE events SET body = replace(body, '\"hotlist\":\"pnc\"', '\"hotlist\":7') "),
+        ("personal", 'UPDATE personal SET "values" = \'{"grounds": 5\' '),
+        (
+            "events",
+            'UPDATE events SET body = replace(body, \'"hotlist":"pnc"\', \'"hotlist":7\') ',
+        ),
     ],
 )
 def test_damaged_data_reads_as_one_storage_error_naming_the_seq_not_the_value(

@@ -79,6 +79,7 @@ from anpr_ops.cli import (  # noqa: E402,F401 - registers the commands
     _demo,
     _interop,
     _log,
+    _proofs,
     _protection,
     _report,
     _scrutiny,

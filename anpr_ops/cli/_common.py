@@ -14,17 +14,22 @@ from typing import IO, Any
 
 import click
 
+from anpr_ops.checkpoint import Checkpoint
 from anpr_ops.interop._source import Progress
+from anpr_ops.keys import read_verifiers
 from anpr_ops.store import OpLog
 
 __all__ = [
     "ACTOR",
+    "KEYS",
     "PURPOSE",
     "new_log_removed_on_failure",
     "output",
     "personal_log",
     "progress",
+    "read_checkpoint",
     "read_log",
+    "signed_by",
 ]
 
 
@@ -55,6 +60,31 @@ PURPOSE = click.option(
     "--purpose",
     help="Why (recorded in the access record; default $ANPR_OPS_PURPOSE).",
 )
+
+
+#: ``--key``: verifier keys a checkpoint must be signed by (repeatable).
+KEYS = click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="KEY",
+    help="A verifier key (NAME+ID+KEY, as 'anpr-ops keygen' prints it) or a file of them, one "
+    "per line: the checkpoint must be signed by one of them. Repeatable.",
+)
+
+
+def read_checkpoint(path: Path, keys: tuple[str, ...] = ()) -> Checkpoint:
+    """The checkpoint in the file at ``path``, its signature checked when ``keys`` are given."""
+    return Checkpoint.from_text(path.read_text(encoding="utf-8"), read_verifiers(keys))
+
+
+def signed_by(checkpoint: Checkpoint) -> str:
+    """What a command says about a checkpoint's signatures."""
+    if checkpoint.signed_by:
+        return "signed by " + ", ".join(checkpoint.signed_by) + " (signature checked)"
+    if checkpoint.signatures:
+        return "signature not checked (give --key to check it)"
+    return "unsigned"
 
 
 @contextlib.contextmanager

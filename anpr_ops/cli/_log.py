@@ -9,12 +9,21 @@ from typing import IO
 
 import click
 
-from anpr_ops.chain import Checkpoint
 from anpr_ops.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, cli
-from anpr_ops.cli._common import ACTOR, PURPOSE, new_log_removed_on_failure, progress
+from anpr_ops.cli._common import (
+    ACTOR,
+    KEYS,
+    PURPOSE,
+    new_log_removed_on_failure,
+    progress,
+    read_checkpoint,
+    signed_by,
+)
+from anpr_ops.cli._common import output as _output
 from anpr_ops.errors import AnprOpsError
 from anpr_ops.events import Event, event_json_schema
 from anpr_ops.interop.jsonl import iter_jsonl
+from anpr_ops.keys import load_signer
 from anpr_ops.store import OpLog, migrate
 
 
@@ -94,22 +103,32 @@ def _line_of(exc: AnprOpsError, lines: dict[str, int]) -> int | None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A checkpoint file to verify against (detects truncation and rewrites).",
 )
-def verify(db: Path, checkpoint_file: Path | None) -> int:
+@KEYS
+def verify(db: Path, checkpoint_file: Path | None, keys: tuple[str, ...]) -> int:
     """Recompute DB's hash chain. Exit 0 when it holds, 1 when it does not, 2 on usage errors.
+
+    With --checkpoint, also check that DB still holds what the checkpoint describes: its
+    events (the same Merkle root and chain head), its access record, and for an operation's
+    checkpoint its count of events. With --key, the checkpoint must be signed by that key.
 
     \b
     Example:
       anpr-ops verify day.db --checkpoint day.checkpoint
+      anpr-ops verify day.db --checkpoint day.checkpoint --key "$(cat force.pub)"
     """
     if not db.is_file():
         click.echo(f"anpr-ops: error: no log file at {db}", err=True)
         return EXIT_USAGE
+    if keys and checkpoint_file is None:
+        raise click.UsageError("--key checks a checkpoint's signature: give --checkpoint too")
     checkpoint = None
     if checkpoint_file is not None:
-        checkpoint = Checkpoint.from_text(checkpoint_file.read_text(encoding="utf-8"))
+        checkpoint = read_checkpoint(checkpoint_file, keys)
     with OpLog.open(db, readonly=True) as log:
         result = log.verify(checkpoint)
     click.echo(f"{db}: {result.summary()}")
+    if checkpoint is not None:
+        click.echo(f"checkpoint: {signed_by(checkpoint)}")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -117,25 +136,44 @@ def verify(db: Path, checkpoint_file: Path | None) -> int:
 @click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--op", "op_id", help="Checkpoint one operation instead of the whole log.")
 @click.option(
+    "--sign",
+    "key_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="KEYFILE",
+    help="Sign the checkpoint with the private key in KEYFILE (from 'anpr-ops keygen'; "
+    "readable by its owner only). Repeatable.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the checkpoint to this file instead of stdout.",
 )
-def checkpoint(db: Path, op_id: str | None, output: Path | None) -> int:
-    """Print a checkpoint of DB's chain head; keep it somewhere else.
+def checkpoint(
+    db: Path, op_id: str | None, key_files: tuple[Path, ...], output: Path | None
+) -> int:
+    """Print a checkpoint of DB: its size, Merkle root, chain head and access record head.
+
+    The checkpoint is a C2SP tlog-checkpoint note; with --sign it is signed (Ed25519, the
+    'signing' extra), so that whoever holds it can tell it came from the key's holder. Keep
+    it somewhere else, or give it to someone outside the force.
 
     \b
     Example:
       anpr-ops checkpoint day.db -o day.checkpoint
+      anpr-ops checkpoint day.db --sign force.key -o day.checkpoint
       anpr-ops verify day.db --checkpoint day.checkpoint
     """
+    signers = [load_signer(path) for path in key_files]
     with existing_log(db) as log:
-        text = log.checkpoint(op_id).to_text()
+        taken = log.checkpoint(op_id)
+    text = taken.sign(signers) if signers else taken.to_text()
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        with _output(output) as out:
+            out.write(text)
         click.echo(f"checkpoint written to {output}", err=True)
     return EXIT_OK
 

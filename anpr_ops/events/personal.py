@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from anpr_ops._commitment import merge, paths
 from anpr_ops.events.kinds import KIND_SPECS, personal_fields
 from anpr_ops.vocab import EventKind
 from anpr_ops.vrm import plates_in_text
@@ -131,24 +132,3 @@ def split(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def strip(data: Mapping[str, Any]) -> dict[str, Any]:
     """``data`` without its personal fields (the public part of :func:`split`)."""
     return split(data)[0]
-
-
-def paths(personal: Mapping[str, Any]) -> list[str]:
-    """The dotted names of the fields a personal object holds (``replacement.vrm``), sorted."""
-    out: list[str] = []
-    for key, value in personal.items():
-        if key == "replacement" and isinstance(value, Mapping):
-            out += [f"replacement.{inner}" for inner in paths(value)]
-        else:
-            out.append(key)
-    return sorted(out)
-
-
-def merge(public: dict[str, Any], personal: Mapping[str, Any]) -> dict[str, Any]:
-    """Put personal values back into a public object (in place; also returned)."""
-    for key, value in personal.items():
-        if key == "replacement" and isinstance(value, Mapping):
-            merge(public["replacement"], value)
-        else:
-            public[key] = value
-    return public

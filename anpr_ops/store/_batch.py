@@ -30,6 +30,7 @@ from anpr_ops.events import (
     references,
 )
 from anpr_ops.events.personal import strip
+from anpr_ops.merkle import leaf_hash
 from anpr_ops.offences import Offence, OffenceCategory, builtin_catalogue
 from anpr_ops.store._memory import Live, Op, State
 from anpr_ops.store._projection import Projector, chunks
@@ -83,6 +84,9 @@ class Batch:
         self.new_persons: dict[str, int] = {}
         self.next_person = state.next_person
         self.corrected: set[int] = set()  # seqs of stored events corrected in this batch
+        self.leaves: list[bytes] = []  # the Merkle leaf hashes of the batch's events
+        self.frontier = state.frontier  # the tree's edge; with the tiles to write, once planned
+        self.tiles: dict[tuple[int, int], bytes] = {}
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -510,6 +514,7 @@ class Batch:
         )
         record, digest = chain(fields, body, raw, self.prev_raw)
         self.records.append(record)
+        self.leaves.append(leaf_hash(raw))
         if personal is not None:
             self.personal.append(PersonalRow(seq, *personal))
         self.prev_raw, self.head_hash = digest, record.hash

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from anpr_ops import _schema
 from anpr_ops._logfile import check_format, check_schema, connect_readonly
 from anpr_ops._time import format_utc
+from anpr_ops.checkpoint import log_name
 from anpr_ops.errors import (
     GuardsMissingError,
     LogBusyError,
@@ -137,6 +138,7 @@ class Database:
                 durability=durability,
                 wal=True,
                 busy_timeout=busy_timeout,
+                name=target.stem,
             )
         except BaseException:
             conn.close()
@@ -152,7 +154,15 @@ class Database:
     def memory(cls) -> Database:
         """A new, empty log held in memory."""
         conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        _prepare(conn, create=True, readonly=False, durability="normal", wal=False, busy_timeout=0)
+        _prepare(
+            conn,
+            create=True,
+            readonly=False,
+            durability="normal",
+            wal=False,
+            busy_timeout=0,
+            name="memory",
+        )
         return cls(conn, None, readonly=False)
 
     def close(self) -> None:
@@ -286,13 +296,15 @@ def _prepare(
     durability: Durability,
     wal: bool,
     busy_timeout: float,
+    name: str,
 ) -> None:
-    """Configure the connection, create the schema of a new log, and check an existing one."""
+    """Configure the connection, create the schema of a new log (called ``name``), and check
+    an existing one."""
     try:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone():
             if not create:
                 raise NotALogError("the file is empty: not an anpr_ops log", code="empty_file")
-            _initialise(conn)
+            _initialise(conn, name)
         # Checked before anything is changed: a foreign file stays untouched.
         check_format(conn)
         check_schema(conn, VIEWS.values())
@@ -335,7 +347,7 @@ def _use_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
         time.sleep(0.001)
 
 
-def _initialise(conn: sqlite3.Connection) -> None:
+def _initialise(conn: sqlite3.Connection, name: str) -> None:
     # The file becomes WAL afterwards, in _prepare, like any existing log that is not yet.
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -343,21 +355,27 @@ def _initialise(conn: sqlite3.Connection) -> None:
             # Another process created the log between our first look and taking the lock.
             conn.execute("ROLLBACK")
             return
-        create_schema(conn)
+        create_schema(conn, name)
         conn.execute("COMMIT")
     except BaseException:
         rollback(conn)
         raise
 
 
-def create_schema(conn: sqlite3.Connection) -> None:
-    """Write the schema of a new log and its meta rows (inside the caller's transaction)."""
+def create_schema(conn: sqlite3.Connection, name: str = "log") -> None:
+    """Write the schema of a new log and its meta rows (inside the caller's transaction).
+
+    ``name`` (made safe for a checkpoint's origin line by :func:`anpr_ops.checkpoint.log_name`)
+    is the log's name for its life: its checkpoints carry it, whatever the file is later
+    called.
+    """
     conn.execute(f"PRAGMA application_id = {_schema.APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {_schema.SCHEMA_VERSION}")
     for sql in _schema.statements(VIEWS.values()):
         conn.execute(sql)
     meta = {
         "log_id": uuid.uuid4().hex,
+        "name": log_name(name),
         "created_at": format_utc(datetime.now(UTC)),
         "schema_version": str(_schema.SCHEMA_VERSION),
         "next_person": "1",

@@ -175,6 +175,8 @@ _TABLES: Final[dict[str, dict[str, Any]]] = {
     },
     "operations": {"label_column": "name"},
     "anpr_ops_meta": {"hidden": True},
+    # The Merkle tree's hashes in 8 KiB blobs: for proofs (docs/proofs.md), not for browsing.
+    "merkle_tiles": {"hidden": True},
 }
 
 

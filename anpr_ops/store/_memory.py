@@ -1,22 +1,28 @@
 """What an appending connection remembers between batches, and what a batch knows.
 
 After its first append a connection keeps the chain head, the operations, the offence
-definitions and its recent events (:class:`State`), so the next batch can be checked, chained
-and projected before the write lock is taken. Memory never decides an outcome: a batch made
+definitions, its recent events and the right edge of the Merkle tree (:class:`State`), so the
+next batch can be checked, chained, projected and added to the tree before the write lock is
+taken. Memory never decides an outcome: a batch made
 from it that collides with another connection's rows is judged again against the log.
 """
 
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Mapping
 
 import attrs
 
 from anpr_ops.events import EventBase
+from anpr_ops.merkle import Frontier
 from anpr_ops.offences import Offence
+from anpr_ops.store._projection import stored_definitions
+from anpr_ops.store._queries import head
+from anpr_ops.store._tiles import frontier
 
-__all__ = ["RECENT", "Live", "Op", "Stale", "State"]
+__all__ = ["RECENT", "Live", "Op", "Stale", "State", "load_state"]
 
 RECENT = 4096  # events remembered between appends (twice this, at most)
 
@@ -60,6 +66,8 @@ class State:
     # What the last appends wrote or looked up, so the next append need not look them up
     # again: event_id -> (seq, kind, op_id, live). Bounded; read-only while a batch runs.
     recent: dict[str, tuple[int, str, str, bool]] = attrs.Factory(dict)
+    frontier: Frontier = attrs.Factory(Frontier)
+    """The right edge of the Merkle tree of the ``head[0]`` events (``store._tiles``)."""
 
     def after(
         self,
@@ -68,15 +76,35 @@ class State:
         definitions: dict[str, Offence],
         next_person: int,
         known: Mapping[str, Live],
+        frontier: Frontier,
     ) -> State:
-        """The state once a batch that ended at ``head`` has committed."""
+        """The state once a batch that ended at ``head`` (and ``frontier``) has committed."""
         recent = self.recent
         for event_id, live in known.items():
             recent.pop(event_id, None)
             recent[event_id] = (live.seq, live.kind, live.op_id, live.live)
         if len(recent) > 2 * RECENT:
             recent = dict(itertools.islice(recent.items(), len(recent) - RECENT, None))
-        return State(self.version, head, ops, definitions, next_person, recent)
+        return State(self.version, head, ops, definitions, next_person, recent, frontier)
+
+
+def load_state(conn: sqlite3.Connection, memory: State | None) -> State:
+    """The log's state for an append (inside its write transaction): ``memory``, unless
+    another connection has written since (``PRAGMA data_version`` changed), then read afresh
+    (the Merkle tree's edge from its tiles, :func:`anpr_ops.store._tiles.frontier`)."""
+    (version,) = conn.execute("PRAGMA data_version").fetchone()
+    if memory is not None and memory.version == version:
+        return memory
+    row = conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'next_person'").fetchone()
+    seq, head_hash = head(conn)
+    return State(
+        version,
+        (seq, head_hash),
+        {},
+        stored_definitions(conn),
+        int(row[0]) if row else 1,
+        frontier=frontier(conn, seq),
+    )
 
 
 class Stale(Exception):

@@ -6,9 +6,16 @@ import json
 import sqlite3
 from typing import Any
 
+from anpr_ops._canonical import GENESIS_HASH
 from anpr_ops.vocab import EventKind
 
-__all__ = ["current_version", "live_dependants", "operation_tree"]
+__all__ = ["current_version", "head", "live_dependants", "operation_tree"]
+
+
+def head(conn: sqlite3.Connection) -> tuple[int, str]:
+    """``(seq, hash)`` of the last event; ``(0, GENESIS_HASH)`` for an empty log."""
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
 def operation_tree(conn: sqlite3.Connection, op_id: str, *, include_children: bool) -> list[str]:

@@ -1,6 +1,6 @@
-"""Rebuilding the derived tables from the events and the access record alone, and checking
-the stored ones against a rebuild (part of the full verification: derived state is not
-chained, so this is how an edit to it is found)."""
+"""Rebuilding the derived tables (the Merkle tiles among them) from the events and the access
+record alone, and checking the stored ones against a rebuild (part of the full verification:
+derived state is not chained, so this is how an edit to it is found)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import sqlite3
 from typing import Any
 
 from anpr_ops import _schema
+from anpr_ops.merkle import TILE_WIDTH
+from anpr_ops.store import _tiles as tiles
 from anpr_ops.store._access import ERASING
 from anpr_ops.store._projection import PROJECTED, Projector
 
@@ -23,6 +25,7 @@ REBUILT: dict[str, str] = {
     "offence_definitions": "code",
     "erased": "seq",
     "restricted": "seq",
+    "merkle_tiles": "level, idx",
 }
 
 
@@ -64,6 +67,7 @@ def replay(conn: sqlite3.Connection) -> None:
             )
         elif action == "unrestrict":
             conn.executemany("DELETE FROM restricted WHERE seq = ?", seqs)
+    tiles.replay(conn)
 
 
 def derived_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | None:
@@ -97,5 +101,7 @@ def derived_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | None:
                     seq = row[1] if name in {"operations", "offence_definitions"} else None
                     if name in {"erased", "restricted"}:
                         seq = row[0]
+                    if name == "merkle_tiles":  # the first event under the tile
+                        seq = row[1] * TILE_WIDTH ** (row[0] + 1) + 1
                     return name, seq
     return None

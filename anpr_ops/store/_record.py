@@ -16,13 +16,13 @@ The chained bytes (``body``) are the canonical JSON of the event's public fields
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from anpr_ops._canonical import canonical_text
+from anpr_ops._commitment import SALT_BYTES, commitment, event_object
 from anpr_ops.chain import link
 from anpr_ops.errors import EventValidationError, FieldProblem
 from anpr_ops.events import EVENT_ADAPTER, Event, EventBase
@@ -50,8 +50,6 @@ INSERT = (
 )
 #: The statement that writes one :class:`PersonalRow`.
 INSERT_PERSONAL = 'INSERT INTO personal (seq, salt, "values") VALUES (?, ?, ?)'
-
-_SALT_BYTES = 16
 
 
 class StoredEvent(NamedTuple):
@@ -128,11 +126,6 @@ def _refuse_markers(event: EventBase, personal: Mapping[str, Any], index: int) -
             )
 
 
-def commitment(salt: bytes, values_text: str) -> str:
-    """The commitment to personal values: hex SHA-256 of the salt, then the values' bytes."""
-    return hashlib.sha256(salt + values_text.encode("utf-8")).hexdigest()
-
-
 def seal(
     encoded: Encoded, person: Callable[[str], int], salt: bytes | None = None
 ) -> tuple[str, bytes, tuple[bytes, str] | None]:
@@ -155,7 +148,7 @@ def seal(
         body["replacement"] = {**body["replacement"], "subject": person(inner["subject_ref"])}
     values = canonical_text(personal)
     if salt is None:
-        salt = os.urandom(_SALT_BYTES)
+        salt = os.urandom(SALT_BYTES)
     body["personal"] = {"commitment": commitment(salt, values), "fields": paths(personal)}
     text = canonical_text(body)
     return text, text.encode("utf-8"), (salt, values)
@@ -182,15 +175,7 @@ def sortable_time(text: str) -> str:
 def full_object(body: str, values: str | None) -> dict[str, Any]:
     """The event's canonical object from its stored body and personal values (its public
     part alone when the values were erased)."""
-    data: dict[str, Any] = json.loads(body)
-    data.pop("personal", None)
-    data.pop("subject", None)
-    replacement = data.get("replacement")
-    if isinstance(replacement, dict):
-        replacement.pop("subject", None)
-    if values is not None:
-        merge(data, json.loads(values))
-    return data
+    return event_object(json.loads(body), json.loads(values) if values is not None else None)
 
 
 def decode(body: str, values: str | None, marker: str | None = None) -> Event:

@@ -1,5 +1,5 @@
-"""Writing a batch: planning it (every event checked, chained and projected) and inserting
-what was planned, in the caller's write transaction."""
+"""Writing a batch: planning it (every event checked, chained, projected and added to the
+Merkle tree) and inserting what was planned, in the caller's write transaction."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from anpr_ops.events.personal import strip
 from anpr_ops.store._batch import Batch, conflict
 from anpr_ops.store._memory import Stale, State
 from anpr_ops.store._record import INSERT, INSERT_PERSONAL, Encoded
+from anpr_ops.store._tiles import write as write_tiles
 
 __all__ = ["insert", "plan"]
 
@@ -49,12 +50,14 @@ def plan(conn: sqlite3.Connection, state: State, prepared: list[Encoded], *, own
             continue
         in_batch[event_id] = item.full_text
         batch.write(item)
+    if batch.leaves:
+        batch.frontier, batch.tiles = batch.frontier.append(batch.leaves)
     return batch
 
 
 def insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
-    """Write a planned batch's records, personal values, new people and projections (inside
-    the write transaction).
+    """Write a planned batch's records, Merkle tiles, personal values, new people and
+    projections (inside the write transaction).
 
     A batch planned from memory that collides with a stored row was planned from a stale
     memory: :class:`Stale` tells the caller to plan it again against the log.
@@ -62,7 +65,10 @@ def insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
     if not batch.records:
         return
     try:
+        # The events first: a batch planned from a stale memory fails here (its first seq is
+        # at or below the stored head), before any tile computed from that memory is written.
         conn.executemany(INSERT, batch.records)
+        write_tiles(conn, batch.tiles)
         if batch.personal:
             conn.executemany(INSERT_PERSONAL, batch.personal)
         if batch.new_persons:

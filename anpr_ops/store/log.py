@@ -12,19 +12,23 @@
 
 Writing: :meth:`OpLog.append` and :meth:`OpLog.extend` validate and canonicalise each event,
 then in one ``BEGIN IMMEDIATE`` transaction read the chain head, check identity and references
-against the log, chain the hashes, insert the events and update the projections, and commit —
-the whole batch or nothing. A connection that has appended remembers the chain head, the
-operations, the offence definitions and the recent events (:mod:`anpr_ops.store._memory`), and
-checks and chains its next batch from that memory before it takes the write lock; if another
-connection has appended since, the inserts collide with its rows (the insert guard refuses a
-``seq`` at or below the head, the unique index a stored ``event_id``), and the batch is checked
-again against the log itself. Any refusal from memory is likewise judged again, so memory never
-decides an outcome. Reading: :meth:`OpLog.events` offers the current (corrected) view or every
-stored event as appended.
+against the log, chain the hashes, insert the events, update the projections and the Merkle
+tree's tiles (:mod:`anpr_ops.store._tiles`), and commit — the whole batch or nothing. A
+connection that has appended remembers the chain head, the operations, the offence
+definitions, the recent events and the tree's right edge (:mod:`anpr_ops.store._memory`), and
+checks, chains and hashes its next batch from that memory before it takes the write lock; if
+another connection has appended since, the inserts collide with its rows (the insert guard
+refuses a ``seq`` at or below the head, the unique index a stored ``event_id``) before a tile is
+written, and the batch is checked again against the log itself. Any refusal from memory is
+likewise judged again, so memory never decides an outcome. Reading: :meth:`OpLog.events`
+offers the current (corrected) view or every stored event as appended. Proving:
+:meth:`OpLog.checkpoint`, :meth:`OpLog.prove` and :meth:`OpLog.prove_consistency`
+(:mod:`anpr_ops.proofs`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -36,7 +40,8 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from anpr_ops._logfile import read_log_id
-from anpr_ops.chain import GENESIS_HASH, Checkpoint, VerifyResult
+from anpr_ops.chain import VerifyResult
+from anpr_ops.checkpoint import Checkpoint
 from anpr_ops.errors import (
     BrokenReferenceError,
     CorrectionError,
@@ -53,14 +58,15 @@ from anpr_ops.events import (
 )
 from anpr_ops.events.personal import plate_warnings
 from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
+from anpr_ops.proofs import ConsistencyProof, InclusionProof
+from anpr_ops.store import _integrity
 from anpr_ops.store._access import Actor
 from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
-from anpr_ops.store._integrity import access_head, verify
-from anpr_ops.store._memory import Stale, State
-from anpr_ops.store._personal import record_read
+from anpr_ops.store._memory import Stale, State, load_state
+from anpr_ops.store._personal import disclose, record_read
 from anpr_ops.store._projection import stored_definitions
 from anpr_ops.store._protection import DataProtection
-from anpr_ops.store._queries import operation_tree
+from anpr_ops.store._queries import head, operation_tree
 from anpr_ops.store._reading import (
     Sight,
     corrections_by_target,
@@ -216,7 +222,7 @@ class OpLog(DataProtection):
     def head(self) -> tuple[int, str]:
         """``(seq, hash)`` of the last event; ``(0, GENESIS_HASH)`` for an empty log."""
         with self._db.reading() as conn:
-            return _head(conn)
+            return head(conn)
 
     def __len__(self) -> int:
         return self.head()[0]
@@ -295,6 +301,7 @@ class OpLog(DataProtection):
                 batch.definitions,
                 batch.next_person,
                 batch.known,
+                batch.frontier,
             )
         return AppendResult(
             appended=tuple(batch.appended),
@@ -384,10 +391,10 @@ class OpLog(DataProtection):
         # while other connections append (a correction appended meanwhile is not half-applied).
         with self._db.reading(snapshot=True) as conn:
             ops = self.op_ids(op_id, include_children=include_children) if op_id else None
-            head = _head(conn)[0]
+            last = head(conn)[0]
             fixes = corrections_by_target(conn) if corrected else None
             seqs, keep = (
-                scope(conn, ops, kind, head, fixes, event_ids)
+                scope(conn, ops, kind, last, fixes, event_ids)
                 if personal or event_ids is not None
                 else ([], None)
             )
@@ -403,7 +410,7 @@ class OpLog(DataProtection):
             personal, restricted, "reading personal values", recipient=recipient, query=query,
             seqs=seqs,
         )  # fmt: skip
-        for _, event in current_events(self._db.reading, ops, kind, head, fixes, sight, keep):
+        for _, event in current_events(self._db.reading, ops, kind, last, fixes, sight, keep):
             yield event
 
     def get(
@@ -515,41 +522,62 @@ class OpLog(DataProtection):
 
         Always: the hash chain, the columns copied from each body, every commitment to personal
         values (or the recorded erasure of them), the access record's chain and the erasures it
-        records. Unless ``quick``: also that every body is the canonical form of a valid event,
-        SQLite's integrity check (damage beside the chain, such as an index that would hide an
-        event from look-ups by id), and every derived table against a rebuild from the events
-        (derived state is not chained: this is how an edit to it is found).
+        records; against a checkpoint, that it is of this log and that the log still holds what
+        it describes (its size, chain head, Merkle root and access record head). Unless
+        ``quick``: also that every body is the canonical form of a valid event, SQLite's
+        integrity check (damage beside the chain, such as an index that would hide an event
+        from look-ups by id), and every derived table, the Merkle tiles among them, against a
+        rebuild from the events (derived state is not chained: this is how an edit to it is
+        found).
         """
         with self._db.reading(snapshot=True) as conn:
-            return verify(conn, checkpoint, quick=quick)
+            return _integrity.verify(conn, checkpoint, quick=quick)
 
     def checkpoint(self, op_id: str | None = None) -> Checkpoint:
-        """A checkpoint of the log's head now, or of operation ``op_id``'s latest event.
+        """A checkpoint of the log now: its size, Merkle root, chain head and access record
+        head (with operation ``op_id``'s count of events, if given).
 
-        Keep ``checkpoint.to_text()`` somewhere else; ``verify(checkpoint=...)`` later detects
-        truncation and rewrites that the chain alone cannot. It also names the head of the
-        access record, so that entries removed from its end or rewritten are found too.
+        Keep ``checkpoint.to_text()`` (or ``checkpoint.sign([signer])``) somewhere else;
+        ``verify(checkpoint=...)`` later detects truncation and rewrites that the chain alone
+        cannot, and :meth:`prove` proves events against it.
         """
-        name = self._db.path.name if self._db.path else ":memory:"
         with self._db.reading(snapshot=True) as conn:
-            access_seq, access_hash = access_head(conn)
-            if op_id is None:
-                seq, head_hash = _head(conn)
-                return Checkpoint(
-                    self._log_id, name, "log", seq, seq, head_hash,
-                    access_seq=access_seq, access_hash=access_hash,
-                )  # fmt: skip
-            row = conn.execute(
-                "SELECT max(seq), count(*) FROM events WHERE op_id = ?", (op_id,)
-            ).fetchone()
-            if not row or row[0] is None:
-                raise EventNotFoundError(f"no events of operation {op_id!r} in the log")
-            seq, count = row
-            (head_hash,) = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
-            return Checkpoint(
-                self._log_id, name, f"op:{op_id}", seq, count, head_hash,
-                access_seq=access_seq, access_hash=access_hash,
-            )  # fmt: skip
+            return _integrity.checkpoint(conn, op_id)
+
+    def prove(
+        self,
+        event_id: str,
+        checkpoint: Checkpoint,
+        *,
+        personal: bool = False,
+        restricted: bool = False,
+        recipient: str | None = None,
+    ) -> InclusionProof:
+        """The proof that event ``event_id`` (as stored) is in the log ``checkpoint``
+        describes, for :func:`anpr_ops.proofs.check_inclusion`.
+
+        The proof reveals no personal value unless ``personal=True``: the event's values then
+        go with it, with the salt of the commitment its leaf holds. That is a disclosure: it
+        needs an actor, a purpose and the ``recipient``, and is recorded in the access record;
+        a restricted record's values need ``restricted=True`` too. Raises
+        :class:`~anpr_ops.errors.ProofError` (``other_log``, ``checkpoint_ahead``,
+        ``root_mismatch``, ``not_in_checkpoint``), ``EventNotFoundError`` and
+        ``AccessRefusedError``.
+        """
+        with self._db.reading(snapshot=True) as conn:
+            proof = _integrity.inclusion(conn, checkpoint, event_id)
+        if not personal:
+            return proof
+        values = disclose(self._db, self._actor, proof, restricted=restricted, to=recipient)
+        return dataclasses.replace(proof, personal=values)
+
+    def prove_consistency(self, old: Checkpoint, new: Checkpoint) -> ConsistencyProof:
+        """The proof that the log ``new`` describes extends the one ``old`` describes (every
+        event of ``old`` still there, unchanged, in order), for
+        :func:`anpr_ops.proofs.check_consistency`. Both must be checkpoints of this log whose
+        roots it still holds: :class:`~anpr_ops.errors.ProofError` otherwise."""
+        with self._db.reading(snapshot=True) as conn:
+            return _integrity.consistency(conn, old, new)
 
     def rebuild(self) -> None:
         """Rebuild every derived table from ``events`` alone, in one transaction."""
@@ -564,21 +592,4 @@ class OpLog(DataProtection):
     def _state(self, conn: sqlite3.Connection) -> State:
         """The log's state for an append: what this connection remembers, unless another
         connection has written since (``PRAGMA data_version`` changed), then read afresh."""
-        (version,) = conn.execute("PRAGMA data_version").fetchone()
-        memory = self._memory
-        if memory is None or memory.version != version:
-            row = conn.execute(
-                "SELECT value FROM anpr_ops_meta WHERE key = 'next_person'"
-            ).fetchone()
-            memory = State(
-                version, _head(conn), {}, stored_definitions(conn), int(row[0]) if row else 1
-            )
-        return memory
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _head(conn: sqlite3.Connection) -> tuple[int, str]:
-    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+        return load_state(conn, self._memory)
