@@ -82,7 +82,8 @@ def check_schema(conn: sqlite3.Connection, views: Iterable[str]) -> None:
             "the append-only guards or the schema of the log are not those anpr_ops made ("
             + "; ".join(problems[:5])
             + ("; …" if len(problems) > 5 else "")
-            + "): the file may have been tampered with; refusing to open it"
+            + "): the file may have been tampered with; refusing to open it",
+            problems=problems,
         )
 
 

@@ -5,9 +5,11 @@ check it without installing anpr_ops' dependencies::
 
     python -m anpr_ops.verify day.db --checkpoint day.checkpoint
 
-Exit status: 0 when the chain holds (and matches the checkpoint), 1 when it does not, 2 when
-the file or checkpoint cannot be read, or the file is not an anpr_ops log of a schema version
-this verifier knows (the files ``OpLog.open`` refuses for the same reasons). ``OpLog.verify()``
+Exit status, as for ``anpr-ops verify``: 0 the chain holds (and matches the checkpoint) and the
+append-only guards are in place; 1 it does not hold, or a guard was removed or altered
+(tampering or damage found); 2 it could not be checked: the file or checkpoint cannot be read,
+the checkpoint is of another log, or the file is not an anpr_ops log of a schema version this
+verifier knows (the files ``OpLog.open`` refuses for the same reasons). ``OpLog.verify()``
 runs the same code (:mod:`anpr_ops._logfile`).
 """
 
@@ -25,7 +27,10 @@ from anpr_ops._verifier import verify_log
 from anpr_ops.chain import Checkpoint, VerifyResult
 from anpr_ops.errors import AnprOpsError
 
-__all__ = ["main", "verify_file"]
+__all__ = ["check_file", "main", "verify_file"]
+
+#: Exit statuses: the chain holds; it does not (or a guard is missing); it could not be checked.
+HOLDS, BROKEN, CANNOT = 0, 1, 2
 
 
 def verify_file(path: str | Path, checkpoint: Checkpoint | None = None) -> VerifyResult:
@@ -42,6 +47,26 @@ def verify_file(path: str | Path, checkpoint: Checkpoint | None = None) -> Verif
         conn.close()
 
 
+def check_file(
+    path: str | Path, checkpoint: Checkpoint | None = None
+) -> tuple[VerifyResult, list[str]]:
+    """The verification of the log at ``path`` (read-only) and the problems of its append-only
+    guards (empty when they are intact). Raises as :func:`verify_file` does."""
+    conn = connect_readonly(path)
+    try:
+        check_format(conn)
+        return verify_log(conn, checkpoint), guard_problems(conn)
+    finally:
+        conn.close()
+
+
+def status(result: VerifyResult, guard_problems: Sequence[str]) -> int:
+    """The exit status of a verification and the state of the guards."""
+    if result.problem == "checkpoint_other_log":
+        return CANNOT
+    return HOLDS if result.ok and not guard_problems else BROKEN
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point of ``python -m anpr_ops.verify``."""
     parser = argparse.ArgumentParser(
@@ -56,23 +81,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         checkpoint = None
         if args.checkpoint:
             checkpoint = Checkpoint.from_text(Path(args.checkpoint).read_text(encoding="utf-8"))
-        conn = connect_readonly(args.log)
-        try:
-            check_format(conn)
-            result = verify_log(conn, checkpoint)
-            problems = guard_problems(conn)
-        finally:
-            conn.close()
+        result, problems = check_file(args.log, checkpoint)
     except (OSError, AnprOpsError, sqlite3.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return CANNOT
     except UnicodeDecodeError:
         # SQLite quotes a damaged schema in its message, and the quote is not text.
         print("error: the file is damaged (its schema is not readable text)", file=sys.stderr)
-        return 2
+        return CANNOT
     print(f"{args.log}: {result.summary()}")
     print("guards: " + ("; ".join(problems) if problems else "intact"))
-    return 0 if result.ok else 1
+    return status(result, problems)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "_canonical",
             "_csv",
             "vocab",
+            "forces",
             "vrm",
             "offences",
             "chain",

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from anpr_ops.cli import EXIT_OK, cli
-from anpr_ops.cli._common import output, read_log
-from anpr_ops.store import OpLog
+from anpr_ops.cli import cli
+from anpr_ops.cli._common import OUTPUT, OVERWRITE, check_target, existing_log, output, read_log
+from anpr_ops.cli._exits import Exit
 from anpr_ops.store._datasette import metadata
 from anpr_ops.store._views import install, missing_views
 
@@ -34,29 +34,22 @@ def views(db: Path) -> int:
       anpr-ops datasette-metadata day.db -o day.metadata.json
       datasette day.db --metadata day.metadata.json
     """
-    if not db.exists():
-        raise click.ClickException(f"no log file at {db}")
-    with OpLog.open(db):
+    with existing_log(db):
         pass  # refuses a missing file, a file that is not a log, or one with broken guards
     added = install(db)
     if added:
         click.echo(f"added {len(added)} view(s) to {db}: {', '.join(added)}")
     else:
         click.echo(f"{db} had every view; they are now as this version writes them")
-    return EXIT_OK
+    return Exit.OK
 
 
 @cli.command(name="datasette-metadata")
 @_DB
 @click.option("--title", help="The title Datasette shows (default: from the file name).")
-@click.option(
-    "-o",
-    "--output",
-    "target",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
-)
-def datasette_metadata(db: Path, title: str | None, target: Path | None) -> int:
+@OUTPUT
+@OVERWRITE
+def datasette_metadata(db: Path, title: str | None, target: Path | None, overwrite: bool) -> int:
     """Print Datasette metadata (JSON) for DB: titles, descriptions, column notes, facets.
 
     The log is only read. If DB lacks the readable views (a file from an older version), a
@@ -67,6 +60,7 @@ def datasette_metadata(db: Path, title: str | None, target: Path | None) -> int:
       anpr-ops datasette-metadata day.db -o day.metadata.json
       datasette day.db --metadata day.metadata.json
     """
+    check_target(target, force=overwrite, reading=db)
     with read_log(db):
         pass  # the same checks as every reading command
     uri = f"file:{urllib.parse.quote(str(db.resolve()))}?mode=ro"
@@ -78,7 +72,7 @@ def datasette_metadata(db: Path, title: str | None, target: Path | None) -> int:
             f"run 'anpr-ops views {db}' to add them",
             err=True,
         )
-    with output(target) as out:
+    with output(target, force=overwrite, reading=db) as out:
         json.dump(metadata(db, title=title), out, indent=2, ensure_ascii=False)
         out.write("\n")
-    return EXIT_OK
+    return Exit.OK

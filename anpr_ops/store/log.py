@@ -50,7 +50,7 @@ from anpr_ops.events import (
     Event,
     EventBase,
     Operation,
-    canonical_dicts,
+    parse_event,
     parse_events,
 )
 from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
@@ -68,9 +68,10 @@ from anpr_ops.store._reading import (
     read_one,
 )
 from anpr_ops.store._rebuild import REBUILT, derived_mismatch, replay
-from anpr_ops.store._record import Encoded, encode
+from anpr_ops.store._record import Encoded
 from anpr_ops.store._validity import body_problem
-from anpr_ops.store._writing import insert, plan
+from anpr_ops.store._writing import Progress, Ticker, insert, plan, prepare
+from anpr_ops.vocab import EventKind, KindName
 
 if TYPE_CHECKING:
     from anpr_ops.report import OpReport
@@ -226,41 +227,47 @@ class OpLog:
         no-op (``result.noop``); with different content it is an
         :class:`~anpr_ops.errors.EventConflictError`.
         """
-        return self._extend([event])  # too few objects to be worth pausing the collector
+        # One event is parsed alone, so that its error is about it, not about "batch item 0".
+        one = event if isinstance(event, EventBase) else parse_event(event)
+        return self._extend([one])  # too few objects to be worth pausing the collector
 
-    def extend(self, events: Iterable[EventBase | Mapping[str, Any]]) -> AppendResult:
+    def extend(
+        self, events: Iterable[EventBase | Mapping[str, Any]], *, progress: Progress | None = None
+    ) -> AppendResult:
         """Append a batch atomically: every event is written, or none is.
 
         References may point to earlier events of the same batch. Any error (validation,
-        conflict, broken reference, storage) leaves the log exactly as it was.
+        conflict, broken reference, storage) leaves the log exactly as it was. ``progress``,
+        if given, is called now and then with the steps done and the steps in all, through
+        encoding, checking and writing the batch (a command line draws a bar with it).
         """
         with CollectorPaused():
-            return self._extend(list(events))
+            return self._extend(list(events), Ticker.of(progress))
 
-    def _extend(self, items: list[EventBase | Mapping[str, Any]]) -> AppendResult:
+    def _extend(
+        self, items: list[EventBase | Mapping[str, Any]], ticker: Ticker | None = None
+    ) -> AppendResult:
         parsed: Sequence[EventBase]
         if all(isinstance(item, EventBase) for item in items):
             parsed = items  # type: ignore[assignment]  # narrowed by the check above
         else:
             parsed = parse_events(items)
-        datas = canonical_dicts(list(parsed))
-        prepared = [
-            encode(event, data, index)
-            for index, (event, data) in enumerate(zip(parsed, datas, strict=True))
-        ]
+        prepared = prepare(parsed, ticker)
         if self._memory is not None:
             # Optimistically, from what this connection remembers: no look-up of the chain
             # head or of the batch's own ids. Another connection's commit since then, or an
             # id already stored, makes the insert collide with a stored row (the unique index
             # and the insert guard); any refusal is judged again against the log itself.
             try:
-                return self._write(prepared, optimistic=True)
+                return self._write(prepared, ticker, optimistic=True)
             except (Stale, EventConflictError, BrokenReferenceError, CorrectionError,
                     UnknownOffenceCodeError):  # fmt: skip
                 self._memory = None
-        return self._write(prepared, optimistic=False)
+        return self._write(prepared, ticker, optimistic=False)
 
-    def _write(self, prepared: list[Encoded], *, optimistic: bool) -> AppendResult:
+    def _write(
+        self, prepared: list[Encoded], ticker: Ticker | None, *, optimistic: bool
+    ) -> AppendResult:
         db = self._db
         with db.lock:
             state = self._memory
@@ -271,19 +278,21 @@ class OpLog:
                     # meanwhile appends events, so the inserts then collide and the batch is
                     # judged again.
                     try:
-                        batch = plan(db.conn, state, prepared, own=False)
+                        batch = plan(db.conn, state, prepared, own=False, ticker=ticker)
                     except sqlite3.Error as exc:
                         raise translate(exc, "appending") from exc
                     with db.writing("appending") as conn:
-                        insert(conn, batch, optimistic=True)
+                        insert(conn, batch, optimistic=True, ticker=ticker)
                 else:
                     with db.writing("appending") as conn:
                         state = self._state(conn)
-                        batch = plan(conn, state, prepared, own=True)
-                        insert(conn, batch, optimistic=False)
+                        batch = plan(conn, state, prepared, own=True, ticker=ticker)
+                        insert(conn, batch, optimistic=False, ticker=ticker)
             except BaseException:
                 self._memory = None
                 raise
+            if ticker is not None:
+                ticker.finish()
             # Committed: what the batch learned becomes what this connection remembers.
             self._memory = state.after(
                 (batch.seq, batch.head_hash),
@@ -343,7 +352,7 @@ class OpLog:
     def events(
         self,
         op_id: str | None = None,
-        kind: str | None = None,
+        kind: EventKind | KindName | None = None,
         *,
         corrected: bool = True,
         include_children: bool = False,
@@ -357,7 +366,7 @@ class OpLog:
         replacement (at the original's place), no retracted events, and no correction events
         themselves. ``corrected=False`` gives every stored event as appended, corrections
         included. Filter by ``op_id`` (and its child operations with ``include_children``) and
-        by ``kind``.
+        by ``kind`` (an :class:`~anpr_ops.vocab.EventKind` or its name: ``"search"``).
 
         Personal values (plates, subject references, officer ids, free text) come back only
         with ``personal=True``, which needs an actor and a purpose and is recorded in the
@@ -367,7 +376,7 @@ class OpLog:
         ``recipient`` when the values leave for someone else: the read is recorded as a
         disclosure to them.
         """
-        kind = event_kind(kind)
+        name = event_kind(kind)
         sight = self._sight(
             personal,
             restricted,
@@ -375,7 +384,7 @@ class OpLog:
             recipient=recipient,
             query={
                 "op_id": op_id,
-                "kind": kind,
+                "kind": name,
                 "corrected": corrected,
                 "include_children": include_children,
                 "restricted": restricted,
@@ -388,7 +397,7 @@ class OpLog:
             ops = self.op_ids(op_id, include_children=include_children) if op_id else None
             head = _head(conn)[0]
             fixes = corrections_by_target(conn) if corrected else None
-        for _, event in current_events(self._db.reading, ops, kind, head, fixes, sight):
+        for _, event in current_events(self._db.reading, ops, name, head, fixes, sight):
             yield event
 
     def get(
@@ -579,9 +588,6 @@ class OpLog:
                 version, _head(conn), {}, stored_definitions(conn), int(row[0]) if row else 1
             )
         return memory
-
-
-# --------------------------------------------------------------------------- writing
 
 
 def _failed(result: VerifyResult, **changes: Any) -> VerifyResult:
