@@ -26,6 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "errors",
             "_messages",
             "_time",
+            "_zones",
             "_canonical",
             "_csv",
             "vocab",
