@@ -287,14 +287,24 @@ def _context(command: click.Command, name: str, parent: click.Context | None) ->
 def cli_page() -> str:
     """Every command's ``--help``, as the command line prints it."""
     from anpr_ops.cli import cli
+    from anpr_ops.cli._exits import exit_table_markdown
 
     out = [
-        _HEADER.format(source="the commands' --help"),
+        _HEADER.format(source="the commands' --help and their table of exit statuses"),
         "# Command line",
         "",
-        "Every command of `anpr-ops`, with its `--help`. Exit status: 0 success, 1 the command "
-        "failed (bad input, a broken chain, a log error), 2 a usage error. An error is one line "
-        "on stderr, never a traceback, and leaves the log as it was.",
+        "Every command of `anpr-ops`, with its `--help`. An error is one line on stderr, never a "
+        "traceback, and leaves the log as it was. A command or group given no arguments "
+        "(`anpr-ops`, `anpr-ops import`) prints its help.",
+        "",
+        "## Exit status",
+        "",
+        "One table for every command: the same failure ends every command with the same status. "
+        "`anpr-ops verify` and the standard-library verifier (`python -m anpr_ops.verify`) give "
+        "each status one meaning: 0 the chain holds, 1 it does not (tampering or damage found), "
+        "2 it could not be checked.",
+        "",
+        exit_table_markdown(),
         "",
     ]
     for command, ctx in _commands(cli, _context(cli, "anpr-ops", None)):

@@ -14,7 +14,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from anpr_ops._schema import APPLICATION_ID, SCHEMA_VERSION, schema_problems
+from anpr_ops._schema import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    schema_problems,
+    schema_problems_without_views,
+)
 from anpr_ops.errors import GuardsMissingError, NotALogError, SchemaVersionError
 
 __all__ = [
@@ -80,17 +85,32 @@ def check_format(conn: sqlite3.Connection) -> None:
         raise NotALogError(f"the log's text encoding is {encoding}, not UTF-8", code="encoding")
 
 
-def check_schema(conn: sqlite3.Connection, views: Iterable[str]) -> None:
+def check_schema(conn: sqlite3.Connection, views: Iterable[str] | None) -> None:
     """Refuse a log whose schema is not exactly the one this version makes: a guard trigger
     missing, altered or joined by another, or any other table, index, trigger or view extra,
-    missing or altered (whatever the case or quoting of its names)."""
-    problems = schema_problems(conn, views)
+    missing or altered (whatever the case or quoting of its names). With ``views`` ``None``,
+    the views are not compared (``anpr-ops views`` writes them anew)."""
+    if views is None:
+        problems = schema_problems_without_views(conn)
+    else:
+        problems = schema_problems(conn, views)
+    if problems and all(p.startswith(("view ", "unexpected view ")) for p in problems):
+        raise GuardsMissingError(
+            "the log's readable views are not those this version of anpr_ops writes ("
+            + "; ".join(problems[:3])
+            + ("; …" if len(problems) > 3 else "")
+            + "); the tables and guards are intact: write this version's views into it with "
+            "anpr-ops views",
+            problems=problems,
+            code="views_outdated",
+        )
     if problems:
         raise GuardsMissingError(
             "the append-only guards or the schema of the log are not those anpr_ops made ("
             + "; ".join(problems[:5])
             + ("; …" if len(problems) > 5 else "")
-            + "): the file may have been tampered with; refusing to open it"
+            + "): the file may have been tampered with; refusing to open it",
+            problems=problems,
         )
 
 

@@ -166,6 +166,14 @@ OFFENCE_DEFINITIONS = """CREATE TABLE offence_definitions (
     drug_class TEXT
 )"""
 
+ZONE_OFFSETS = """CREATE TABLE zone_offsets (
+    zone TEXT NOT NULL,
+    from_utc TEXT NOT NULL,
+    utc_offset TEXT NOT NULL,
+    seconds INTEGER NOT NULL,
+    PRIMARY KEY (zone, from_utc)
+) WITHOUT ROWID"""
+
 MERKLE_TILES = """CREATE TABLE merkle_tiles (
     level INTEGER NOT NULL,
     idx INTEGER NOT NULL,
@@ -175,11 +183,14 @@ MERKLE_TILES = """CREATE TABLE merkle_tiles (
 
 #: Tables derived from ``events`` and ``access_log`` (rebuilt, and compared with a rebuild by
 #: the deep verification). The small ones give Datasette foreign keys to follow and the store
-#: what it checks references against; ``merkle_tiles`` holds the tree's hashes.
+#: what it checks references against; ``zone_offsets`` holds the UTC offsets of the operations'
+#: time zones over their spans, from which the readable views show local times (SQLite has no
+#: time-zone database); ``merkle_tiles`` holds the tree's hashes.
 DERIVED_TABLES: dict[str, str] = {
     "operations": OPERATIONS,
     "sites": SITES,
     "offence_definitions": OFFENCE_DEFINITIONS,
+    "zone_offsets": ZONE_OFFSETS,
     "erased": ERASED,
     "restricted": RESTRICTED,
     "merkle_tiles": MERKLE_TILES,

@@ -7,6 +7,7 @@ callers who do not know this library::
     AnprOpsError
     ├── InvalidVrmError            (ValueError)       a number plate that is not one
     ├── UnknownOffenceCodeError    (LookupError)      a CJS code neither catalogued nor defined
+    ├── UnknownForceError          (LookupError)      a police force data.police.uk does not know
     ├── EventValidationError       (ValueError)       an event that does not fit the vocabulary
     │   └── SourceFormatError                         a CSV or JSON file that cannot be read
     ├── CheckpointError            (ValueError)       checkpoint text that cannot be read
@@ -73,6 +74,7 @@ __all__ = [
     "SignatureError",
     "SourceFormatError",
     "StorageError",
+    "UnknownForceError",
     "UnknownOffenceCodeError",
 ]
 
@@ -144,6 +146,21 @@ class UnknownOffenceCodeError(AnprOpsError, LookupError):
     ) -> None:
         super().__init__(message, code=code, event_id=event_id, field=field, line=line)
         self.offence_code = offence_code
+        self.suggestions: tuple[str, ...] = tuple(suggestions)
+
+
+class UnknownForceError(AnprOpsError, LookupError):
+    """A police force that is neither a data.police.uk force id nor a force's name.
+
+    ``suggestions`` holds the ids of close matches (possibly empty).
+    """
+
+    code = "unknown_force"
+
+    def __init__(
+        self, message: str, *, suggestions: Sequence[str] = (), code: str | None = None
+    ) -> None:
+        super().__init__(message, code=code, field="force")
         self.suggestions: tuple[str, ...] = tuple(suggestions)
 
 
@@ -367,9 +384,17 @@ class SchemaVersionError(LogError, RuntimeError):
 
 
 class GuardsMissingError(LogError, RuntimeError):
-    """The triggers that keep ``events`` append-only are missing, altered, or outnumbered."""
+    """The triggers that keep ``events`` append-only are missing, altered, or outnumbered, or
+    the schema is otherwise not the one anpr_ops made; ``problems`` says what differs, one
+    item each (``"trigger events_no_update is missing"``)."""
 
     code = "guards_missing"
+
+    def __init__(
+        self, message: str, *, problems: Sequence[str] = (), code: str | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.problems: tuple[str, ...] = tuple(problems)
 
 
 class EventConflictError(LogError, ValueError):

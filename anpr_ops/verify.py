@@ -22,11 +22,13 @@ standard library (the ``cryptography`` package, ``pip install 'anpr_ops[signing]
 ``--key`` it is never imported, and with it but without the package the verifier says so in
 one line.
 
-Exit status: 0 when the chain (or the proof) holds and matches the checkpoint (and the log
-descends from its origin), 1 when it does not (or a checkpoint is not signed by a key given),
-2 when a file cannot be read, or the log is not an anpr_ops log of a schema version this
-verifier knows (the files ``OpLog.open`` refuses for the same reasons, version 1 apart).
-``OpLog.verify()`` runs the same code (:mod:`anpr_ops._verifier`).
+Exit status, as for ``anpr-ops verify``: 0 the chain (or the proof) holds, matches the
+checkpoint (signed by a key given, with ``--key``), the log descends from its origin and the
+append-only guards are in place; 1 it does not hold, a checkpoint is not signed by a key given,
+or a guard was removed or altered (tampering or damage found); 2 it could not be checked: a
+file cannot be read, the checkpoint is of another log, or the file is not an anpr_ops log of a
+schema version this verifier knows (the files ``OpLog.open`` refuses for the same reasons,
+version 1 apart). ``OpLog.verify()`` runs the same code (:mod:`anpr_ops._verifier`).
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ from anpr_ops.keys import read_verifiers
 from anpr_ops.note import Verifier
 from anpr_ops.proofs import ConsistencyProof, InclusionProof, check_consistency, check_inclusion
 
-__all__ = ["main", "verify_file"]
+__all__ = ["check_file", "main", "verify_file"]
+
+#: Exit statuses: the chain holds; it does not (or a guard is missing); it could not be checked.
+HOLDS, BROKEN, CANNOT = 0, 1, 2
 
 # A checkpoint whose signature does not check is a failed check, not an unreadable file.
 _FAILED_SIGNATURES = frozenset({"bad_signature", "unknown_key"})
@@ -68,6 +73,26 @@ def verify_file(path: str | Path, checkpoint: Checkpoint | None = None) -> Verif
         return verify_log(conn, checkpoint, check=check_body)
     finally:
         conn.close()
+
+
+def check_file(
+    path: str | Path, checkpoint: Checkpoint | None = None
+) -> tuple[VerifyResult, list[str]]:
+    """The verification of the log at ``path`` (read-only) and the problems of its append-only
+    guards (empty when they are intact). Raises as :func:`verify_file` does."""
+    conn = connect_readonly(path)
+    try:
+        check_format(conn)
+        return verify_log(conn, checkpoint, check=check_body), guard_problems(conn)
+    finally:
+        conn.close()
+
+
+def status(result: VerifyResult, guard_problems: Sequence[str]) -> int:
+    """The exit status of a verification and the state of the guards."""
+    if result.problem == "checkpoint_other_log":
+        return CANNOT
+    return HOLDS if result.ok and not guard_problems else BROKEN
 
 
 def _v1_file(path: str, checkpoint: str | None) -> tuple[VerifyResult, list[str]]:
@@ -166,16 +191,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ProofError, SignatureError) as exc:
         if isinstance(exc, SignatureError) and exc.code not in _FAILED_SIGNATURES:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
+            return CANNOT
         print(f"does not hold: {exc}")
-        return 1
+        return BROKEN
     except (OSError, AnprOpsError, sqlite3.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return CANNOT
     except UnicodeDecodeError:
         # SQLite quotes a damaged schema in its message, and the quote is not text.
         print("error: the file is damaged (its schema is not readable text)", file=sys.stderr)
-        return 2
+        return CANNOT
 
 
 def _read(path: Path, keys: list[Verifier]) -> Checkpoint:
@@ -213,7 +238,7 @@ def _log(
         print(f"checkpoint: {_signed(checkpoint)}")
     if version_1:
         print("this version does not open version-1 logs: 'anpr-ops migrate OLD NEW' makes a copy")
-    return 0 if result.ok and all(d.ok for _, d in descents) else 1
+    return status(result, problems) if all(d.ok for _, d in descents) else BROKEN
 
 
 def _proof(proof_file: Path, checkpoint_file: Path, keys: list[Verifier]) -> int:
@@ -225,7 +250,7 @@ def _proof(proof_file: Path, checkpoint_file: Path, keys: list[Verifier]) -> int
         f"proof holds: event {proof.event_id} is in {proof.origin} at {proof.tree_size} "
         f"events (seq {proof.seq}){values}; checkpoint {_signed(checkpoint)}"
     )
-    return 0
+    return HOLDS
 
 
 def _consistency(proof_file: Path, old: Path, new: Path, keys: list[Verifier]) -> int:
@@ -236,7 +261,7 @@ def _consistency(proof_file: Path, old: Path, new: Path, keys: list[Verifier]) -
         f"consistent: {proof.origin} at {proof.new_size} events extends itself at "
         f"{proof.old_size}; new checkpoint {_signed(later)}"
     )
-    return 0
+    return HOLDS
 
 
 if __name__ == "__main__":

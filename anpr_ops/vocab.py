@@ -8,16 +8,19 @@ data.police.uk are mapped in ``anpr_ops.interop``, not here.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, TypeAlias
 
 __all__ = [
     "LABELS",
     "AgeRange",
     "Disposal",
     "DrugClass",
+    "DrugGrounds",
     "EventKind",
     "Gender",
     "HitReason",
     "Hotlist",
+    "KindName",
     "Legislation",
     "ObjectOfSearch",
     "OfficerDefinedEthnicity",
@@ -46,6 +49,23 @@ class EventKind(StrEnum):
     PATROL = "patrol"
     CORRECTION = "correction"
     OFFENCE_DEFINITION = "offence_definition"
+
+
+KindName: TypeAlias = Literal[
+    "operation",
+    "anpr_hit",
+    "vehicle_stop",
+    "search",
+    "outcome",
+    "seizure",
+    "weapon_sweep",
+    "arrest_enquiry",
+    "patrol",
+    "correction",
+    "offence_definition",
+]
+"""The names of the kinds, for signatures that take ``EventKind | KindName``: a type checker
+then finds a misspelt kind before the code runs (a test holds it equal to :class:`EventKind`)."""
 
 
 class Hotlist(StrEnum):
@@ -146,6 +166,14 @@ class ObjectOfSearch(StrEnum):
     PSYCHOACTIVE_SUBSTANCES = "psychoactive_substances"
     OTHER = "other"
     NOT_RECORDED = "not_recorded"
+
+
+class DrugGrounds(StrEnum):
+    """What a search for controlled drugs was for, where the record says: possession, or
+    supply (possession with intent to supply, production)."""
+
+    POSSESSION = "possession"
+    SUPPLY = "supply"
 
 
 class SelfDefinedEthnicity(StrEnum):
@@ -359,6 +387,10 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
         ObjectOfSearch.PSYCHOACTIVE_SUBSTANCES: "Psychoactive substances",
         ObjectOfSearch.OTHER: "Other",
         ObjectOfSearch.NOT_RECORDED: "Not recorded",
+    },
+    DrugGrounds: {
+        DrugGrounds.POSSESSION: "Possession",
+        DrugGrounds.SUPPLY: "Supply (including intent to supply)",
     },
     SelfDefinedEthnicity: {
         SelfDefinedEthnicity.W1: "White - English/Welsh/Scottish/Northern Irish/British",

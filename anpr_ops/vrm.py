@@ -45,6 +45,7 @@ from anpr_ops._messages import shorten
 from anpr_ops.errors import InvalidVrmError
 
 __all__ = [
+    "FOREIGN_HINT",
     "UK_FORMATS",
     "ForeignVrm",
     "Vrm",
@@ -58,6 +59,10 @@ __all__ = [
     "plates_in_text",
     "validate",
 ]
+
+#: How a message about a plate that fits no UK format ends, for callers of this module; an
+#: event's message says how an event marks a foreign plate instead (``vrm_country``).
+FOREIGN_HINT = "pass foreign=True for a foreign plate"
 
 
 class VrmFormat(enum.StrEnum):
@@ -274,7 +279,7 @@ def _parse(text: str, *, foreign: bool) -> tuple[str, VrmFormat, tuple[str, ...]
             return plate, fmt, tuple(part for part in match.groups() if part is not None)
     message = (
         f"VRM {_shown(plate)!r} fits no UK plate format (current, prefix, suffix, dateless, "
-        "Northern Ireland, diplomatic); pass foreign=True for a foreign plate"
+        f"Northern Ireland, diplomatic); {FOREIGN_HINT}"
     )
     raise InvalidVrmError(message, code="unrecognised_format")
 

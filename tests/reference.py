@@ -39,6 +39,9 @@ RATE_PARTS = {
     "linked_outcome_rate": ("searches_linked", "searches_linked_known"),
     "hit_stop_rate": ("hits_with_stop", "anpr_hits"),
     "stop_search_rate": ("stops_with_search", "vehicle_stops"),
+    "hit_stop_search_rate": ("hit_led_stops_searched", "hit_led_stops"),
+    "hit_stop_positive_rate": ("hit_led_stops_positive", "hit_led_stops"),
+    "hit_stop_arrest_rate": ("hit_led_stops_arrested", "hit_led_stops"),
 }
 NO_SITE = "_no_site"
 
@@ -165,9 +168,20 @@ def reference_report(
                 breakdowns["hits_by_reason"][reason.value] += 1
             breakdowns["hits_by_hotlist"][event.hotlist.value] += 1
         elif event.kind == "vehicle_stop":
+            searches = names("search", "stop_id", event.event_id)
+            # What came of the stop: its own outcomes, and those of its searches.
+            after = names("outcome", "stop_id", event.event_id) + [
+                o for s in searches for o in names("outcome", "search_id", s.event_id)
+            ]
+            hit_led = event.hit_id is not None
             c["vehicle_stops"] += 1
-            c["hit_led_stops"] += event.hit_id is not None
-            c["stops_with_search"] += bool(names("search", "stop_id", event.event_id))
+            c["hit_led_stops"] += hit_led
+            c["stops_with_search"] += bool(searches)
+            c["hit_led_stops_searched"] += hit_led and bool(searches)
+            c["hit_led_stops_positive"] += hit_led and any(
+                o.disposal != "no_further_action" for o in after
+            )
+            c["hit_led_stops_arrested"] += hit_led and any(o.disposal == "arrest" for o in after)
         elif event.kind == "search":
             outs = names("outcome", "search_id", event.event_id)
             arrest = any(o.disposal == "arrest" for o in outs)

@@ -158,13 +158,13 @@ def log_rows(log: OpLog, op_id: str, *, include_children: bool = True) -> list[R
         if e.kind != "search":
             continue
         obj = e.object_of_search.value
-        group = (
-            "drugs_not_stated"
-            if obj == "controlled_drugs"
-            else "weapons"
-            if obj in WEAPON_CODES
-            else "other"
-        )
+        if obj == "controlled_drugs":
+            grounds = e.drug_grounds.value if e.drug_grounds is not None else "not_stated"
+            group = f"drugs_{grounds}"  # possession, supply, not_stated
+        elif obj in WEAPON_CODES:
+            group = "weapons"
+        else:
+            group = "other"
         rows.append(
             Row(
                 forces[e.op_id],

@@ -42,8 +42,8 @@ def police_file(
     return path
 
 
-def one_line_error(code: int, err: str) -> None:
-    assert code == 1
+def one_line_error(code: int, err: str, status: int = 1) -> None:
+    assert code == status
     assert err.startswith("anpr-ops: error: ")
     assert err.count("\n") == 1
     assert "Traceback" not in err
@@ -379,7 +379,7 @@ def test_import_hits_needs_an_existing_log(
     source = tmp_path / "hits.csv"
     source.write_text(HITS, encoding="utf-8")
     code, _, err = run(capsys, "import", "hits", tmp_path / "none.db", source, "--op", "kaiser")
-    one_line_error(code, err)
+    one_line_error(code, err, status=2)
     assert not (tmp_path / "none.db").exists()
 
 

@@ -59,7 +59,7 @@ def test_append_to_a_missing_log_does_not_create_it(
     db = tmp_path / "missing.db"
     source = write_jsonl(tmp_path / "e.jsonl", f.chain())
     code, _, err = run(capsys, "append", str(db), str(source))
-    assert code == 1 and "no log file" in err and not db.exists()
+    assert code == 2 and "no log file" in err and "--create" in err and not db.exists()
     assert run(capsys, "append", "--create", str(db), str(source))[0] == 0
 
 

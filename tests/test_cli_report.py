@@ -111,7 +111,7 @@ ERRORS = [
     (["--op", KAISER_OP, "--table", "by_site"], 2, "--table"),
     (["--op", KAISER_OP, "--format", "csv", "--table", "nope"], 2, "--table"),
     ([], 2, "--op"),
-    (["--op", KAISER_OP, "-o", "/no/such/folder/r.html"], 1, "does not exist"),
+    (["--op", KAISER_OP, "-o", "/no/such/folder/r.html"], 2, "does not exist"),
 ]
 
 
@@ -134,7 +134,7 @@ def test_a_report_on_a_missing_file_says_so_and_creates_nothing(
 ) -> None:
     db = tmp_path / "absent.db"
     code, out, err = run(capsys, "report", str(db), "--op", KAISER_OP)
-    assert code == 1 and out == "" and err.count("\n") == 1
+    assert code == 2 and out == "" and err.count("\n") == 1
     assert "no log file" in err and str(db) in err
     assert list(tmp_path.iterdir()) == []
 
@@ -145,7 +145,7 @@ def test_a_file_that_is_not_a_log_is_refused_untouched(
     db = tmp_path / "notes.db"
     db.write_text("not a database", encoding="utf-8")
     code, _, err = run(capsys, "report", str(db), "--op", KAISER_OP)
-    assert code == 1 and err.count("\n") == 1
+    assert code == 2 and err.count("\n") == 1
     assert db.read_text(encoding="utf-8") == "not a database"
 
 
@@ -159,7 +159,7 @@ def test_open_creates_an_operation_and_a_rerun_adds_nothing(
         "--site", "vauxhall=Vauxhall@51.4861,-0.1236", "--site", "blackfriars=Blackfriars",
     ]  # fmt: skip
     code, _, err = run(capsys, *args)
-    assert code == 1 and "no log file" in err and not db.exists()
+    assert code == 2 and "no log file" in err and "--create" in err and not db.exists()
     code, out, _ = run(capsys, *args, "--create")
     assert code == 0 and "opened operation kaiser-2020-04-18" in out
     code, out, _ = run(capsys, *args)
@@ -179,7 +179,7 @@ def test_open_creates_an_operation_and_a_rerun_adds_nothing(
 @pytest.mark.parametrize(
     ("extra", "says"),
     [
-        (["--force", "Metropolitan"], "force"),
+        (["--force", "Metropolitann"], "metropolitan"),
         (["--site", "vauxhall"], "--site"),
         (["--site", "v=V@north"], "--site"),
         (["--timezone", "Mars/Olympus"], "--timezone"),

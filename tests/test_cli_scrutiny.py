@@ -87,7 +87,7 @@ ERRORS = [
     (["--op", DAY_OP, "--format", "pdf"], 2, "pdf"),
     (["--op", DAY_OP, "--min-searches", "-1"], 2, "-1"),
     (["--op", DAY_OP, "--population", "/no/such/file.csv"], 1, "cannot read"),
-    (["--op", DAY_OP, "-o", "/no/such/folder/x.txt"], 1, "does not exist"),
+    (["--op", DAY_OP, "-o", "/no/such/folder/x.txt"], 2, "does not exist"),
 ]
 
 
@@ -103,7 +103,7 @@ def test_errors_are_one_line_and_a_status(
 def test_missing_log_is_not_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "none.db"
     code, _, err = run(capsys, "scrutiny", str(db), "--op", "x")
-    assert code == 1 and "no log file" in err and not db.exists()
+    assert code == 2 and "no log file" in err and not db.exists()
 
 
 def test_bad_population_file_names_line_and_column(
@@ -161,7 +161,7 @@ def test_the_console_script_runs_without_a_traceback(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scrutiny.md"

@@ -12,6 +12,7 @@ from anpr_ops import errors
 LEAVES = {
     "InvalidVrmError": ValueError,
     "UnknownOffenceCodeError": LookupError,
+    "UnknownForceError": LookupError,
     "EventValidationError": ValueError,
     "CheckpointError": ValueError,
     "ProofError": ValueError,

@@ -258,6 +258,32 @@ def test_messages_never_show_a_plate(row: str) -> None:
     assert plate[1:] not in str(error)
 
 
+SHIFTED = [
+    # (row or whole text, the plate that landed in another column)
+    (HEADER + "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,LB07SEO,drugs,90\n", "LB07SEO"),  # list
+    (HEADER + "LB07 SEO,vauxhall,,pnc,pnc,drugs,90\n", "LB07SEO"),  # time
+    (HEADER + "2020-04-18T10:15:00Z,LB07-SEO,,AB12CDE,pnc,drugs,90\n", "LB07SEO"),  # site
+    (HEADER + "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,pnc,LB07SEO,90\n", "LB07SEO"),  # reasons
+    (HEADER + "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,pnc,drugs,LB07SEO\n", "LB07SEO"),  # conf.
+    (HEADER + "2020-04-18T10:15:00Z,,LB07SEO,AB12CDE,pnc,drugs,90\n", "LB07SEO"),  # camera
+    ("2020-04-18T10:15:00Z,vauxhall,,LB07SEO,pnc,drugs,90\n", "LB07SEO"),  # no header line
+]
+
+
+@pytest.mark.parametrize(("text", "plate"), SHIFTED)
+def test_a_plate_in_another_column_is_masked(text: str, plate: str) -> None:
+    """Shifted columns put a plate where another value belongs; the message masks it."""
+    message = str(error_of(text))
+    assert plate not in message and plate[1:] not in message
+    assert plate[0] + "*" * (len(plate) - 1) in message
+
+
+def test_values_that_cannot_be_plates_are_quoted() -> None:
+    """Masking is kept for what could be a plate: a misspelt list or site is shown."""
+    assert "'pnk'" in str(error_of(HEADER + "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,pnk,drugs,\n"))
+    assert "'putney'" in str(error_of(HEADER + "2020-04-18T10:15:00Z,putney,,AB12CDE,pnc,drugs,\n"))
+
+
 def test_skip_invalid_keeps_the_good_rows() -> None:
     text = HEADER + (
         "2020-04-18T10:15:00Z,vauxhall,,AB12CDE,pnc,drugs,90\n"

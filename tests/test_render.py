@@ -194,6 +194,10 @@ def test_html_is_one_well_formed_self_contained_page(report: OpReport) -> None:
 def test_html_charts_show_the_figures(report: OpReport) -> None:
     page = render(report, "html")
     funnel = page[page.index('id="chart-funnel"') : page.index("</svg>")]
-    assert "<title>ANPR hits: 2</title>" in funnel and "<title>Arrests: 1</title>" in funnel
+    # 2 hits; stop-1 followed hit-1, its search led to the arrest: 1 stop at each stage after.
+    assert (
+        "<title>ANPR hits: 2</title>" in funnel and "<title>Stops after a hit: 1</title>" in funnel
+    )
+    assert "<title>…with an arrest: 1</title>" in funnel
     assert "<title>Possession with intent to supply: 1</title>" in page
     assert "Vauxhall: ANPR hits 2" in page and "Blackfriars: Vehicles stopped 1" in page

@@ -474,13 +474,18 @@ def test_breakdowns_from_python(log: OpLog) -> None:
 
 def test_rates(log: OpLog) -> None:
     """Four of five searches led to an arrest; three of the four with a recorded link had
-    one; three of four hits led to a stop; one of three stops to a search."""
+    one; three of four hits led to a stop; one of three stops to a search. The three stops
+    all followed a hit: k-v2 was searched; each ended in an arrest, k-v1 and k-v3 by arrests
+    naming the stop, k-v2 by one naming its search k-s2."""
     assert log.report(DOA).to_dict()["rates"] == {
         "arrest_rate": {"numerator": 4, "denominator": 5},
         "positive_outcome_rate": {"numerator": 4, "denominator": 5},
         "linked_outcome_rate": {"numerator": 3, "denominator": 4},
         "hit_stop_rate": {"numerator": 3, "denominator": 4},
         "stop_search_rate": {"numerator": 1, "denominator": 3},
+        "hit_stop_search_rate": {"numerator": 1, "denominator": 3},
+        "hit_stop_positive_rate": {"numerator": 3, "denominator": 3},
+        "hit_stop_arrest_rate": {"numerator": 3, "denominator": 3},
     }
 
 

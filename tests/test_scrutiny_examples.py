@@ -366,7 +366,7 @@ def test_without_children_only_the_operations_own_searches() -> None:
 
 
 def test_drug_grounds_split_possession_from_supply() -> None:
-    """Counts made directly (the events cannot carry drug_grounds yet)."""
+    """Counts made directly (tests/test_drug_grounds.py makes them from a log's events)."""
     m = "metropolitan"
     counts = ScrutinyCounts(
         {
@@ -386,7 +386,7 @@ def test_drug_grounds_split_possession_from_supply() -> None:
 
 
 class _Searchish:
-    """A search whose model has the drug_grounds field (added to search events later)."""
+    """Anything with a drug_grounds attribute reads as a search does."""
 
     def __init__(self, grounds: str | None) -> None:
         self.drug_grounds = grounds

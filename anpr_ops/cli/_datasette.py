@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
-import urllib.parse
 from pathlib import Path
 
 import click
 
-from anpr_ops.cli import EXIT_OK, cli
-from anpr_ops.cli._common import output, read_log
-from anpr_ops.store import OpLog
+from anpr_ops._logfile import check_format, check_schema, connect_readonly
+from anpr_ops.cli import cli
+from anpr_ops.cli._common import OUTPUT, OVERWRITE, check_target, missing_log, output, read_log
+from anpr_ops.cli._exits import Exit
+from anpr_ops.store._connection import translate
 from anpr_ops.store._datasette import metadata
-from anpr_ops.store._views import install, missing_views
+from anpr_ops.store._views import install
 
 _DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
 
@@ -22,11 +22,13 @@ _DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
 @cli.command()
 @_DB
 def views(db: Path) -> int:
-    """Add the readable views (searches_readable, …) to DB, or bring them up to this version.
+    """Write this version's readable views (searches_readable, …) into DB.
 
-    Logs created by this version have them already. Views are schema objects: writing them
-    changes no event and no derived table, so the hash chain and every checkpoint still
-    verify; the file's schema does change (docs/howto/datasette.md).
+    For a log made by another version of anpr_ops, whose views it refuses: views are schema
+    objects, checked when a log is opened, and their labels are those of the version that
+    wrote them. Writing them changes no event and no table, so the hash chain and every
+    checkpoint still verify; the file's schema does change (docs/howto/datasette.md). The
+    tables and the append-only guards must be intact.
 
     \b
     Example:
@@ -35,50 +37,45 @@ def views(db: Path) -> int:
       datasette day.db --metadata day.metadata.json
     """
     if not db.exists():
-        raise click.ClickException(f"no log file at {db}")
-    with OpLog.open(db):
-        pass  # refuses a missing file, a file that is not a log, or one with broken guards
+        raise missing_log(db)
+    conn = connect_readonly(db)
+    try:
+        check_format(conn)
+        check_schema(conn, None)  # the tables and guards; not the views
+    except sqlite3.Error as exc:
+        raise translate(exc, f"reading {db}") from exc
+    finally:
+        conn.close()
     added = install(db)
     if added:
         click.echo(f"added {len(added)} view(s) to {db}: {', '.join(added)}")
     else:
         click.echo(f"{db} had every view; they are now as this version writes them")
-    return EXIT_OK
+    return Exit.OK
 
 
 @cli.command(name="datasette-metadata")
 @_DB
 @click.option("--title", help="The title Datasette shows (default: from the file name).")
-@click.option(
-    "-o",
-    "--output",
-    "target",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
-)
-def datasette_metadata(db: Path, title: str | None, target: Path | None) -> int:
+@OUTPUT
+@OVERWRITE
+def datasette_metadata(db: Path, title: str | None, target: Path | None, overwrite: bool) -> int:
     """Print Datasette metadata (JSON) for DB: titles, descriptions, column notes, facets.
 
-    The log is only read. If DB lacks the readable views (a file from an older version), a
-    warning says to run anpr-ops views first.
+    The log is only read. The readable views come first on the database's page; the raw
+    tables are hidden, those holding personal values and the access record are closed to
+    everyone, and so is arbitrary SQL (docs/howto/datasette.md). A log whose views another
+    version wrote is refused until anpr-ops views has written this version's.
 
     \b
     Example:
       anpr-ops datasette-metadata day.db -o day.metadata.json
       datasette day.db --metadata day.metadata.json
     """
+    check_target(target, force=overwrite, reading=db)
     with read_log(db):
-        pass  # the same checks as every reading command
-    uri = f"file:{urllib.parse.quote(str(db.resolve()))}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-        missing = missing_views(conn)
-    if missing:
-        click.echo(
-            f"anpr-ops: warning: {db} lacks {len(missing)} readable view(s); "
-            f"run 'anpr-ops views {db}' to add them",
-            err=True,
-        )
-    with output(target) as out:
+        pass  # the same checks as every reading command (views outdated: run anpr-ops views)
+    with output(target, force=overwrite, reading=db) as out:
         json.dump(metadata(db, title=title), out, indent=2, ensure_ascii=False)
         out.write("\n")
-    return EXIT_OK
+    return Exit.OK

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-from anpr_ops.cli import EXIT_FAILED, EXIT_OK, cli
+from anpr_ops.cli import cli
+from anpr_ops.cli._exits import Exit
 from anpr_ops.interop.jsonl import read_jsonl
 from anpr_ops.store import OpLog
 
@@ -76,4 +77,4 @@ def demo(db: Path) -> int:
     click.echo(verdict.summary())
     click.echo(f"the log is at {db.resolve()}")
     click.echo(f"next: anpr-ops report {db} --op {DAY_OP} --format html -o day-of-action.html")
-    return EXIT_OK if verdict.ok else EXIT_FAILED
+    return Exit.OK if verdict.ok else Exit.FAILED

@@ -13,11 +13,23 @@ from typing import Any
 
 import click
 
-from anpr_ops.cli import EXIT_OK, cli
-from anpr_ops.cli._common import ACTOR, PURPOSE, personal_log, read_log
+from anpr_ops.cli import cli
+from anpr_ops.cli._common import (
+    ACTOR,
+    FORCE,
+    OUTPUT,
+    OVERWRITE,
+    PURPOSE,
+    check_target,
+    existing_log,
+    personal_log,
+    read_log,
+)
 from anpr_ops.cli._common import new_log_removed_on_failure as _new_log_removed_on_failure
 from anpr_ops.cli._common import output as _output
 from anpr_ops.cli._common import progress as _progress
+from anpr_ops.cli._exits import CommandError, Exit
+from anpr_ops.errors import ImportRefusedError
 from anpr_ops.interop._source import RejectedRow, rejects_path, write_rejects
 from anpr_ops.interop.hits import DEFAULT_MIN_CONFIDENCE, import_hits
 from anpr_ops.interop.jsonl import export_jsonl
@@ -27,15 +39,8 @@ from anpr_ops.interop.police_uk import (
     write_police_uk_csv,
 )
 from anpr_ops.interop.police_uk.vocabulary import DEFAULT_MAPPING, PoliceUkMapping
-from anpr_ops.store import OpLog
 
 _DB = click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
-_OUTPUT = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write to this file instead of stdout.",
-)
 _NO_CHILDREN = click.option(
     "--no-children", is_flag=True, help="Leave out the operation's child operations."
 )
@@ -86,8 +91,9 @@ def _source(path: str) -> tuple[Path | None, Any]:
 @click.option("--op", "op_id", required=True, help="The operation to import into.")
 @click.option(
     "--force",
-    help="The force, to open the operation (default: from a standard file name, "
-    "YYYY-MM-<force>-stop-and-search.csv).",
+    type=FORCE,
+    help="The force (data.police.uk id or name), to open the operation (default: from a "
+    "standard file name, YYYY-MM-<force>-stop-and-search.csv).",
 )
 @click.option("--name", help="The name of the operation, when it is opened by the import.")
 @click.option(
@@ -142,18 +148,24 @@ def import_police_uk_command(
         raise click.UsageError("--skip-invalid needs a file (rejected rows are written beside it)")
     mapping = PoliceUkMapping.from_file(mapping_file) if mapping_file else DEFAULT_MAPPING
     with _new_log_removed_on_failure(db, create) as log, _progress("reading rows") as progress:
-        result = import_police_uk(
-            log,
-            opened,
-            op_id,
-            source_format=source_format,  # type: ignore[arg-type]  # click.Choice
-            force=force,
-            name=name,
-            mapping=mapping,
-            skip_invalid=skip_invalid,
-            earlier=earlier,  # type: ignore[arg-type]  # click.Choice
-            progress=progress,
-        )
+        try:
+            result = import_police_uk(
+                log,
+                opened,
+                op_id,
+                source_format=source_format,  # type: ignore[arg-type]  # click.Choice
+                force=force,
+                name=name,
+                mapping=mapping,
+                skip_invalid=skip_invalid,
+                earlier=earlier,  # type: ignore[arg-type]  # click.Choice
+                progress=progress,
+            )
+        except ImportRefusedError as exc:
+            if exc.code != "force_required":
+                raise
+            # The library says "give the force"; here that is an option.
+            raise CommandError(f"{exc.message} with --force (e.g. --force metropolitan)") from None
     if result.op_created:
         click.echo(f"opened operation {op_id}")
     click.echo(
@@ -169,7 +181,7 @@ def import_police_uk_command(
     for warning in result.warnings:
         _warn(warning)
     _save_rejects(path, result.header, result.rejected, "row(s)")
-    return EXIT_OK
+    return Exit.OK
 
 
 def _camera_sites(values: Sequence[str]) -> dict[str, str]:
@@ -235,7 +247,7 @@ def import_hits_command(
     path, opened = _source(source)
     if skip_invalid and path is None:
         raise click.UsageError("--skip-invalid needs a file (rejected rows are written beside it)")
-    with OpLog.open(db) as log, _progress("reading hits") as progress:
+    with existing_log(db) as log, _progress("reading hits") as progress:
         result = import_hits(
             log,
             opened,
@@ -258,20 +270,22 @@ def import_hits_command(
             f"{result.ambiguous} ambiguous; {action}"
         )
     _save_rejects(path, result.header, result.rejected, "row(s)")
-    return EXIT_OK
+    return Exit.OK
 
 
 @export_group.command(name="police-uk")
 @_DB
 @click.option("--op", "op_id", required=True, help="The operation whose searches to export.")
-@_OUTPUT
+@OUTPUT
+@OVERWRITE
 @_NO_CHILDREN
 @click.option("--lf", is_flag=True, help="End lines with LF instead of CRLF.")
 @_MAPPING
 def export_police_uk_command(
     db: Path,
     op_id: str,
-    output: Path | None,
+    target: Path | None,
+    overwrite: bool,
     no_children: bool,
     lf: bool,
     mapping_file: Path | None,
@@ -285,22 +299,24 @@ def export_police_uk_command(
     Example:
       anpr-ops export police-uk day.db --op kaiser-2020-04-18 -o kaiser.csv
     """
+    check_target(target, force=overwrite, reading=db)
     mapping = PoliceUkMapping.from_file(mapping_file) if mapping_file else DEFAULT_MAPPING
     with read_log(db) as log:
         records = police_uk_records(log, op_id, include_children=not no_children)
-    with _output(output, newline="") as out:
+    with _output(target, newline="", force=overwrite, reading=db) as out:
         result = write_police_uk_csv(records, out, mapping=mapping, newline="\n" if lf else "\r\n")
     for warning in result.warnings:
         _warn(warning)
-    where = f" to {output}" if output else ""
+    where = f" to {target}" if target else ""
     click.echo(f"wrote {result.rows} row(s){where}", err=True)
-    return EXIT_OK
+    return Exit.OK
 
 
 @export_group.command(name="jsonl")
 @_DB
 @click.option("--op", "op_id", help="Export one operation (default: the whole log).")
-@_OUTPUT
+@OUTPUT
+@OVERWRITE
 @_NO_CHILDREN
 @ACTOR
 @PURPOSE
@@ -315,7 +331,8 @@ def export_police_uk_command(
 def export_jsonl_command(
     db: Path,
     op_id: str | None,
-    output: Path | None,
+    target: Path | None,
+    overwrite: bool,
     no_children: bool,
     actor: str | None,
     purpose: str | None,
@@ -337,10 +354,11 @@ def export_jsonl_command(
           --as "PC 1234" --purpose "copy for the evidence store"
       anpr-ops append copy.db kaiser.jsonl --create
     """
+    check_target(target, force=overwrite, reading=db)
     with personal_log(db, actor, purpose) as log:
         if op_id is not None:
             log.op_ids(op_id)  # an unknown operation is an error before any output
-        with _output(output, newline="\n") as out:
+        with _output(target, newline="\n", force=overwrite, reading=db) as out:
             count = export_jsonl(
                 log,
                 out,
@@ -349,6 +367,6 @@ def export_jsonl_command(
                 restricted=restricted,
                 recipient=recipient,
             )
-    where = f" to {output}" if output else ""
+    where = f" to {target}" if target else ""
     click.echo(f"wrote {count} event(s){where}", err=True)
-    return EXIT_OK
+    return Exit.OK

@@ -8,17 +8,20 @@ from pathlib import Path
 
 import click
 
-from anpr_ops.cli import EXIT_OK, cli
+from anpr_ops.cli import cli
 from anpr_ops.cli._common import (
     ACTOR,
     KEYS,
+    OVERWRITE,
     PURPOSE,
+    check_target,
     personal_log,
     read_checkpoint,
     read_log,
     signed_by,
 )
 from anpr_ops.cli._common import output as whole_file
+from anpr_ops.cli._exits import Exit
 from anpr_ops.keys import keygen
 from anpr_ops.proofs import (
     ConsistencyProof,
@@ -35,7 +38,8 @@ _OUTPUT = click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the proof to this file (readable by its owner only) instead of stdout.",
+    help="Write the proof to this file (readable by its owner only) instead of stdout; never "
+    "over a log, over another existing file only with --force.",
 )
 
 
@@ -63,7 +67,7 @@ def keygen_command(name: str, output: Path) -> int:
     verifier = keygen(name, output)
     click.echo(verifier.to_text())
     click.echo(f"private key written to {output}; keep it secret", err=True)
-    return EXIT_OK
+    return Exit.OK
 
 
 @cli.command()
@@ -77,6 +81,7 @@ def keygen_command(name: str, output: Path) -> int:
     help="The checkpoint to prove the event against (from 'anpr-ops checkpoint').",
 )
 @_OUTPUT
+@OVERWRITE
 @click.option(
     "--personal",
     is_flag=True,
@@ -94,6 +99,7 @@ def prove(
     event_id: str,
     checkpoint_file: Path,
     output: Path | None,
+    overwrite: bool,
     personal: bool,
     recipient: str | None,
     restricted: bool,
@@ -112,13 +118,14 @@ def prove(
     Example:
       anpr-ops prove day.db search-7 --checkpoint day.checkpoint -o search-7.proof.json
     """
+    check_target(output, force=overwrite, reading=db)
     checkpoint = read_checkpoint(checkpoint_file)
     opened = personal_log(db, actor, purpose) if personal else read_log(db)
     with opened as log:
         proof = log.prove(
             event_id, checkpoint, personal=personal, restricted=restricted, recipient=recipient
         )
-    with whole_file(output) as out:
+    with whole_file(output, force=overwrite, reading=db) as out:
         out.write(proof.to_json())
     where = f" to {output}" if output else ""
     with_values = " with its personal values" if proof.personal is not None else ""
@@ -127,7 +134,7 @@ def prove(
         f"{with_values}{where}",
         err=True,
     )
-    return EXIT_OK
+    return Exit.OK
 
 
 @cli.command(name="check-proof")
@@ -162,7 +169,7 @@ def check_proof(proof_file: Path, checkpoint_file: Path, keys: tuple[str, ...], 
     )
     if show:
         click.echo(json.dumps(event, indent=2, sort_keys=True, ensure_ascii=False))
-    return EXIT_OK
+    return Exit.OK
 
 
 @cli.command(name="prove-consistency")
@@ -170,7 +177,10 @@ def check_proof(proof_file: Path, checkpoint_file: Path, keys: tuple[str, ...], 
 @click.option("--old", "old_file", required=True, type=_FILE, help="The earlier checkpoint.")
 @click.option("--new", "new_file", required=True, type=_FILE, help="The later checkpoint.")
 @_OUTPUT
-def prove_consistency(db: Path, old_file: Path, new_file: Path, output: Path | None) -> int:
+@OVERWRITE
+def prove_consistency(
+    db: Path, old_file: Path, new_file: Path, output: Path | None, overwrite: bool
+) -> int:
     """Write the proof that DB at the --new checkpoint extends DB at the --old one.
 
     Every event the old checkpoint covers is still in the log, unchanged and in order: the
@@ -181,16 +191,17 @@ def prove_consistency(db: Path, old_file: Path, new_file: Path, output: Path | N
     Example:
       anpr-ops prove-consistency day.db --old april.checkpoint --new may.checkpoint -o c.json
     """
+    check_target(output, force=overwrite, reading=db)
     old, new = read_checkpoint(old_file), read_checkpoint(new_file)
     with read_log(db) as log:
         proof = log.prove_consistency(old, new)
-    with whole_file(output) as out:
+    with whole_file(output, force=overwrite, reading=db) as out:
         out.write(proof.to_json())
     where = f" to {output}" if output else ""
     click.echo(
         f"wrote the proof that {proof.new_size} events extend {proof.old_size}{where}", err=True
     )
-    return EXIT_OK
+    return Exit.OK
 
 
 @cli.command(name="check-consistency")
@@ -217,4 +228,4 @@ def check_consistency_command(
         f"consistent: {proof.origin} at {proof.new_size} events extends itself at "
         f"{proof.old_size}; new checkpoint {signed_by(new)}"
     )
-    return EXIT_OK
+    return Exit.OK

@@ -11,7 +11,7 @@ import click
 
 from anpr_ops._time import TimeFormatError, parse_aware
 from anpr_ops.cli import EXIT_FAILED, EXIT_OK, cli
-from anpr_ops.cli._common import ACTOR, output, read_log
+from anpr_ops.cli._common import ACTOR, OVERWRITE, check_target, output, read_log
 from anpr_ops.render._audit import audit_csv, audit_json, audit_text
 from anpr_ops.store import OpLog, RetentionPolicy
 
@@ -213,9 +213,11 @@ def retention(
     "--output",
     "target",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
+    help="Write to this file instead of stdout (never over a log; over another existing "
+    "file only with --force).",
 )
-def audit(db: Path, fmt: str, target: Path | None) -> int:
+@OVERWRITE
+def audit(db: Path, fmt: str, target: Path | None, overwrite: bool) -> int:
     """List DB's access record (s.62 DPA 2018): every read that returned personal values,
     every disclosure, erasure, restriction, retention run and policy set — who, when, why,
     for whom, and which events or query. It holds no personal value.
@@ -225,9 +227,10 @@ def audit(db: Path, fmt: str, target: Path | None) -> int:
       anpr-ops audit day.db
       anpr-ops audit day.db --format csv -o day-access.csv
     """
+    check_target(target, force=overwrite, reading=db)
     with read_log(db) as log:
         entries = log.access_log()
-    with output(target, newline="" if fmt == "csv" else None) as out:
+    with output(target, newline="" if fmt == "csv" else None, force=overwrite, reading=db) as out:
         if fmt == "csv":
             audit_csv(entries, out)
         else:

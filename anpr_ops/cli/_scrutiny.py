@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from anpr_ops.cli import EXIT_OK, cli
-from anpr_ops.cli._common import output, read_log
+from anpr_ops.cli import cli
+from anpr_ops.cli._common import OUTPUT, OVERWRITE, check_target, output, read_log
+from anpr_ops.cli._exits import Exit
 from anpr_ops.render._scrutiny import SCRUTINY_FORMATS, render_scrutiny
 from anpr_ops.scrutiny import DEFAULT_MIN_SEARCHES, PopulationTable, scrutiny_report
 
@@ -39,13 +40,8 @@ from anpr_ops.scrutiny import DEFAULT_MIN_SEARCHES, PopulationTable, scrutiny_re
     help="text: a summary; markdown; json: the documented schema; csv: every figure in one "
     "long table; html: one self-contained page with charts.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "target",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (created whole) instead of stdout.",
-)
+@OUTPUT
+@OVERWRITE
 def scrutiny(
     db: Path,
     op_id: str,
@@ -54,6 +50,7 @@ def scrutiny(
     min_searches: int,
     fmt: str,
     target: Path | None,
+    overwrite: bool,
 ) -> int:
     """Scrutiny figures of OP's searches in DB: by ethnicity, power and object.
 
@@ -71,6 +68,7 @@ def scrutiny(
       anpr-ops scrutiny day.db --op kaiser-2020-04-18 --format json -o kaiser.json
       anpr-ops scrutiny city.db --op city-2020-01 --population residents.csv --format html
     """
+    check_target(target, force=overwrite, reading=db)
     population = PopulationTable.from_csv(population_file) if population_file else None
     with read_log(db) as log:
         figures = scrutiny_report(
@@ -88,8 +86,8 @@ def scrutiny(
             err=True,
         )
     text = render_scrutiny(figures, fmt)
-    with output(target, newline="") as out:
+    with output(target, newline="", force=overwrite, reading=db) as out:
         out.write(text)
     if target is not None:
         click.echo(f"wrote the {fmt} scrutiny figures of {op_id} to {target}", err=True)
-    return EXIT_OK
+    return Exit.OK

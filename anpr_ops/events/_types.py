@@ -146,6 +146,11 @@ PlateText = Annotated[
 ]
 
 
+_EVENT_FOREIGN_HINT = (
+    'a foreign plate is recorded with its country in vrm_country (e.g. "vrm_country": "FR")'
+)
+
+
 def check_plate(value: str | None, info: ValidationInfo) -> str | None:
     if value is None:
         return None
@@ -153,8 +158,12 @@ def check_plate(value: str | None, info: ValidationInfo) -> str | None:
     try:
         return plates.validate(value, foreign=foreign)
     except InvalidVrmError as exc:
-        # The message names the problem, never the plate.
-        raise PydanticCustomError(exc.code, exc.message) from None
+        # The message names the problem, never the plate; an event marks a foreign plate with
+        # its country, not with the keyword argument the plate functions take.
+        message = exc.message
+        if message.endswith(plates.FOREIGN_HINT):
+            message = message.removesuffix(plates.FOREIGN_HINT) + _EVENT_FOREIGN_HINT
+        raise PydanticCustomError(exc.code, message) from None
 
 
 def check_country(value: str) -> str:

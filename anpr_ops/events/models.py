@@ -53,6 +53,7 @@ from anpr_ops.vocab import (
     AgeRange,
     Disposal,
     DrugClass,
+    DrugGrounds,
     EventKind,
     Gender,
     HitReason,
@@ -246,6 +247,10 @@ class Search(EventBase):
     search_type: SearchType
     legislation: Legislation
     object_of_search: ObjectOfSearch
+    drug_grounds: DrugGrounds | None = None
+    """For a search for controlled drugs: whether it was for possession or supply, where the
+    record says (the scrutiny figures split drug searches by it); only with
+    ``object_of_search`` ``controlled_drugs``."""
     grounds: Annotated[Text, PERSONAL] = Field(repr=False)
     vrm_country: Annotated[CountryCode, AfterValidator(check_country)] | None = None
     vrm: Annotated[PlateText | None, PERSONAL] = Field(default=None, repr=False)
@@ -310,6 +315,15 @@ class Search(EventBase):
             raise rule(
                 "text_with_code",
                 "object_of_search_text is kept only when object_of_search is 'other'",
+            )
+        if (
+            self.drug_grounds is not None
+            and self.object_of_search is not ObjectOfSearch.CONTROLLED_DRUGS
+        ):
+            raise rule(
+                "drug_grounds_not_drugs",
+                "drug_grounds (possession or supply) is recorded only for a search whose "
+                "object_of_search is controlled_drugs",
             )
         if self.date_only and self.occurred_at.time() != time(0):
             raise rule(

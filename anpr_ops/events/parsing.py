@@ -276,6 +276,25 @@ def problems_of(exc: ValidationError) -> list[FieldProblem]:
     return problems
 
 
+_JSON_AT = re.compile(
+    r"^(?:Invalid JSON: )?(?P<what>.*?) at line (?P<line>\d+) column (?P<column>\d+)$"
+)
+
+
+def _json_problem(text: str) -> str:
+    """Where and what, for a JSON parser's message about one event's text: the column within
+    the event (one line of a file), not a line and column of that one line."""
+    found = _JSON_AT.match(text)
+    if found is None:
+        return f": {text.removeprefix('Invalid JSON: ')}"
+    what, at_line, column = found["what"], found["line"], found["column"]
+    if at_line == "1":
+        return f" at column {column}: {what}"
+    if column == "0":
+        return f" at the end of the line: {what}"  # the parser ran past the line's newline
+    return f" at line {at_line} of the text, column {column}: {what}"
+
+
 def validation_error(
     exc: ValidationError, data: object, *, line: int | None = None
 ) -> EventValidationError:
@@ -296,7 +315,7 @@ def validation_error(
             kind = raw_kind
     if problems and problems[0].kind == "json_invalid":
         where = f"line {line}: " if line is not None else ""
-        message = f"{where}malformed JSON: {problems[0].message}"
+        message = f"{where}malformed JSON{_json_problem(problems[0].message)}"
         return EventValidationError(message, problems=problems, line=line, code="malformed_json")
     subject = "event"
     if event_id:

@@ -7,7 +7,6 @@ first bad byte.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from collections.abc import Callable, Sequence
@@ -16,6 +15,7 @@ from typing import IO
 
 import attrs
 
+from anpr_ops import _csv
 from anpr_ops._messages import shown as quoted
 from anpr_ops.errors import SourceFormatError
 
@@ -132,10 +132,12 @@ def write_rejects(
 
     The last two columns are ``Rejected at`` (``line 7, column 'Outcome'``) and
     ``Reason``. The file is created readable by its owner only: the rows may hold personal
-    data (a hit file's plates).
+    data (a hit file's plates). People open it in spreadsheets to fix the rows: a cell that
+    would start a formula starts with ``'`` (:func:`anpr_ops._csv.safe_cell`), numbers stay as
+    they are.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=newline)
+    writer = _csv.writer(buffer, lineterminator=newline)
     writer.writerow([*header, "Rejected at", "Reason"])
     for row in rejected:
         cells = list(row.fields)[: len(header)]

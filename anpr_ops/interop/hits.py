@@ -47,6 +47,7 @@ import attrs
 from pydantic import ValidationError
 
 from anpr_ops import vrm as plates
+from anpr_ops._csv import read_cell
 from anpr_ops._time import TimeFormatError, parse_aware
 from anpr_ops.errors import InvalidVrmError
 from anpr_ops.events import AnprHit, problems_of
@@ -107,6 +108,18 @@ _FIELD_COLUMN = {
 }
 
 
+_PLATE_LIKE = re.compile(r"(?=.*[A-Z])(?=.*[0-9])[A-Z0-9]{2,10}")
+
+
+def _cell(text: str) -> str:
+    """A cell's value as a message quotes it. Every row of a hit file holds a plate, and in a
+    file whose columns are shifted it lands in another column: a value that could be a plate
+    (letters and digits, both, once spaces and hyphens are gone) is masked as plates are."""
+    if _PLATE_LIKE.fullmatch(plates.normalise(text)):
+        return repr(plates.mask(plates.normalise(text)))
+    return shown(text)
+
+
 class _RowError(Exception):
     def __init__(self, column: str | None, code: str, message: str) -> None:
         super().__init__(message)
@@ -152,7 +165,7 @@ def _vocab(vocabulary: type[StrEnum], column: str, text: str) -> StrEnum:
         if folded in {member.value, LABELS[vocabulary][member].casefold()}:
             return member
     allowed = ", ".join(member.value for member in vocabulary)
-    raise _RowError(column, "bad_value", f"{shown(text.strip())} is not one of {allowed}")
+    raise _RowError(column, "bad_value", f"{_cell(text.strip())} is not one of {allowed}")
 
 
 def _time(text: str) -> datetime:
@@ -161,7 +174,7 @@ def _time(text: str) -> datetime:
         return parse_aware(text)
     except TimeFormatError as exc:
         problem = "has no UTC offset" if exc.code == "naive_date" else "is not a date-time"
-        message = f"{shown(text)} {problem}; expected e.g. 2020-04-18T10:15:00+01:00"
+        message = f"{_cell(text)} {problem}; expected e.g. 2020-04-18T10:15:00+01:00"
         raise _RowError("time", exc.code, message) from exc
 
 
@@ -170,7 +183,7 @@ def _confidence(text: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or int(text) > 100:
-        message = f"{shown(text)} is not a whole number from 0 to 100"
+        message = f"{_cell(text)} is not a whole number from 0 to 100"
         raise _RowError("confidence", "bad_value", message)
     return int(text)
 
@@ -214,7 +227,7 @@ class _Reader:
             site = self.camera_sites.get(camera, "")
             if not site:
                 message = (
-                    f"the site is blank and camera {shown(camera)} is not mapped to a site "
+                    f"the site is blank and camera {_cell(camera)} is not mapped to a site "
                     "(give a site, or map the camera to one)"
                 )
                 raise _RowError("camera", "unknown_site", message)
@@ -223,7 +236,7 @@ class _Reader:
         if site not in self.sites:
             known = ", ".join(sorted(self.sites)) or "none"
             message = (
-                f"{shown(site)} is not a site of operation {self.op_id!r} (its sites: {known})"
+                f"{_cell(site)} is not a site of operation {self.op_id!r} (its sites: {known})"
             )
             raise _RowError(column, "unknown_site", message)
         return site
@@ -285,7 +298,8 @@ def _header(name: str, cells: Sequence[str]) -> tuple[str, ...]:
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     problems = []
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(shown(c) for c in unknown[:5])}")
+        # A file without its header line has a plate among these.
+        problems.append(f"unknown column(s) {', '.join(_cell(c) for c in unknown[:5])}")
     if missing:
         problems.append(f"missing {', '.join(missing)}")
     if repeated:
@@ -350,7 +364,9 @@ def read_hits(
             if len(cells) != len(columns):
                 message = f"has {len(cells)} fields; expected {len(columns)}"
                 raise _RowError(None, "field_count", message)
-            read = hit_reader.read(line, dict(zip(columns, cells, strict=True)))
+            read = hit_reader.read(
+                line, dict(zip(columns, (read_cell(c) for c in cells), strict=True))
+            )
         except _RowError as exc:
             message = f"{name}: {where(line, None, exc.column)}: {exc.message}"
             if not skip_invalid:

@@ -9,9 +9,9 @@ per figure instead (``key,label,anpr_hits,vehicle_stops,…`` for ``by_site``). 
 
 from __future__ import annotations
 
-import csv
 import io
 
+from anpr_ops import _csv
 from anpr_ops.errors import ReportError
 from anpr_ops.render._tables import TABLE_NAMES, Cell, Table, report_tables
 from anpr_ops.report import OpReport
@@ -26,7 +26,7 @@ def to_csv(report: OpReport, *, table: str | None = None) -> str:
     """The report as CSV: the long form, or the one ``table`` named, in its own columns."""
     tables = report_tables(report)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _csv.writer(out, lineterminator="\n")
     if table is None:
         writer.writerow(LONG_COLUMNS)
         for each in tables:

@@ -10,9 +10,9 @@ reference: a report has none.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import escape
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from anpr_ops._version import __version__
@@ -20,6 +20,7 @@ from anpr_ops.render import _svg
 from anpr_ops.render._tables import (
     TOTAL_LABELS,
     Table,
+    beside_funnel,
     describe,
     funnel,
     hour_label,
@@ -55,8 +56,8 @@ _HEADLINE: Final = (
     "seizures",
     "weapon_sweeps",
 )
-# Hours drawn as a continuous axis up to this many; beyond, only the hours with activity.
-_MAX_HOURS: Final = 96
+# An operation up to this many hours long is drawn hour by hour; a longer one day by day.
+_MAX_HOURS: Final = 48
 
 _CSS: Final = """
 :root { color-scheme: light; }
@@ -74,6 +75,11 @@ h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
 .headline li { border: 1px solid #ccd; border-radius: 6px; padding: .5rem .7rem; }
 .headline .n { display: block; font-size: 1.8rem; font-weight: 700; }
 figure { margin: 1rem 0 1.6rem; }
+.beside { display: flex; flex-wrap: wrap; gap: 1rem 2rem; align-items: flex-start; }
+.beside aside { font-size: .95rem; }
+.beside aside h3 { margin: 0 0 .3rem; font-size: 1rem; }
+.beside aside table { min-width: 0; }
+td.k { white-space: nowrap; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 svg.chart { display: block; max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: .3rem 0 .4rem; min-width: 50%; }
@@ -133,6 +139,7 @@ def to_html(
         *(
             f'<li><span class="n">{data["totals"][key]}</span>{escape(TOTAL_LABELS[key])}</li>'
             for key in _HEADLINE
+            if data["totals"][key]  # no "0 Weapon sweeps" on an operation that had none
         ),
         "</ul>",
         "</section>",
@@ -174,25 +181,42 @@ def to_html(
     )
 
 
-def _figure(svg: str, caption: str, note: str = "") -> str:
+def _figure(svg: str, caption: str, note: str = "", aside: str = "") -> str:
     extra = f'<p class="note">{escape(note)}</p>' if note else ""
+    if aside:
+        svg = f'<div class="beside">{svg}\n{aside}</div>'
     return f"<figure>\n<figcaption>{escape(caption)}</figcaption>\n{svg}\n{extra}</figure>"
+
+
+def _aside(data: Mapping[str, Any]) -> str:
+    """The operation's figures the ANPR funnel leaves out, as a small table beside it."""
+    rows = beside_funnel(data)
+    if not rows:
+        return ""
+    cells = "".join(
+        f'<tr><td>{escape(label)}</td><td class="n">{n}</td></tr>' for _, label, n in rows
+    )
+    return f"<aside><h3>Beside the ANPR work</h3><table><tbody>{cells}</tbody></table></aside>"
 
 
 def _charts(data: Mapping[str, Any]) -> list[str]:
     stages = [(label, n) for _, label, n in funnel(data)]
     category = key_label("arrests_by_category")
     arrests = [(category(k), n) for k, n in data["arrests_by_category"].items()]
-    hours, ticks, hour_series = _hours(data)
+    axis = _time_axis(data)
     names = site_names(data)
     sites = list(data["by_site"])
     site_series = [(legend, [data["by_site"][s][key] for s in sites]) for key, legend in _ACTIVITY]
+    zone = data["timezone"] or "UTC"
     return [
         _figure(
-            _svg.funnel(CHART_IDS[0], "From ANPR hit to arrest", stages),
+            _svg.funnel(CHART_IDS[0], "From ANPR hit to arrest", stages, width=480),
             "From ANPR hit to arrest",
-            "ANPR hits, the stops that followed a hit, every search, and every arrest "
-            "(arrests also come from searches without a stop and from arrest enquiries).",
+            "ANPR work only, stop by stop: the hits, the stops that followed a hit, and those "
+            "stops that ended in an outcome other than no further action, and in an arrest "
+            "(on the stop itself or after a search of it). Beside it, what the funnel leaves "
+            "out.",
+            _aside(data),
         ),
         _figure(
             _svg.bars(CHART_IDS[1], "Arrests by primary offence category", arrests),
@@ -201,13 +225,16 @@ def _charts(data: Mapping[str, Any]) -> list[str]:
         _figure(
             _svg.stacked_columns(
                 CHART_IDS[2],
-                f"Activity by local hour ({data['timezone'] or 'UTC'})",
-                hours,
-                ticks,
-                hour_series,
+                f"Activity by local {axis.unit} ({zone})",
+                axis.categories,
+                axis.ticks,
+                axis.series,
+                marks=axis.marks,
             ),
-            f"Activity by local hour ({data['timezone'] or 'UTC'})",
-            "Each event counts in the local hour it happened in; a patrol in the hour it began.",
+            f"Activity by local {axis.unit} ({zone})",
+            f"Each event counts in the local {axis.unit} it happened in; a patrol in the "
+            f"{axis.unit} it began."
+            + (" The table by local hour below has every hour." if axis.unit == "day" else ""),
         ),
         _figure(
             _svg.stacked_bars(
@@ -220,27 +247,67 @@ def _charts(data: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _hours(data: Mapping[str, Any]) -> tuple[list[str], list[str], list[_svg.Series]]:
-    """The hours to draw (every hour from the first to the last with activity), their ticks,
-    and the activity series."""
+class _Axis(NamedTuple):
+    unit: Literal["hour", "day"]
+    categories: list[str]
+    """Full names, for tooltips."""
+    ticks: list[str]
+    """Short labels under the columns."""
+    marks: list[str]
+    """A second line under the ticks: the date at each day's first hour."""
+    series: list[_svg.Series]
+
+
+def _time_axis(data: Mapping[str, Any]) -> _Axis:
+    """Hour by hour for an operation of up to :data:`_MAX_HOURS` hours (every hour from the
+    first to the last with activity, the date under the first hour of each day); day by day
+    for a longer one (every local day from the first to the last)."""
     by_hour: Mapping[str, Mapping[str, int]] = data["by_hour"]
     keys = list(by_hour)
+    zero: Mapping[str, int] = {}
     if keys:
         zone = ZoneInfo(data["timezone"] or "UTC")
         first = datetime.fromisoformat(keys[0]).astimezone(UTC)
         last = datetime.fromisoformat(keys[-1]).astimezone(UTC)
         count = int((last - first) / timedelta(hours=1)) + 1
-        if count <= _MAX_HOURS:
-            keys = [hour_of(first + timedelta(hours=i), zone) for i in range(count)]
-            # A zone whose offset is not whole hours can leave a gap; keep every real key.
-            if not set(by_hour) <= set(keys):
-                keys = list(by_hour)
-    zero: Mapping[str, int] = {}
+        if count > _MAX_HOURS:
+            return _days(by_hour)
+        hours = [hour_of(first + timedelta(hours=i), zone) for i in range(count)]
+        # A zone whose offset is not whole hours can leave a gap; keep every real key.
+        if set(by_hour) <= set(hours):
+            keys = hours
     series: list[_svg.Series] = [
         (legend, [by_hour.get(k, zero).get(key, 0) for k in keys]) for key, legend in _ACTIVITY
     ]
-    ticks = [k[11:13] for k in keys]
-    return [hour_label(k) for k in keys], ticks, series
+    marks = []
+    for i, key in enumerate(keys):
+        day = datetime.fromisoformat(key)
+        new_day = i == 0 or keys[i - 1][:10] != key[:10]
+        marks.append(f"{day:%a} {day.day} {day:%b}" if new_day else "")
+    return _Axis("hour", [hour_label(k) for k in keys], [k[11:13] for k in keys], marks, series)
+
+
+def _days(by_hour: Mapping[str, Mapping[str, int]]) -> _Axis:
+    """The hours summed into local days, every day from the first to the last."""
+    totals: dict[str, dict[str, int]] = {}
+    for key, counts in by_hour.items():
+        into = totals.setdefault(key[:10], {})  # the local date the hour label starts with
+        for name, n in counts.items():
+            into[name] = into.get(name, 0) + n
+    first, last = date.fromisoformat(min(totals)), date.fromisoformat(max(totals))
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    zero: Mapping[str, int] = {}
+    series: list[_svg.Series] = [
+        (legend, [totals.get(d.isoformat(), zero).get(key, 0) for d in days])
+        for key, legend in _ACTIVITY
+    ]
+    return _Axis(
+        "day",
+        [f"{d:%A} {d.day} {d:%B %Y}" for d in days],
+        [f"{d:%a} {d.day} {d:%b}" for d in days],
+        [],
+        series,
+    )
 
 
 def _table(table: Table) -> str:
@@ -254,7 +321,13 @@ def _table(table: Table) -> str:
         cells = []
         for (_, _, figure), value in zip(shown, row, strict=True):
             text = "" if value is None else escape(str(value))
-            cells.append(f'<td class="n">{text}</td>' if figure else f"<td>{text}</td>")
+            if figure:
+                cells.append(f'<td class="n">{text}</td>')
+            elif table.name == "by_hour":
+                # An hour's "18 Apr 09:00 (+01:00)" stays on one line in its narrow column.
+                cells.append(f'<td class="k">{text}</td>')
+            else:
+                cells.append(f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
     return "\n".join(

@@ -9,6 +9,7 @@ reads without colour. All text is escaped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 from typing import Final
@@ -25,10 +26,10 @@ _FONT: Final = 'font-family="system-ui, sans-serif" font-size="13"'
 Series = tuple[str, Sequence[int]]
 
 
-def _open(chart_id: str, height: int, title: str, desc: str) -> list[str]:
+def _open(chart_id: str, height: int, title: str, desc: str, width: int = WIDTH) -> list[str]:
     return [
-        f'<svg class="chart" id="{escape(chart_id)}" role="img" width="{WIDTH}" '
-        f'height="{height}" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg class="chart" id="{escape(chart_id)}" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" {_FONT}>',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
@@ -49,26 +50,36 @@ def _describe(items: Sequence[tuple[str, int]]) -> str:
     return "; ".join(f"{label}: {value}" for label, value in items)
 
 
-def funnel(chart_id: str, title: str, stages: Sequence[tuple[str, int]]) -> str:
-    """Centred bars, widest first: hits → hit-led stops → searches → arrests."""
+# Text widths at the charts' 13px font, generous enough for system-ui and DejaVu alike.
+_DIGIT = 9  # a bold digit
+_LETTER = 7.5  # an average letter
+
+
+def funnel(
+    chart_id: str, title: str, stages: Sequence[tuple[str, int]], *, width: int = WIDTH
+) -> str:
+    """Centred bars, widest first (hits → stops after a hit → …), each with its figure; the
+    margins are as wide as the longest label and the largest figure, so neither is cut off."""
     if not any(value for _, value in stages):
         return _empty(chart_id, title)
-    row, gap, left, right = 40, 10, 170, 60
-    span = WIDTH - left - right
+    row, gap = 40, 10
+    left = 14 + int(_LETTER * max(len(label) for label, _ in stages))
+    right = 16 + _DIGIT * max(len(str(value)) for _, value in stages)
+    span = width - left - right
     largest = max(value for _, value in stages)
     height = len(stages) * (row + gap) + gap
-    parts = _open(chart_id, height, title, _describe(stages))
+    parts = _open(chart_id, height, title, _describe(stages), width)
     for i, (label, value) in enumerate(stages):
         y = gap + i * (row + gap)
-        width = max(_scale(value, largest, span), 2.0 if value else 0.0)
-        x = left + (span - width) / 2
+        bar = max(_scale(value, largest, span), 2.0 if value else 0.0)
+        x = left + (span - bar) / 2
         colour = PALETTE[i % len(PALETTE)]
         parts += [
             f'<text x="{left - 10}" y="{y + row / 2 + 5:.1f}" text-anchor="end">'
             f"{escape(label)}</text>",
-            f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{row}" rx="3" '
+            f'<rect x="{x:.1f}" y="{y}" width="{bar:.1f}" height="{row}" rx="3" '
             f'fill="{colour}"><title>{escape(label)}: {value}</title></rect>',
-            f'<text x="{WIDTH - right + 10}" y="{y + row / 2 + 5:.1f}" '
+            f'<text x="{width - 6}" y="{y + row / 2 + 5:.1f}" text-anchor="end" '
             f'font-weight="bold">{value}</text>',
         ]
     return "\n".join([*parts, "</svg>"])
@@ -78,9 +89,9 @@ def bars(chart_id: str, title: str, items: Sequence[tuple[str, int]]) -> str:
     """Horizontal bars, one per item, with its figure at the end."""
     if not items:
         return _empty(chart_id, title)
-    row, gap, left, right = 24, 8, 280, 50
-    span = WIDTH - left - right
     largest = max(value for _, value in items)
+    row, gap, left, right = 24, 8, 280, 16 + _DIGIT * len(str(largest))
+    span = WIDTH - left - right
     height = len(items) * (row + gap) + gap
     parts = _open(chart_id, height, title, _describe(items))
     for i, (label, value) in enumerate(items):
@@ -117,20 +128,28 @@ def stacked_columns(
     categories: Sequence[str],
     ticks: Sequence[str],
     series: Sequence[Series],
+    *,
+    marks: Sequence[str] = (),
 ) -> str:
-    """Vertical stacked columns, one per category (an hour), a segment per series.
+    """Vertical stacked columns, one per category (an hour or a day), a segment per series.
 
-    ``ticks`` label the columns under the axis (short: ``09``); ``categories`` are the full
-    names used in each segment's tooltip.
+    ``ticks`` label the columns under the axis (short: ``09``), as many as fit without
+    overlapping (every second, third, … column when they are narrow); ``marks`` (optional, one
+    per column, mostly empty) are a second line under the ticks, always drawn (the date at the
+    first hour of each day). ``categories`` are the full names used in each segment's tooltip.
+    A column's total is written above it when the column is wide enough for the figure.
     """
     totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
     if not any(totals):
         return _empty(chart_id, title)
-    top, bottom, left, right, plot = 34, 30, 40, 10, 200
+    top, left, right, plot = 34, 10 + _DIGIT * len(str(max(totals))), 10, 200
+    bottom = 46 if any(marks) else 30
     height = top + plot + bottom
     span = WIDTH - left - right
     step = span / len(categories)
     largest = max(totals)
+    widest_tick = max((len(t) for t in ticks), default=1)
+    every = max(1, math.ceil((_LETTER * widest_tick + 6) / step))
     described = [(c, t) for c, t in zip(categories, totals, strict=True) if t]
     parts = _open(chart_id, height, title, _describe(described))
     parts += _legend(series, 6)
@@ -155,15 +174,22 @@ def stacked_columns(
                 f'fill="{PALETTE[j % len(PALETTE)]}">'
                 f"<title>{escape(category)}: {escape(name)} {value}</title></rect>"
             )
-        if totals[i]:
+        if totals[i] and step >= _DIGIT * 0.7 * len(str(totals[i])) + 2:
             parts.append(
                 f'<text x="{x + width / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
                 f'font-size="11">{totals[i]}</text>'
             )
-        parts.append(
-            f'<text x="{x + width / 2:.1f}" y="{base + 18}" text-anchor="middle" '
-            f'font-size="11">{escape(ticks[i])}</text>'
-        )
+        if i % every == 0:
+            parts.append(
+                f'<text x="{x + width / 2:.1f}" y="{base + 18}" text-anchor="middle" '
+                f'font-size="11">{escape(ticks[i])}</text>'
+            )
+        mark = marks[i] if i < len(marks) else ""
+        if mark:
+            parts.append(
+                f'<text x="{x:.1f}" y="{base + 36}" font-size="11" font-weight="bold">'
+                f"{escape(mark)}</text>"
+            )
     return "\n".join([*parts, "</svg>"])
 
 
@@ -174,9 +200,9 @@ def stacked_bars(
     totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
     if not any(totals):
         return _empty(chart_id, title)
-    top, row, gap, left, right = 30, 24, 8, 170, 50
-    span = WIDTH - left - right
     largest = max(totals)
+    top, row, gap, left, right = 30, 24, 8, 170, 16 + _DIGIT * len(str(largest))
+    span = WIDTH - left - right
     height = top + len(categories) * (row + gap) + gap
     described = list(zip(categories, totals, strict=True))
     parts = _open(chart_id, height, title, _describe(described))

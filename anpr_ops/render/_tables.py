@@ -43,6 +43,7 @@ __all__ = [
     "Cell",
     "Heading",
     "Table",
+    "beside_funnel",
     "describe",
     "funnel",
     "key_label",
@@ -100,6 +101,11 @@ RATE_LABELS: Final[Mapping[str, str]] = {
     "(of those where it was recorded)",
     "hit_stop_rate": "ANPR hits that led to a stop",
     "stop_search_rate": "Vehicle stops that led to a search",
+    "hit_stop_search_rate": "Stops after an ANPR hit that led to a search",
+    "hit_stop_positive_rate": "Stops after an ANPR hit with an outcome other than no further "
+    "action (on the stop or a search of it)",
+    "hit_stop_arrest_rate": "Stops after an ANPR hit with an arrest (on the stop or a search "
+    "of it)",
 }
 
 _SOURCE_LABELS: Final = {
@@ -117,6 +123,14 @@ _MISSING_LABELS: Final = {
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _lower(text: str) -> str:
+    """A label inside a sentence: its first letter in lower case, unless it starts a word in
+    capitals ("ANPR hits" stays as it is)."""
+    if text[1:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _vocab(enum: type[StrEnum]) -> Callable[[str], str]:
@@ -304,14 +318,45 @@ def hour_label(key: str) -> str:
 
 
 def funnel(data: Mapping[str, Any]) -> list[tuple[str, str, int]]:
-    """The ANPR funnel: (key, label, count) for hits → hit-led stops → searches → arrests."""
-    totals = data["totals"]
+    """The ANPR funnel, from ANPR work only: (key, label, count) for hits → stops after a hit
+    → those with a positive outcome → those with an arrest. Each stage after the first counts
+    stops, so none is larger than the one before (save two stops after one hit)."""
+    totals, rates = data["totals"], data["rates"]
     return [
         ("anpr_hits", "ANPR hits", totals["anpr_hits"]),
         ("hit_led_stops", "Stops after a hit", totals["hit_led_stops"]),
-        ("searches", "Searches", totals["searches"]),
-        ("arrests", "Arrests", totals["arrests"]),
+        (
+            "hit_led_stops_positive",
+            "…with a positive outcome",
+            rates["hit_stop_positive_rate"]["numerator"],
+        ),
+        ("hit_led_stops_arrested", "…with an arrest", rates["hit_stop_arrest_rate"]["numerator"]),
     ]
+
+
+def beside_funnel(data: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+    """What the ANPR funnel leaves out, to show beside it: (key, label, count), zeros left
+    out. The stops after a hit that were searched, then the operation's other work."""
+    totals, rates = data["totals"], data["rates"]
+    rows = [
+        (
+            "hit_led_stops_searched",
+            "Stops after a hit that led to a search",
+            rates["hit_stop_search_rate"]["numerator"],
+        ),
+        (
+            "stops_without_hit",
+            "Vehicle stops without a hit",
+            totals["vehicle_stops"] - totals["hit_led_stops"],
+        ),
+        ("searches", "Searches, all", totals["searches"]),
+        ("arrests", "Arrests, all", totals["arrests"]),
+        *(
+            (key, TOTAL_LABELS[key], totals[key])
+            for key in ("wanted_arrested", "seizures", "weapon_sweeps", "patrols")
+        ),
+    ]
+    return [row for row in rows if row[2]]
 
 
 def _totals_table(
@@ -353,8 +398,10 @@ def report_tables(source: OpReport | Mapping[str, Any]) -> list[Table]:
             ("key", "label", "count"),
             ("Stage", "What it counts", "Count"),
             tuple(funnel(data)),
-            note="Arrests are every arrest: also those after stops without a hit, after "
-            "searches without a stop, and of wanted people.",
+            note="From ANPR work only, stop by stop: a stop counts once however many people "
+            "were arrested, and an outcome of a search of the stopped vehicle or its occupants "
+            "counts for the stop. Every arrest, also those after stops without a hit, after "
+            "searches without a stop and of wanted people, is in the totals.",
         ),
         Table(
             "rates",
@@ -389,7 +436,7 @@ def report_tables(source: OpReport | Mapping[str, Any]) -> list[Table]:
         title, sums_to, label = _BREAKDOWNS.get(
             name, (name.replace("_", " ").capitalize(), "", str)
         )
-        note = f"Sums to the {TOTAL_LABELS[sums_to].lower()}." if sums_to else ""
+        note = f"Sums to the {_lower(TOTAL_LABELS[sums_to])}." if sums_to else ""
         if name == "searches_by_ethnicity":
             tables.append(
                 Table(

@@ -10,12 +10,15 @@ The rules (``docs/reports.md``): every event counts once, in the operation it be
 its own ``occurred_at`` and its own site or, without one, the site of what it refers to; a
 property that links two events (a hit that led to a stop, a stop that led to a search, a
 search that led to an arrest or another positive outcome, an enquiry whose subject was
-arrested) is counted on the first one.
+arrested) is counted on the first one. A stop also counts what came of it through its searches
+(an arrest after a search of a stopped vehicle is an arrest after the stop): the ANPR funnel,
+hits to stops after a hit to those that ended in an arrest, counts stops, so each stage is part
+of the one before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import attrs
@@ -23,7 +26,14 @@ import attrs
 from anpr_ops.report.figures import NO_SITE, NOT_RECORDED, UNKNOWN, SearchCounts
 from anpr_ops.vocab import Disposal, EventKind, SeizureItem
 
-__all__ = ["Contribution", "Flags", "arrest_source", "contribution", "flags_given"]
+__all__ = [
+    "Contribution",
+    "Flags",
+    "arrest_source",
+    "contribution",
+    "flags_given",
+    "flags_passed_on",
+]
 
 #: What an event's dependants make of it (each false unless one of them is live).
 Flags = frozenset[str]
@@ -31,6 +41,8 @@ HAS_STOP = "stop"  # a hit named by a live stop
 HAS_SEARCH = "search"  # a stop named by a live search
 HAS_ARREST = "arrest"  # a search (or enquiry) named by a live arrest outcome
 HAS_POSITIVE = "positive"  # a search named by a live outcome other than no further action
+STOP_ARREST = "stop_arrest"  # a stop named by a live arrest, or whose live search is
+STOP_POSITIVE = "stop_positive"  # the same for an outcome other than no further action
 
 
 @attrs.frozen
@@ -74,8 +86,29 @@ def flags_given(kind: str, data: Mapping[str, Any]) -> tuple[str | None, tuple[s
             given.append(HAS_POSITIVE)
         if data.get("search_id") is not None:
             return "search_id", tuple(given)
+        if data.get("stop_id") is not None:
+            return "stop_id", _on_stop(given)
         if data.get("enquiry_id") is not None and disposal == Disposal.ARREST:
             return "enquiry_id", (HAS_ARREST,)
+    return None, ()
+
+
+def _on_stop(flags: Sequence[str] | Flags) -> tuple[str, ...]:
+    return tuple(
+        mark for flag, mark in ((HAS_ARREST, STOP_ARREST), (HAS_POSITIVE, STOP_POSITIVE))
+        if flag in flags
+    )  # fmt: skip
+
+
+def flags_passed_on(
+    kind: str, data: Mapping[str, Any], flags: Flags
+) -> tuple[str | None, tuple[str, ...]]:
+    """What an event passes on, from its own flags, to the event it names: a search's arrest
+    or positive outcome is its stop's too. The field naming that event, and the flags."""
+    if kind == EventKind.SEARCH and data.get("stop_id") is not None:
+        passed = _on_stop(flags)
+        if passed:
+            return "stop_id", passed
     return None, ()
 
 
@@ -103,14 +136,18 @@ def contribution(
             (*reasons, ("hits_by_hotlist", data["hotlist"], 1)),
         )
     if kind == EventKind.VEHICLE_STOP:
+        hit_led = data.get("hit_id") is not None
         return Contribution(
             op_id,
             where,
             at,
             {
                 "vehicle_stops": 1,
-                "hit_led_stops": int(data.get("hit_id") is not None),
+                "hit_led_stops": int(hit_led),
                 "stops_with_search": int(HAS_SEARCH in flags),
+                "hit_led_stops_searched": int(hit_led and HAS_SEARCH in flags),
+                "hit_led_stops_positive": int(hit_led and STOP_POSITIVE in flags),
+                "hit_led_stops_arrested": int(hit_led and STOP_ARREST in flags),
             },
         )
     if kind == EventKind.SEARCH:

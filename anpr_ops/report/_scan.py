@@ -21,7 +21,7 @@ from anpr_ops._time import parse_utc
 from anpr_ops.errors import EventNotFoundError, ReportError
 from anpr_ops.events import SITE_VIA
 from anpr_ops.offences import OffenceCategory, builtin_catalogue
-from anpr_ops.report._contrib import Contribution, contribution, flags_given
+from anpr_ops.report._contrib import Contribution, contribution, flags_given, flags_passed_on
 from anpr_ops.report.figures import (
     NO_SITE,
     ZERO,
@@ -171,6 +171,15 @@ class _Scope:
                 continue
             field, given = flags_given(data["kind"], data)
             if field is not None and given and data.get(field) is not None:
+                named = self.by_id.get(data[field])
+                if named is not None:
+                    self.flags.setdefault(named, set()).update(given)
+        for seq, data in self.current.items():
+            # A second step: what a search's outcomes make of it is its stop's too.
+            if data is None or seq not in self.flags:
+                continue
+            field, given = flags_passed_on(data["kind"], data, frozenset(self.flags[seq]))
+            if field is not None and data.get(field) is not None:
                 named = self.by_id.get(data[field])
                 if named is not None:
                     self.flags.setdefault(named, set()).update(given)

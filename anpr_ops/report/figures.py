@@ -87,6 +87,9 @@ _RATES: Final = {
     "linked_outcome_rate": ("searches_linked", "searches_linked_known"),
     "hit_stop_rate": ("hits_with_stop", "anpr_hits"),
     "stop_search_rate": ("stops_with_search", "vehicle_stops"),
+    "hit_stop_search_rate": ("hit_led_stops_searched", "hit_led_stops"),
+    "hit_stop_positive_rate": ("hit_led_stops_positive", "hit_led_stops"),
+    "hit_stop_arrest_rate": ("hit_led_stops_arrested", "hit_led_stops"),
 }
 #: The names of the rates, in the order ``to_dict()`` lists them.
 RATE_NAMES: Final = tuple(_RATES)
@@ -139,6 +142,13 @@ class Tally:
     """Hits named by at least one (live) stop."""
     stops_with_search: int = 0
     """Stops named by at least one (live) search."""
+    hit_led_stops_searched: int = 0
+    """Stops after a hit named by at least one (live) search."""
+    hit_led_stops_positive: int = 0
+    """Stops after a hit with an outcome other than no further action, named by the outcome
+    itself or through a search of the stop."""
+    hit_led_stops_arrested: int = 0
+    """Stops after a hit with an arrest, named by the arrest itself or through a search."""
     searches_with_arrest: int = 0
     """Searches named by at least one arrest outcome."""
     searches_with_positive_outcome: int = 0

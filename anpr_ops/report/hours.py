@@ -15,6 +15,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from anpr_ops._time import format_utc
+from anpr_ops._zones import format_offset, offset_at, offset_spans
 
 __all__ = [
     "EPOCH_SHIFT",
@@ -32,31 +33,14 @@ __all__ = [
 #: hour numbers are never negative and SQLite's truncating division is a floor.
 EPOCH_SHIFT: Final = 62_135_596_800
 
-_SCAN_STEP: Final = 6 * 3600
-
-
-def _format_offset(seconds: int) -> str:
-    sign = "-" if seconds < 0 else "+"
-    minutes, secs = divmod(abs(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    text = f"{sign}{hours:02d}:{minutes:02d}"
-    return text + (f":{secs:02d}" if secs else "")
-
 
 def hour_label(index: int, offset: int) -> str:
     """The label of local hour number ``index`` (hours since 0001-01-01T00:00) at ``offset``."""
     local = datetime(1, 1, 1) + timedelta(hours=index)
     return (
         f"{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:00"
-        + _format_offset(offset)
+        + format_offset(offset)
     )
-
-
-def offset_at(zone: ZoneInfo, epoch: int) -> int:
-    """The zone's UTC offset, in seconds, at the instant ``epoch`` (Unix seconds)."""
-    offset = datetime.fromtimestamp(epoch, zone).utcoffset()
-    assert offset is not None  # a ZoneInfo always has one
-    return int(offset.total_seconds())
 
 
 def hour_of(moment: datetime, zone: ZoneInfo) -> str:
@@ -73,32 +57,6 @@ def hour_of(moment: datetime, zone: ZoneInfo) -> str:
 def hour_order(label: str) -> tuple[datetime, str]:
     """A sort key that puts hour labels in time order (across offsets)."""
     return (datetime.fromisoformat(label), label)
-
-
-def offset_spans(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int]]:
-    """``[(from_epoch, utc_offset_seconds), …]``: the zone's offsets from ``lo`` to ``hi``.
-
-    Scans in six-hour steps and bisects each change to the second, so every transition of
-    the zone's rules between ``lo`` and ``hi`` is found (save two within six hours).
-    """
-    spans = [(lo, offset_at(zone, lo))]
-    t = lo
-    while t < hi:
-        nxt = min(t + _SCAN_STEP, hi)
-        current = spans[-1][1]
-        if offset_at(zone, nxt) == current:
-            t = nxt
-            continue
-        a, b = t, nxt
-        while b - a > 1:
-            mid = (a + b) // 2
-            if offset_at(zone, mid) == current:
-                a = mid
-            else:
-                b = mid
-        spans.append((b, offset_at(zone, b)))
-        t = b
-    return spans
 
 
 def offset_sql(spans: Sequence[tuple[int, int]], epoch: str) -> str:

@@ -16,6 +16,7 @@ from typing import Final
 from anpr_ops.report.figures import NOT_RECORDED
 from anpr_ops.vocab import (
     LABELS,
+    DrugGrounds,
     Legislation,
     ObjectOfSearch,
     OfficerDefinedEthnicity,
@@ -174,19 +175,12 @@ WEAPON_OBJECTS: Final = frozenset(
 )
 
 
-class DrugGrounds(StrEnum):
-    """The grounds of a controlled-drugs search, when the record says (``drug_grounds``)."""
-
-    POSSESSION = "possession"
-    SUPPLY = "supply"
-
-
 def drug_grounds_of(search: object) -> DrugGrounds | None:
-    """The ``drug_grounds`` of a search event, or ``None`` when it records none.
+    """The ``drug_grounds`` of a search event (``possession`` or ``supply``), or ``None`` when
+    it records none (every data.police.uk import: the published data carry no grounds).
 
-    The one place that reads the field: ``drug_grounds`` (``possession`` or ``supply``) is an
-    optional field of ``search`` events that search models without it simply lack, so it is
-    read with ``getattr`` and a search without it counts as grounds not stated.
+    The one place the scrutiny figures read the field; anything without it reads as not
+    stated.
     """
     value = getattr(search, "drug_grounds", None)
     if value is None:

@@ -1,9 +1,14 @@
-"""The small derived tables: operations, their sites, and the log's offence definitions.
+"""The small derived tables: operations, their sites, the log's offence definitions, and the
+UTC offsets of the operations' time zones.
 
 They hold the current (corrected) version of the few events that other events are checked
 against, so that a reference check is a look-up, and they give Datasette foreign keys to
-follow. :class:`Projector` collects a batch's changes and writes them in one pass; the tables
-are rebuilt from the events alone by :mod:`anpr_ops.store._rebuild`.
+follow. ``zone_offsets`` lets SQL show local times (SQLite has no time-zone database): for
+each zone an operation uses, its offset and every change of it from 1 January of the year
+before the earliest such operation starts to the end of the year after the latest one ends (or
+starts, when it has no end), clamped to 1901-2200; a time outside that takes the nearest
+row's offset. :class:`Projector` collects a batch's changes and writes them in one pass; the
+tables are rebuilt from the events alone by :mod:`anpr_ops.store._rebuild`.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from anpr_ops._zones import offset_rows
 from anpr_ops.offences import CjsClass, Offence, OffenceCategory
 from anpr_ops.vocab import DrugClass, EventKind
 
@@ -19,6 +26,7 @@ __all__ = [
     "PROJECTED",
     "Projector",
     "chunks",
+    "refresh_zones",
     "stored_definitions",
 ]
 
@@ -66,8 +74,15 @@ class Projector:
     def flush(self) -> None:
         """Write what was collected (inside the caller's transaction)."""
         conn = self.conn
+        zones: set[str] = set()
         for seq, kind in self.removed.items():
             if kind == EventKind.OPERATION:
+                zones.update(
+                    zone
+                    for (zone,) in conn.execute(
+                        "SELECT timezone FROM operations WHERE seq = ?", (seq,)
+                    )
+                )
                 conn.execute(
                     "DELETE FROM sites WHERE op_id = (SELECT op_id FROM operations WHERE seq = ?)",
                     (seq,),
@@ -80,6 +95,7 @@ class Projector:
             if data is None:
                 continue
             if data["kind"] == EventKind.OPERATION:
+                zones.add(data.get("timezone", "Europe/London"))
                 conn.execute(
                     _INSERT_OPERATION,
                     (
@@ -116,6 +132,32 @@ class Projector:
                     ),
                 )
         self.pending.clear()
+        if zones:
+            refresh_zones(conn, zones)
+
+
+#: The years ``zone_offsets`` may cover (a time outside takes the nearest row's offset).
+_FIRST_YEAR, _LAST_YEAR = 1901, 2200
+
+
+def refresh_zones(conn: sqlite3.Connection, zones: set[str]) -> None:
+    """Write again the ``zone_offsets`` rows of each of ``zones`` from the operations now in
+    the log (none, for a zone no operation uses any more)."""
+    for zone in sorted(zones):
+        conn.execute("DELETE FROM zone_offsets WHERE zone = ?", (zone,))
+        first, last = conn.execute(
+            "SELECT min(substr(starts_at, 1, 4)), max(substr(coalesce(ends_at, starts_at), 1, 4)) "
+            "FROM operations WHERE timezone = ?",
+            (zone,),
+        ).fetchone()
+        if first is None:
+            continue
+        lo = min(max(int(first) - 1, _FIRST_YEAR), _LAST_YEAR)
+        hi = max(min(int(last) + 1, _LAST_YEAR), lo)
+        conn.executemany(
+            "INSERT INTO zone_offsets (zone, from_utc, utc_offset, seconds) VALUES (?, ?, ?, ?)",
+            [(zone, *row) for row in offset_rows(ZoneInfo(zone), lo, hi)],
+        )
 
 
 def chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:

@@ -23,6 +23,7 @@ REBUILT: dict[str, str] = {
     "operations": "op_id",
     "sites": "op_id, site_id",
     "offence_definitions": "code",
+    "zone_offsets": "zone, from_utc",
     "erased": "seq",
     "restricted": "seq",
     "merkle_tiles": "level, idx",

@@ -1,23 +1,81 @@
-"""Writing a batch: planning it (every event checked, chained, projected and added to the
-Merkle tree) and inserting what was planned, in the caller's write transaction."""
+"""Writing a batch: encoding its events, planning it (every event checked, chained,
+projected and added to the Merkle tree) and inserting what was planned, in the caller's write
+transaction; with a ticker that tells a progress callback how far the batch has gone."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 
 from anpr_ops._canonical import canonical_text
 from anpr_ops.errors import StorageError
-from anpr_ops.events import canonical_dicts
+from anpr_ops.events import EventBase, canonical_dicts
 from anpr_ops.events.personal import strip
 from anpr_ops.store._batch import Batch, conflict
 from anpr_ops.store._memory import Stale, State
-from anpr_ops.store._record import INSERT, INSERT_PERSONAL, Encoded
+from anpr_ops.store._record import INSERT, INSERT_PERSONAL, Encoded, encode
 from anpr_ops.store._tiles import write as write_tiles
 
-__all__ = ["insert", "plan"]
+__all__ = ["Progress", "Ticker", "insert", "plan", "prepare"]
+
+#: Called with the steps done so far and the steps in all.
+Progress = Callable[[int, int], None]
+
+_EVERY = 1000  # events between two calls of a progress callback
 
 
-def plan(conn: sqlite3.Connection, state: State, prepared: list[Encoded], *, own: bool) -> Batch:
+class Ticker:
+    """How far an append has gone, in steps: each event is encoded, then checked, then
+    written (three steps an event), reported to a :data:`Progress` callback now and then."""
+
+    __slots__ = ("done", "progress", "total")
+
+    def __init__(self, progress: Progress, events: int) -> None:
+        self.progress = progress
+        self.total = 3 * events
+        self.done = 0
+
+    @classmethod
+    def of(cls, progress: Progress | None) -> Ticker | None:
+        """A ticker for ``progress`` (its size is set by :func:`prepare`), or ``None``."""
+        return None if progress is None else cls(progress, 0)
+
+    def step(self, done: int) -> None:
+        """Steps ``done`` in all so far (reported every :data:`_EVERY` events and at the end
+        of each stage)."""
+        if done >= self.done + _EVERY or done == self.total:
+            self.done = done
+            self.progress(min(done, self.total), self.total)
+
+    def finish(self) -> None:
+        """Every step is done (the batch has committed)."""
+        self.done = self.total
+        self.progress(self.total, self.total)
+
+
+def prepare(parsed: Sequence[EventBase], ticker: Ticker | None) -> list[Encoded]:
+    """Each event in its stored form (canonical body, personal values apart), in order."""
+    datas = canonical_dicts(list(parsed))
+    if ticker is None:
+        return [encode(e, d, index) for index, (e, d) in enumerate(zip(parsed, datas, strict=True))]
+    ticker.total = 3 * len(parsed)
+    prepared = []
+    for index, (event, data) in enumerate(zip(parsed, datas, strict=True)):
+        prepared.append(encode(event, data, index))
+        if index % _EVERY == 0:
+            ticker.step(index)
+    ticker.step(len(parsed))
+    return prepared
+
+
+def plan(
+    conn: sqlite3.Connection,
+    state: State,
+    prepared: list[Encoded],
+    *,
+    own: bool,
+    ticker: Ticker | None = None,
+) -> Batch:
     """Check each event, chain it and project it: the batch's rows, not yet written.
 
     With ``own=False`` the batch's own ids are not looked up (the insert finds any that are
@@ -27,7 +85,10 @@ def plan(conn: sqlite3.Connection, state: State, prepared: list[Encoded], *, own
     batch = Batch(conn, state)
     stored = batch.prefetch([item.event for item in prepared], own=own)
     in_batch: dict[str, str] = {}
-    for item in prepared:
+    start = len(prepared)
+    for index, item in enumerate(prepared):
+        if ticker is not None and index % _EVERY == 0:
+            ticker.step(start + index)
         event = item.event
         event_id = event.event_id
         previous = in_batch.get(event_id)
@@ -55,13 +116,17 @@ def plan(conn: sqlite3.Connection, state: State, prepared: list[Encoded], *, own
     return batch
 
 
-def insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
+def insert(
+    conn: sqlite3.Connection, batch: Batch, *, optimistic: bool, ticker: Ticker | None = None
+) -> None:
     """Write a planned batch's records, Merkle tiles, personal values, new people and
     projections (inside the write transaction).
 
     A batch planned from memory that collides with a stored row was planned from a stale
     memory: :class:`Stale` tells the caller to plan it again against the log.
     """
+    if ticker is not None:
+        ticker.step(2 * ticker.total // 3)
     if not batch.records:
         return
     try:

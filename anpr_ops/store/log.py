@@ -53,7 +53,7 @@ from anpr_ops.events import (
     Event,
     EventBase,
     Operation,
-    canonical_dicts,
+    parse_event,
     parse_events,
 )
 from anpr_ops.events.personal import plate_warnings
@@ -76,8 +76,9 @@ from anpr_ops.store._reading import (
     scope,
 )
 from anpr_ops.store._rebuild import REBUILT, replay
-from anpr_ops.store._record import Encoded, encode
-from anpr_ops.store._writing import insert, plan
+from anpr_ops.store._record import Encoded
+from anpr_ops.store._writing import Progress, Ticker, insert, plan, prepare
+from anpr_ops.vocab import EventKind, KindName
 
 if TYPE_CHECKING:
     from anpr_ops.report import OpReport
@@ -236,41 +237,47 @@ class OpLog(DataProtection):
         no-op (``result.noop``); with different content it is an
         :class:`~anpr_ops.errors.EventConflictError`.
         """
-        return self._extend([event])  # too few objects to be worth pausing the collector
+        # One event is parsed alone, so that its error is about it, not about "batch item 0".
+        one = event if isinstance(event, EventBase) else parse_event(event)
+        return self._extend([one])  # too few objects to be worth pausing the collector
 
-    def extend(self, events: Iterable[EventBase | Mapping[str, Any]]) -> AppendResult:
+    def extend(
+        self, events: Iterable[EventBase | Mapping[str, Any]], *, progress: Progress | None = None
+    ) -> AppendResult:
         """Append a batch atomically: every event is written, or none is.
 
         References may point to earlier events of the same batch. Any error (validation,
-        conflict, broken reference, storage) leaves the log exactly as it was.
+        conflict, broken reference, storage) leaves the log exactly as it was. ``progress``,
+        if given, is called now and then with the steps done and the steps in all, through
+        encoding, checking and writing the batch (a command line draws a bar with it).
         """
         with CollectorPaused():
-            return self._extend(list(events))
+            return self._extend(list(events), Ticker.of(progress))
 
-    def _extend(self, items: list[EventBase | Mapping[str, Any]]) -> AppendResult:
+    def _extend(
+        self, items: list[EventBase | Mapping[str, Any]], ticker: Ticker | None = None
+    ) -> AppendResult:
         parsed: Sequence[EventBase]
         if all(isinstance(item, EventBase) for item in items):
             parsed = items  # type: ignore[assignment]  # narrowed by the check above
         else:
             parsed = parse_events(items)
-        datas = canonical_dicts(list(parsed))
-        prepared = [
-            encode(event, data, index)
-            for index, (event, data) in enumerate(zip(parsed, datas, strict=True))
-        ]
+        prepared = prepare(parsed, ticker)
         if self._memory is not None:
             # Optimistically, from what this connection remembers: no look-up of the chain
             # head or of the batch's own ids. Another connection's commit since then, or an
             # id already stored, makes the insert collide with a stored row (the unique index
             # and the insert guard); any refusal is judged again against the log itself.
             try:
-                return self._write(prepared, optimistic=True)
+                return self._write(prepared, ticker, optimistic=True)
             except (Stale, EventConflictError, BrokenReferenceError, CorrectionError,
                     UnknownOffenceCodeError):  # fmt: skip
                 self._memory = None
-        return self._write(prepared, optimistic=False)
+        return self._write(prepared, ticker, optimistic=False)
 
-    def _write(self, prepared: list[Encoded], *, optimistic: bool) -> AppendResult:
+    def _write(
+        self, prepared: list[Encoded], ticker: Ticker | None, *, optimistic: bool
+    ) -> AppendResult:
         db = self._db
         with db.lock:
             state = self._memory
@@ -281,19 +288,21 @@ class OpLog(DataProtection):
                     # meanwhile appends events, so the inserts then collide and the batch is
                     # judged again.
                     try:
-                        batch = plan(db.conn, state, prepared, own=False)
+                        batch = plan(db.conn, state, prepared, own=False, ticker=ticker)
                     except sqlite3.Error as exc:
                         raise translate(exc, "appending") from exc
                     with db.writing("appending") as conn:
-                        insert(conn, batch, optimistic=True)
+                        insert(conn, batch, optimistic=True, ticker=ticker)
                 else:
                     with db.writing("appending") as conn:
                         state = self._state(conn)
-                        batch = plan(conn, state, prepared, own=True)
-                        insert(conn, batch, optimistic=False)
+                        batch = plan(conn, state, prepared, own=True, ticker=ticker)
+                        insert(conn, batch, optimistic=False, ticker=ticker)
             except BaseException:
                 self._memory = None
                 raise
+            if ticker is not None:
+                ticker.finish()
             # Committed: what the batch learned becomes what this connection remembers.
             self._memory = state.after(
                 (batch.seq, batch.head_hash),
@@ -359,7 +368,7 @@ class OpLog(DataProtection):
     def events(
         self,
         op_id: str | None = None,
-        kind: str | None = None,
+        kind: EventKind | KindName | None = None,
         *,
         corrected: bool = True,
         include_children: bool = False,
@@ -374,7 +383,8 @@ class OpLog(DataProtection):
         replacement (at the original's place), no retracted events, and no correction events
         themselves. ``corrected=False`` gives every stored event as appended, corrections
         included. Filter by ``op_id`` (and its child operations with ``include_children``), by
-        ``kind``, and to the events ``event_ids`` names.
+        ``kind`` (an :class:`~anpr_ops.vocab.EventKind` or its name: ``"search"``), and to the
+        events ``event_ids`` names.
 
         Personal values (plates, subject references, officer ids, free text) come back only
         with ``personal=True``, which needs an actor and a purpose and is recorded in the
@@ -385,7 +395,7 @@ class OpLog(DataProtection):
         ``recipient`` when the values leave for someone else: the read is recorded as a
         disclosure to them.
         """
-        kind = event_kind(kind)
+        name = event_kind(kind)
         # The operations, the head and the corrections are read in one snapshot, and the pages
         # below stop at that head: the events come out as the log was at one moment, even
         # while other connections append (a correction appended meanwhile is not half-applied).
@@ -394,13 +404,13 @@ class OpLog(DataProtection):
             last = head(conn)[0]
             fixes = corrections_by_target(conn) if corrected else None
             seqs, keep = (
-                scope(conn, ops, kind, last, fixes, event_ids)
+                scope(conn, ops, name, last, fixes, event_ids)
                 if personal or event_ids is not None
                 else ([], None)
             )
         query = {
             "op_id": op_id,
-            "kind": kind,
+            "kind": name,
             "corrected": corrected,
             "include_children": include_children,
             "restricted": restricted,
@@ -410,7 +420,7 @@ class OpLog(DataProtection):
             personal, restricted, "reading personal values", recipient=recipient, query=query,
             seqs=seqs,
         )  # fmt: skip
-        for _, event in current_events(self._db.reading, ops, kind, last, fixes, sight, keep):
+        for _, event in current_events(self._db.reading, ops, name, last, fixes, sight, keep):
             yield event
 
     def get(

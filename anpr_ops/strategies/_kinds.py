@@ -92,6 +92,7 @@ def _draw_search(
     from anpr_ops.events import Search
     from anpr_ops.vocab import (
         AgeRange,
+        DrugGrounds,
         Gender,
         Legislation,
         ObjectOfSearch,
@@ -104,13 +105,17 @@ def _draw_search(
     search_type = draw(_enum(SearchType))
     # A search at a stop usually takes the stop's site; one on its own usually has a site.
     own_site = draw(st.booleans()) if stop_id is not None else draw(st.integers(0, 3)) > 0
+    thing = draw(_enum(ObjectOfSearch))
+    drugs = thing is ObjectOfSearch.CONTROLLED_DRUGS
     return Search(
         **base,
         stop_id=stop_id,
         site_id=_pick(draw, site_ids) if own_site and site_ids else None,
         search_type=search_type,
         legislation=draw(_enum(Legislation)),
-        object_of_search=draw(_enum(ObjectOfSearch)),
+        object_of_search=thing,
+        # Grounds only for drugs, and not always (many records do not say).
+        drug_grounds=draw(_optional(_enum(DrugGrounds))) if drugs else None,
         grounds=draw(st.sampled_from(["Smell of cannabis", "Intelligence", "Seen concealing"])),
         vrm=draw(vrms()) if search_type.searches_vehicle else None,
         subject_ref=draw(people) if search_type.searches_person else None,

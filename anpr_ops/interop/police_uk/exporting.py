@@ -7,7 +7,6 @@ to six decimals; never a plate, a subject reference, an officer, grounds or note
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC
@@ -16,6 +15,7 @@ from typing import IO
 
 import attrs
 
+from anpr_ops import _csv
 from anpr_ops.events import Outcome, Search
 from anpr_ops.interop.police_uk.record import HEADER, PoliceUkRecord
 from anpr_ops.interop.police_uk.vocabulary import DEFAULT_MAPPING, PoliceUkMapping
@@ -160,9 +160,12 @@ def write_police_uk_csv(
 ) -> PoliceUkExport:
     """Write records as a data.police.uk CSV file (header included) to a text stream.
 
-    ``newline`` ends each line: CRLF like the current data.police.uk files, or ``"\\n"``.
+    ``newline`` ends each line: CRLF like the current data.police.uk files, or ``"\\n"``. The
+    file is meant for publication and opened in spreadsheets: a cell that would start a formula
+    (a policing operation's name such as ``=HYPERLINK(…)``, a power kept as the source wrote
+    it) starts with ``'`` (:func:`anpr_ops._csv.safe_cell`); numbers are written as they are.
     """
-    writer = csv.writer(out, lineterminator=newline)
+    writer = _csv.writer(out, lineterminator=newline)
     writer.writerow(HEADER)
     blank: Counter[str] = Counter()
     count = 0

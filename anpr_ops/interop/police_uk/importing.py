@@ -46,6 +46,7 @@ from anpr_ops.interop.police_uk.record import (
 )
 from anpr_ops.interop.police_uk.vocabulary import DEFAULT_MAPPING, PoliceUkMapping
 from anpr_ops.store import AppendResult, OpLog
+from anpr_ops.vocab import EventKind
 
 __all__ = [
     "Earlier",
@@ -334,7 +335,7 @@ def _stale(
     zone = zoneinfo.ZoneInfo(operation.timezone)
     months = {r.occurred_at.astimezone(zone).strftime("%Y-%m") for r in records}
     stale = []
-    for kind, prefix in (("search", _SEARCH_PREFIX), ("outcome", _OUTCOME_PREFIX)):
+    for kind, prefix in ((EventKind.SEARCH, _SEARCH_PREFIX), (EventKind.OUTCOME, _OUTCOME_PREFIX)):
         for event in log.events(operation.op_id, kind):
             event_id = event.event_id
             if not event_id.startswith(prefix) or event_id in new_ids:

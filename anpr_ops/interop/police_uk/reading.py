@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
+from anpr_ops._csv import read_cell
 from anpr_ops._time import TimeFormatError, parse_aware
 from anpr_ops.errors import SourceFormatError
 from anpr_ops.interop._source import (
@@ -326,7 +327,8 @@ def parse_csv(
             if len(cells) != len(HEADER):
                 message = f"has {len(cells)} fields; expected {len(HEADER)}"
                 raise _CellError("", "field_count", message)
-            records.append((line, reader_.record(dict(zip(HEADER, cells, strict=True)))))
+            read = [read_cell(cell) for cell in cells]  # a file this project wrote reads back
+            records.append((line, reader_.record(dict(zip(HEADER, read, strict=True)))))
         except _CellError as exc:
             column = exc.column or None
             message = f"{name}: {where(line, None, column)}: {exc.message}"
