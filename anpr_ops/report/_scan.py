@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -20,7 +20,6 @@ import attrs
 from anpr_ops._time import parse_utc
 from anpr_ops.errors import EventNotFoundError, ReportError
 from anpr_ops.events import SITE_VIA
-from anpr_ops.offences import OffenceCategory, builtin_catalogue
 from anpr_ops.report.figures import (
     NO_SITE,
     ZERO,
@@ -33,7 +32,7 @@ from anpr_ops.report.figures import (
 from anpr_ops.report.hours import hour_of, time_key
 from anpr_ops.report.opreport import OperationInfo, OpReport, Period
 from anpr_ops.store._contrib import ETHNICITY_FIELDS, Contribution, contribution, flags_given
-from anpr_ops.store._projection import stored_definitions
+from anpr_ops.store._projection import category_of
 from anpr_ops.store._queries import operation_tree
 from anpr_ops.vocab import EventKind
 
@@ -282,18 +281,6 @@ def assemble(
         ),
         rollup=rollup,
     )
-
-
-def category_of(conn: sqlite3.Connection) -> Callable[[str], str]:
-    """The category of an offence code: the log's definition, else the catalogue's."""
-    definitions = stored_definitions(conn)
-    catalogue = builtin_catalogue()
-
-    def category(code: str) -> str:
-        offence = definitions.get(code) or catalogue.get(code)
-        return offence.category.value if offence else OffenceCategory.OTHER.value
-
-    return category
 
 
 def read_log_key(conn: sqlite3.Connection) -> str:

@@ -17,6 +17,7 @@ import attrs
 
 from anpr_ops.offences import CATEGORY_GROUP, OffenceCategory, OffenceGroup
 from anpr_ops.store._contrib import NO_SITE, NOT_RECORDED, UNKNOWN
+from anpr_ops.store._rollups import bitmap
 from anpr_ops.vocab import (
     Disposal,
     DrugClass,
@@ -150,17 +151,6 @@ class People:
 
     def __bool__(self) -> bool:
         return bool(self.logs)
-
-
-def bitmap(numbers: Iterable[int]) -> int:
-    """The bitmap with bit ``n`` set for every ``n`` of ``numbers`` (non-negative)."""
-    wanted = list(numbers)
-    if not wanted:
-        return 0
-    buffer = bytearray(max(wanted) // 8 + 1)
-    for n in wanted:
-        buffer[n >> 3] |= 1 << (n & 7)
-    return int.from_bytes(buffer, "little")
 
 
 NOBODY: Final = People()

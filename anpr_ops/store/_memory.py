@@ -1,15 +1,18 @@
 """What an appending connection remembers between batches, and what a batch knows.
 
 After its first append a connection keeps the chain head, the operations, the offence
-definitions and its recent events (:class:`State`), so the next batch can be checked, chained
-and projected before the write lock is taken. Memory never decides an outcome: a batch made
-from it that collides with another connection's rows is judged again against the log.
+definitions and its recent events (:class:`State`) — with, for each, its current version, site
+and flags, what the rollups need to know of an event that a new one refers to — so the next
+batch can be checked, chained, projected and rolled up before the write lock is taken. Memory
+never decides an outcome: a batch made from it that collides with another connection's rows is
+judged again against the log.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -30,6 +33,11 @@ class Live:
     op_id: str
     live: bool
     event: EventBase | None = None  # current version, when loaded or written in this batch
+    # For the rollups, once known: the current version's public canonical object (with the
+    # person number of its subject), its site, and what its live dependants make of it.
+    data: dict[str, Any] | None = None
+    site: str | None = None
+    flags: frozenset[str] = frozenset()
 
 
 @attrs.define
@@ -40,6 +48,7 @@ class Op:
     event_id: str
     sites: frozenset[str]
     parent: str | None
+    zone: str = "Europe/London"
 
 
 @attrs.define
@@ -58,8 +67,9 @@ class State:
     """The number the next new person named by the log will get (numbers are never reused,
     not even after an erasure)."""
     # What the last appends wrote or looked up, so the next append need not look them up
-    # again: event_id -> (seq, kind, op_id, live). Bounded; read-only while a batch runs.
-    recent: dict[str, tuple[int, str, str, bool]] = attrs.Factory(dict)
+    # again: event_id -> (seq, kind, op_id, live, None, data, site, flags) (the fields of
+    # :class:`Live`). Bounded; read-only while a batch runs.
+    recent: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
 
     def after(
         self,
@@ -68,12 +78,20 @@ class State:
         definitions: dict[str, Offence],
         next_person: int,
         known: Mapping[str, Live],
+        *,
+        forget: bool = False,
     ) -> State:
-        """The state once a batch that ended at ``head`` has committed."""
-        recent = self.recent
+        """The state once a batch that ended at ``head`` has committed. ``forget`` drops the
+        recent events (a batch that changed what stored events contribute leaves their
+        remembered versions, sites and flags out of date)."""
+        recent = {} if forget else self.recent
         for event_id, live in known.items():
             recent.pop(event_id, None)
-            recent[event_id] = (live.seq, live.kind, live.op_id, live.live)
+            if not forget:
+                recent[event_id] = (
+                    live.seq, live.kind, live.op_id, live.live, None, live.data, live.site,
+                    live.flags,
+                )  # fmt: skip
         if len(recent) > 2 * RECENT:
             recent = dict(itertools.islice(recent.items(), len(recent) - RECENT, None))
         return State(self.version, head, ops, definitions, next_person, recent)

@@ -11,9 +11,10 @@ import sqlite3
 from typing import Any
 
 from anpr_ops import _schema
-from anpr_ops.store._projection import PROJECTED, Projector
+from anpr_ops.store._evaluate import recompute
+from anpr_ops.store._projection import PROJECTED, Projector, category_of
 
-__all__ = ["REBUILT", "derived_mismatch", "replay"]
+__all__ = ["REBUILT", "derived_mismatch", "rebuild", "replay"]
 
 #: The derived tables a rebuild writes, and the columns that order their rows.
 REBUILT: dict[str, str] = {
@@ -22,7 +23,26 @@ REBUILT: dict[str, str] = {
     "offence_definitions": "code",
     "erased": "seq",
     "restricted": "seq",
+    "rollup_cells": "op_id, site, hour",
+    "rollup_keys": "op_id, site, hour, name, key",
+    "rollup_people": "op_id, site, hour, person",
+    "rollup_sites": "scope, below, site",
+    "rollup_hours": "scope, below, hour",
+    "rollup_totals": "scope, below, name, key",
 }
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Empty every derived table and fill it again from the events and the access record."""
+    for table in reversed(REBUILT):
+        conn.execute(f"DELETE FROM {table}")
+    replay(conn)
+
+
+def _rollups(conn: sqlite3.Connection) -> None:
+    """Fill the rollup tables from the events (the operations' table already rebuilt)."""
+    parents = dict(conn.execute("SELECT op_id, parent_op_id FROM operations").fetchall())
+    recompute(conn, list(parents), category_of(conn), parents.get)
 
 
 def replay(conn: sqlite3.Connection) -> None:
@@ -63,6 +83,7 @@ def replay(conn: sqlite3.Connection) -> None:
             )
         elif action == "unrestrict":
             conn.executemany("DELETE FROM restricted WHERE seq = ?", seqs)
+    _rollups(conn)
 
 
 def derived_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | None:

@@ -23,6 +23,7 @@ def plan(conn: sqlite3.Connection, state: State, prepared: list[Encoded], *, own
     compared with the stored values, or — once those were erased — by its public part.
     """
     batch = Batch(conn, state)
+    batch.upkeep.start([item.event for item in prepared])
     stored = batch.prefetch([item.event for item in prepared], own=own)
     in_batch: dict[str, str] = {}
     for item in prepared:
@@ -52,8 +53,8 @@ def plan(conn: sqlite3.Connection, state: State, prepared: list[Encoded], *, own
 
 
 def insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
-    """Write a planned batch's records, personal values, new people and projections (inside
-    the write transaction).
+    """Write a planned batch's records, personal values, new people, projections and rollups
+    (inside the write transaction).
 
     A batch planned from memory that collides with a stored row was planned from a stale
     memory: :class:`Stale` tells the caller to plan it again against the log.
@@ -61,6 +62,7 @@ def insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
     if not batch.records:
         return
     try:
+        before = batch.upkeep.before(conn)
         conn.executemany(INSERT, batch.records)
         if batch.personal:
             conn.executemany(INSERT_PERSONAL, batch.personal)
@@ -74,6 +76,7 @@ def insert(conn: sqlite3.Connection, batch: Batch, *, optimistic: bool) -> None:
                 (str(batch.next_person),),
             )
         batch.projector.flush()
+        batch.upkeep.write(conn, before)
     except sqlite3.IntegrityError as exc:
         if optimistic:
             raise Stale from exc
