@@ -28,7 +28,7 @@ from anpr_ops.report._scan import (
     check_window,
     read_log_key,
 )
-from anpr_ops.report.figures import ZERO, People, Rollup, Tally, frozen_map
+from anpr_ops.report.figures import ZERO, People, Rollup, Tally, frozen_map, tally_of
 from anpr_ops.report.hours import hour_of_start
 from anpr_ops.report.opreport import OperationInfo, OpReport
 from anpr_ops.store._rollups import bitmap, decode_key
@@ -107,7 +107,7 @@ class _Sum:
         self.people |= people
 
     def tally(self, log: str) -> Tally:
-        return Tally(*self.counts, people=People.from_bitmap(log, self.people))
+        return tally_of(self.counts, People.from_bitmap(log, self.people))
 
 
 def _bits(blob: bytes) -> int:

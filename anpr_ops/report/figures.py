@@ -8,7 +8,7 @@ are not kept in the breakdown maps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from operator import add, attrgetter
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
@@ -53,6 +53,7 @@ __all__ = [
     "group_of",
     "order",
     "ordered",
+    "tally_of",
 ]
 
 #: Version of the ``to_dict()`` schema (``report_version`` in the output).
@@ -199,7 +200,7 @@ class Tally:
     def __add__(self, other: Tally) -> Tally:
         if not isinstance(other, Tally):
             return NotImplemented
-        return Tally(*map(add, _counts(self), _counts(other)), self.people | other.people)
+        return tally_of(map(add, _counts(self), _counts(other)), self.people | other.people)
 
     @property
     def people_arrested(self) -> int:
@@ -224,6 +225,14 @@ class Tally:
 
 
 _COUNT_FIELDS: Final = tuple(f.name for f in attrs.fields(Tally) if f.name != "people")
+_positional: Final[Callable[..., Tally]] = Tally
+
+
+def tally_of(counts: Iterable[int], people: People | None = None) -> Tally:
+    """A :class:`Tally` from its counts in field order (:data:`COUNT_FIELDS`) and its people."""
+    return _positional(*counts, people if people is not None else NOBODY)
+
+
 _counts: Final = attrgetter(*_COUNT_FIELDS)
 #: The names of the plain counts of a :class:`Tally`, in field order (all but ``people``).
 COUNT_FIELDS: Final = _COUNT_FIELDS

@@ -82,7 +82,7 @@ class Graph:
         return taken
 
     def load(self, seqs: Iterable[int]) -> None:
-        """Read the events at ``seqs`` and their corrections."""
+        """Read the events at ``seqs`` and their corrections (in order: the query sorts them)."""
         wanted = sorted(s for s in set(seqs) if s not in self.fixes)
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
@@ -102,12 +102,12 @@ class Graph:
                 row = Row(*values)
                 assert row.target_seq is not None
                 self.fixes[row.target_seq].append(row.seq)
-        for fixes in self.fixes.values():
-            fixes.sort()
 
     def load_referrers(self, seqs: Iterable[int]) -> None:
         """Read the rows that refer to the events at ``seqs``, and the events they belong to."""
         wanted = sorted(s for s in set(seqs) if s not in self.referrers)
+        if not wanted:
+            return
         owners: set[int] = set()
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))

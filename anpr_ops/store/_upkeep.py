@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Upkeep"]
 
 _HOURS: dict[str, HourOf] = {}
+_SITE_VIA = {kind.value: fields for kind, fields in SITE_VIA.items()}
 
 
 def _hours(zone: str) -> HourOf:
@@ -80,10 +81,10 @@ class Upkeep:
         if "subject_ref" in encoded.personal:
             data = {**data, "subject": self.batch.persons[encoded.personal["subject_ref"]]}
         kind = data["kind"]
-        site = data.get("site_id")
+        site: str | None = data.get("site_id")
         if site is None and referred is not None and kind != EventKind.OPERATION:
-            for field in SITE_VIA.get(EventKind(kind), ()):
-                if data.get(field) is not None:
+            for via in _SITE_VIA.get(kind, ()):
+                if data.get(via) is not None:
                     site = self._view(referred).site
                     break
         live.data, live.site = data, site
