@@ -204,29 +204,20 @@ _COUNT_COLUMNS = ",\n".join(f"    {name} INTEGER NOT NULL DEFAULT 0" for name in
 
 # Rollups: what each event contributes to a report, kept at append time. A cell is an operation's
 # own events at one site (or '_no_site') in one local hour of the operation's zone; ``hour`` is
-# the instant that hour starts, in Unix seconds. ``rollup_keys`` holds the breakdowns of a cell
-# (``name`` a breakdown, ``key`` its key as text), ``rollup_people`` how many live arrests of each
-# person (the log's number for them) a cell holds. The ``rollup_sites``, ``rollup_hours`` and
-# ``rollup_totals`` aggregates answer reports without a site or window filter: ``scope`` is an
-# operation, ``below`` 0 for its own events and 1 for those of every operation below it; their
-# ``people`` is a bitmap of person numbers (bit n for person n, little-endian, no trailing zero
-# bytes).
+# the instant that hour starts, in Unix seconds; ``keys`` holds the cell's breakdowns as a JSON
+# object (``"breakdown|key": n``, sorted, no zero). ``rollup_people`` counts the live arrests of
+# each person (the log's number for them) in a cell. The aggregates answer reports without a
+# site or window filter: an operation's own events by site (``rollup_sites``) and their
+# breakdowns (``rollup_totals``), and by hour (``rollup_hours``), where ``below`` is 0 for its
+# own events and 1 for those of every operation below it. ``people`` is a bitmap of person
+# numbers (bit n for person n, little-endian, no trailing zero bytes).
 ROLLUP_CELLS = f"""CREATE TABLE rollup_cells (
     op_id TEXT NOT NULL,
     site TEXT NOT NULL,
     hour INTEGER NOT NULL,
 {_COUNT_COLUMNS},
+    keys TEXT NOT NULL DEFAULT '{{}}',
     PRIMARY KEY (op_id, site, hour)
-) WITHOUT ROWID"""
-
-ROLLUP_KEYS = """CREATE TABLE rollup_keys (
-    op_id TEXT NOT NULL,
-    site TEXT NOT NULL,
-    hour INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    key TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    PRIMARY KEY (op_id, site, hour, name, key)
 ) WITHOUT ROWID"""
 
 ROLLUP_PEOPLE = """CREATE TABLE rollup_people (
@@ -240,11 +231,10 @@ ROLLUP_PEOPLE = """CREATE TABLE rollup_people (
 
 ROLLUP_SITES = f"""CREATE TABLE rollup_sites (
     scope TEXT NOT NULL,
-    below INTEGER NOT NULL,
     site TEXT NOT NULL,
 {_COUNT_COLUMNS},
     people BLOB NOT NULL DEFAULT x'',
-    PRIMARY KEY (scope, below, site)
+    PRIMARY KEY (scope, site)
 ) WITHOUT ROWID"""
 
 ROLLUP_HOURS = f"""CREATE TABLE rollup_hours (
@@ -257,18 +247,13 @@ ROLLUP_HOURS = f"""CREATE TABLE rollup_hours (
 ) WITHOUT ROWID"""
 
 ROLLUP_TOTALS = """CREATE TABLE rollup_totals (
-    scope TEXT NOT NULL,
-    below INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    key TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    PRIMARY KEY (scope, below, name, key)
+    scope TEXT PRIMARY KEY,
+    keys TEXT NOT NULL
 ) WITHOUT ROWID"""
 
 #: The rollup tables (derived; see above), in creation order.
 ROLLUP_TABLES: dict[str, str] = {
     "rollup_cells": ROLLUP_CELLS,
-    "rollup_keys": ROLLUP_KEYS,
     "rollup_people": ROLLUP_PEOPLE,
     "rollup_sites": ROLLUP_SITES,
     "rollup_hours": ROLLUP_HOURS,

@@ -58,6 +58,6 @@ def rollup_rows(log: OpLog) -> dict[str, list[tuple[object, ...]]]:
 
     conn = raw(log)
     return {
-        name: conn.execute(f"SELECT * FROM {name} ORDER BY 1, 2, 3, 4").fetchall()
+        name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
         for name in ROLLUP_TABLES
     }

@@ -11,6 +11,7 @@ sums the cells in that site and those hours. Anything else is answered by the sc
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
@@ -31,7 +32,7 @@ from anpr_ops.report._scan import (
 from anpr_ops.report.figures import ZERO, People, Rollup, Tally, frozen_map, tally_of
 from anpr_ops.report.hours import hour_of_start
 from anpr_ops.report.opreport import OperationInfo, OpReport
-from anpr_ops.store._rollups import bitmap, decode_key
+from anpr_ops.store._rollups import bitmap, split_key
 
 __all__ = ["Source", "answerable", "report", "rollup_report"]
 
@@ -166,10 +167,11 @@ _Parts = tuple[
 ]
 
 
-def _add_key(into: dict[str, dict[Any, int]], name: str, text: str, n: int) -> None:
-    values = into.setdefault(name, {})
-    key = decode_key(name, text)
-    values[key] = values.get(key, 0) + n
+def _add_keys(into: dict[str, dict[Any, int]], text: str) -> None:
+    for name_key, n in json.loads(text).items():
+        name, key = split_key(name_key)
+        values = into.setdefault(name, {})
+        values[key] = values.get(key, 0) + n
 
 
 def _from_aggregates(conn: sqlite3.Connection, op_ids: list[str]) -> _Parts:
@@ -178,8 +180,7 @@ def _from_aggregates(conn: sqlite3.Connection, op_ids: list[str]) -> _Parts:
     own: dict[str, _Sum] = {}
     sites: dict[str, _Sum] = {}
     for scope, site, *rest in conn.execute(
-        f"SELECT scope, site, {_COLUMNS}, people FROM rollup_sites "
-        f"WHERE below = 0 AND scope IN ({marks})",
+        f"SELECT scope, site, {_COLUMNS}, people FROM rollup_sites WHERE scope IN ({marks})",
         op_ids,
     ).fetchall():
         counts, people = rest[:_N], _bits(rest[_N])
@@ -187,12 +188,11 @@ def _from_aggregates(conn: sqlite3.Connection, op_ids: list[str]) -> _Parts:
         sites.setdefault(site, _Sum()).add(counts, people)
     own_keys: dict[str, dict[str, dict[Any, int]]] = {}
     keys: dict[str, dict[Any, int]] = {}
-    for scope, name, text, n in conn.execute(
-        f"SELECT scope, name, key, n FROM rollup_totals WHERE below = 0 AND scope IN ({marks})",
-        op_ids,
+    for scope, text in conn.execute(
+        f"SELECT scope, keys FROM rollup_totals WHERE scope IN ({marks})", op_ids
     ).fetchall():
-        _add_key(own_keys.setdefault(scope, {}), name, text, n)
-        _add_key(keys, name, text, n)
+        _add_keys(own_keys.setdefault(scope, {}), text)
+        _add_keys(keys, text)
     hours: dict[int, _Sum] = {}
     below = (0, 1) if len(op_ids) > 1 else (0,)
     for hour, *rest in conn.execute(
@@ -225,12 +225,17 @@ def _from_cells(
     own: dict[str, _Sum] = {}
     sites: dict[str, _Sum] = {}
     hours: dict[int, _Sum] = {}
-    for op_id, at_site, hour, *counts in conn.execute(
-        f"SELECT op_id, site, hour, {_COLUMNS} FROM rollup_cells WHERE {where}", params
+    own_keys: dict[str, dict[str, dict[Any, int]]] = {}
+    keys: dict[str, dict[Any, int]] = {}
+    for op_id, at_site, hour, *rest in conn.execute(
+        f"SELECT op_id, site, hour, {_COLUMNS}, keys FROM rollup_cells WHERE {where}", params
     ).fetchall():
+        counts = rest[:_N]
         own.setdefault(op_id, _Sum()).add(counts)
         sites.setdefault(at_site, _Sum()).add(counts)
         hours.setdefault(hour, _Sum()).add(counts)
+        _add_keys(own_keys.setdefault(op_id, {}), rest[_N])
+        _add_keys(keys, rest[_N])
     of_op: dict[str, set[int]] = {}
     of_site: dict[str, set[int]] = {}
     of_hour: dict[int, set[int]] = {}
@@ -243,12 +248,4 @@ def _from_cells(
     for sums, found in ((own, of_op), (sites, of_site), (hours, of_hour)):
         for key, numbers in found.items():
             sums[key].people = bitmap(numbers)  # type: ignore[index]
-    own_keys: dict[str, dict[str, dict[Any, int]]] = {}
-    keys: dict[str, dict[Any, int]] = {}
-    for op_id, name, text, n in conn.execute(
-        f"SELECT op_id, name, key, sum(n) FROM rollup_keys WHERE {where} GROUP BY op_id, name, key",
-        params,
-    ).fetchall():
-        _add_key(own_keys.setdefault(op_id, {}), name, text, n)
-        _add_key(keys, name, text, n)
     return own, own_keys, sites, hours, keys

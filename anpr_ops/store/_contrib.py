@@ -18,9 +18,7 @@ arrested) is counted on the first one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final
-
-import attrs
+from typing import Any, Final, NamedTuple
 
 from anpr_ops.vocab import Disposal, EventKind, SeizureItem
 
@@ -54,8 +52,7 @@ HAS_ARREST = "arrest"  # a search (or enquiry) named by a live arrest outcome
 HAS_POSITIVE = "positive"  # a search named by a live outcome other than no further action
 
 
-@attrs.frozen
-class Contribution:
+class Contribution(NamedTuple):
     """The counts one event adds: to its cell's totals, to breakdowns, and the person arrested
     (the log's number for them) when it is an arrest.
 

@@ -38,6 +38,8 @@ class Live:
     data: dict[str, Any] | None = None
     site: str | None = None
     flags: frozenset[str] = frozenset()
+    found: Any = None  # what it contributes now (a Contribution, or None), and in which hour
+    hour: int = 0
 
 
 @attrs.define
@@ -67,8 +69,8 @@ class State:
     """The number the next new person named by the log will get (numbers are never reused,
     not even after an erasure)."""
     # What the last appends wrote or looked up, so the next append need not look them up
-    # again: event_id -> (seq, kind, op_id, live, None, data, site, flags) (the fields of
-    # :class:`Live`). Bounded; read-only while a batch runs.
+    # again: event_id -> (seq, kind, op_id, live, None, data, site, flags, found, hour) (the
+    # fields of :class:`Live`). Bounded; read-only while a batch runs.
     recent: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
 
     def after(
@@ -90,7 +92,7 @@ class State:
             if not forget:
                 recent[event_id] = (
                     live.seq, live.kind, live.op_id, live.live, None, live.data, live.site,
-                    live.flags,
+                    live.flags, live.found, live.hour,
                 )  # fmt: skip
         if len(recent) > 2 * RECENT:
             recent = dict(itertools.islice(recent.items(), len(recent) - RECENT, None))

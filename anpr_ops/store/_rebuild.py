@@ -24,11 +24,10 @@ REBUILT: dict[str, str] = {
     "erased": "seq",
     "restricted": "seq",
     "rollup_cells": "op_id, site, hour",
-    "rollup_keys": "op_id, site, hour, name, key",
     "rollup_people": "op_id, site, hour, person",
-    "rollup_sites": "scope, below, site",
+    "rollup_sites": "scope, site",
     "rollup_hours": "scope, below, hour",
-    "rollup_totals": "scope, below, name, key",
+    "rollup_totals": "scope",
 }
 
 

@@ -16,6 +16,7 @@ person numbers, a bit cleared only when no cell below the aggregate holds the pe
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
@@ -37,6 +38,7 @@ __all__ = [
     "decode_key",
     "encode_key",
     "rebuild_aggregates",
+    "split_key",
 ]
 
 #: Column index of each count in a row of counts.
@@ -47,14 +49,14 @@ _MARKS: Final = ", ".join("?" * _N)
 _ADD: Final = ", ".join(f"{name} = {name} + excluded.{name}" for name in COUNTS)
 _ZERO: Final = " AND ".join(f"{name} = 0" for name in COUNTS)
 #: The tables of cells, and of the aggregates that answer reports without a filter.
-CELL_TABLES: Final = ("rollup_cells", "rollup_keys", "rollup_people")
+CELL_TABLES: Final = ("rollup_cells", "rollup_people")
 AGGREGATES: Final = ("rollup_sites", "rollup_hours", "rollup_totals")
 
 _SEP: Final = "|"  # vocabulary strings and offence codes never hold it
 
 
 def encode_key(key: Any) -> str:
-    """A breakdown key as the text of ``rollup_keys.key``: a string as it is, a tuple joined
+    """A breakdown key as text (in ``"breakdown|key"``): a string as it is, a tuple joined
     with ``|`` (booleans as ``1``/``0``)."""
     if isinstance(key, tuple):
         return _SEP.join(("1" if part else "0") if isinstance(part, bool) else part for part in key)
@@ -107,15 +109,26 @@ class HourOf:
 class Deltas:
     """Changes to the rollup cells: counts, breakdowns and people, added or taken away."""
 
-    __slots__ = ("cells", "keys", "people")
+    __slots__ = ("cells", "people", "raw_keys")
 
     def __init__(self) -> None:
         self.cells: dict[tuple[str, str, int], list[int]] = {}
-        self.keys: dict[tuple[str, str, int, str, str], int] = {}
+        # (cell, breakdown, key) -> n, the key as the contribution gave it (encoded on writing)
+        self.raw_keys: dict[tuple[tuple[str, str, int], str, Any], int] = {}
         self.people: dict[tuple[str, str, int, int], int] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.keys or self.people)
+        return bool(self.cells or self.raw_keys or self.people)
+
+    def keys(self) -> dict[tuple[str, str, int], dict[str, int]]:
+        """The breakdown changes by cell, each as ``{"breakdown|key": n}``."""
+        encoded: dict[tuple[str, str, int], dict[str, int]] = {}
+        for (cell, breakdown, key), n in self.raw_keys.items():
+            if n:
+                into = encoded.setdefault(cell, {})
+                text = f"{breakdown}{_SEP}{encode_key(key)}"
+                into[text] = into.get(text, 0) + n
+        return encoded
 
     def add(self, found: Contribution, hour: int, sign: int = 1) -> None:
         """Add (``sign=1``) or take away (``-1``) what one event contributes, in its cell."""
@@ -123,16 +136,43 @@ class Deltas:
         row = self.cells.get(cell)
         if row is None:
             row = self.cells[cell] = [0] * _N
+        index = COUNT_INDEX
         for name, n in found.tallies.items():
             if n:
-                row[COUNT_INDEX[name]] += sign * n
-        keys = self.keys
-        for breakdown, key, n in found.breakdowns:
-            at = (*cell, breakdown, encode_key(key))
-            keys[at] = keys.get(at, 0) + sign * n
+                row[index[name]] += sign * n
+        if found.breakdowns:
+            keys = self.raw_keys
+            for breakdown, key, n in found.breakdowns:
+                at = (cell, breakdown, key)
+                keys[at] = keys.get(at, 0) + sign * n
         if found.person is not None:
             at_person = (*cell, found.person)
             self.people[at_person] = self.people.get(at_person, 0) + sign
+
+    def change(self, old: Contribution, new: Contribution, hour: int) -> None:
+        """Replace what an event contributed (``old``) with ``new``, in the same cell: only the
+        counts that differ are touched (a flag set on an event changes one or two)."""
+        cell = (old.op_id, old.site, hour)
+        row = self.cells.get(cell)
+        if row is None:
+            row = self.cells[cell] = [0] * _N
+        before = old.tallies
+        for name, n in new.tallies.items():
+            was = before.get(name, 0)
+            if n != was:
+                row[COUNT_INDEX[name]] += n - was
+        if old.breakdowns != new.breakdowns:
+            keys = self.raw_keys
+            kept = set(new.breakdowns)
+            for breakdown, key, n in old.breakdowns:
+                if (breakdown, key, n) not in kept:
+                    at = (cell, breakdown, key)
+                    keys[at] = keys.get(at, 0) - n
+            gone = set(old.breakdowns)
+            for breakdown, key, n in new.breakdowns:
+                if (breakdown, key, n) not in gone:
+                    at = (cell, breakdown, key)
+                    keys[at] = keys.get(at, 0) + n
 
     def correction(self, op_id: str, site: str, hour: int, sign: int = 1) -> None:
         """Count (or take away) one correction in a cell."""
@@ -150,8 +190,8 @@ class Deltas:
                 row = self.cells[cell] = [0] * _N
             for i, n in enumerate(counts):
                 row[i] -= n
-        for key, n in other.keys.items():
-            self.keys[key] = self.keys.get(key, 0) - n
+        for key, n in other.raw_keys.items():
+            self.raw_keys[key] = self.raw_keys.get(key, 0) - n
         for person, n in other.people.items():
             self.people[person] = self.people.get(person, 0) - n
 
@@ -160,7 +200,7 @@ class Deltas:
         dropped = set(op_ids)
         kept = Deltas()
         kept.cells = {k: v for k, v in self.cells.items() if k[0] not in dropped}
-        kept.keys = {k: v for k, v in self.keys.items() if k[0] not in dropped}
+        kept.raw_keys = {k: v for k, v in self.raw_keys.items() if k[0][0] not in dropped}
         kept.people = {k: v for k, v in self.people.items() if k[0] not in dropped}
         return kept
 
@@ -172,33 +212,68 @@ class Deltas:
         if cells or keys or people:
             _aggregate(conn, cells, keys, people, parent)
 
-    def write_cells(
-        self, conn: sqlite3.Connection
-    ) -> tuple[
-        dict[tuple[str, str, int], list[int]],
-        dict[tuple[str, str, int, str, str], int],
-        dict[tuple[str, str, int, int], int],
-    ]:
+    def write_cells(self, conn: sqlite3.Connection) -> _Changes:
         """Write the changes to the cells only; return those that were not zero."""
         cells = {k: v for k, v in self.cells.items() if any(v)}
-        keys = {k: n for k, n in self.keys.items() if n}
+        keys = {k: v for k, v in self.keys().items() if any(v.values())}
         people = {k: n for k, n in self.people.items() if n}
-        _upsert_counts(conn, "rollup_cells", ("op_id", "site", "hour"), cells)
-        _upsert_n(conn, "rollup_keys", ("op_id", "site", "hour", "name", "key"), keys)
+        for cell in sorted(cells.keys() | keys.keys()):
+            found = conn.execute(
+                f"SELECT {_COLUMNS}, keys FROM rollup_cells "
+                "WHERE op_id = ? AND site = ? AND hour = ?",
+                cell,
+            ).fetchone()
+            counts = cells.get(cell, _NONE)
+            if found is not None:
+                counts = [a + b for a, b in zip(found[:_N], counts, strict=True)]
+            text = _merged(found[_N] if found is not None else "{}", keys.get(cell, {}))
+            if any(counts) or text != "{}":
+                conn.execute(
+                    f"INSERT OR REPLACE INTO rollup_cells (op_id, site, hour, {_COLUMNS}, keys) "
+                    f"VALUES (?, ?, ?, {_MARKS}, ?)",
+                    (*cell, *counts, text),
+                )
+            elif found is not None:
+                conn.execute(
+                    "DELETE FROM rollup_cells WHERE op_id = ? AND site = ? AND hour = ?", cell
+                )
         _upsert_n(conn, "rollup_people", ("op_id", "site", "hour", "person"), people)
-        _delete_zero(
-            conn,
-            "rollup_cells",
-            ("op_id", "site", "hour"),
-            [k for k, v in cells.items() if min(v) < 0],
-        )
         return cells, keys, people
+
+
+_Changes = tuple[
+    dict[tuple[str, str, int], list[int]],
+    dict[tuple[str, str, int], dict[str, int]],
+    dict[tuple[str, str, int, int], int],
+]
+_NONE: Final = [0] * _N
+
+
+def _merged(text: str, changes: Mapping[str, int]) -> str:
+    """The JSON object ``text`` of breakdown counts with ``changes`` added (no zero kept,
+    sorted keys: one text for one set of counts)."""
+    if not changes:
+        return text
+    counts: dict[str, int] = json.loads(text)
+    for key, n in changes.items():
+        total = counts.get(key, 0) + n
+        if total:
+            counts[key] = total
+        else:
+            counts.pop(key, None)
+    return json.dumps(counts, sort_keys=True, separators=(",", ":"))
+
+
+def split_key(text: str) -> tuple[str, Any]:
+    """The breakdown and key of a ``"breakdown|key"`` text."""
+    name, _, key = text.partition(_SEP)
+    return name, decode_key(name, key)
 
 
 def _aggregate(
     conn: sqlite3.Connection,
     cells: Mapping[tuple[str, str, int], list[int]],
-    keys: Mapping[tuple[str, str, int, str, str], int],
+    keys: Mapping[tuple[str, str, int], Mapping[str, int]],
     people: Mapping[tuple[str, str, int, int], int],
     parent: Callable[[str], str | None],
 ) -> None:
@@ -206,27 +281,32 @@ def _aggregate(
     scopes: dict[str, list[tuple[str, int]]] = {}
     for op_id in {k[0] for k in cells} | {k[0] for k in keys} | {k[0] for k in people}:
         scopes[op_id] = [(op_id, 0), *((above, 1) for above in _ancestors(op_id, parent))]
-    sites: dict[tuple[str, int, str], list[int]] = {}
+    sites: dict[tuple[str, str], list[int]] = {}
     hours: dict[tuple[str, int, int], list[int]] = {}
     for (op_id, site, hour), counts in cells.items():
+        _add_row(sites, (op_id, site), counts)
         for scope, below in scopes[op_id]:
-            _add_row(sites, (scope, below, site), counts)
             _add_row(hours, (scope, below, hour), counts)
-    totals: dict[tuple[str, int, str, str], int] = {}
-    for (op_id, _, _, name, key), n in keys.items():
-        for scope, below in scopes[op_id]:
-            at = (scope, below, name, key)
-            totals[at] = totals.get(at, 0) + n
-    _upsert_counts(conn, "rollup_sites", ("scope", "below", "site"), sites)
+    totals: dict[str, dict[str, int]] = {}
+    for (op_id, _, _), changes in keys.items():
+        into = totals.setdefault(op_id, {})
+        for text, n in changes.items():
+            into[text] = into.get(text, 0) + n
+    _upsert_counts(conn, "rollup_sites", ("scope", "site"), sites)
     _upsert_counts(conn, "rollup_hours", ("scope", "below", "hour"), hours)
-    _upsert_n(conn, "rollup_totals", ("scope", "below", "name", "key"), totals)
+    for scope, changes in sorted(totals.items()):
+        found = conn.execute("SELECT keys FROM rollup_totals WHERE scope = ?", (scope,)).fetchone()
+        text = _merged(found[0] if found is not None else "{}", changes)
+        if text != "{}":
+            conn.execute(
+                "INSERT OR REPLACE INTO rollup_totals (scope, keys) VALUES (?, ?)", (scope, text)
+            )
+        elif found is not None:
+            conn.execute("DELETE FROM rollup_totals WHERE scope = ?", (scope,))
     if people:
         _people_bits(conn, people, scopes, parent)
     _delete_zero(
-        conn,
-        "rollup_sites",
-        ("scope", "below", "site"),
-        [k for k, v in sites.items() if min(v) < 0],
+        conn, "rollup_sites", ("scope", "site"), [k for k, v in sites.items() if min(v) < 0]
     )
     _delete_zero(
         conn,
@@ -305,7 +385,6 @@ def _people_bits(
 ) -> None:
     """Set (or, when no cell below holds the person any more, clear) each changed person's
     bit in the aggregates above the changed cells."""
-    changes: dict[tuple[str, str, int, Any], tuple[set[int], set[int]]] = {}
     # Which cells still hold each person whose count fell somewhere (read after the upserts).
     fell = sorted({person for (_, _, _, person), n in people.items() if n < 0})
     holding: dict[int, list[tuple[str, str, int]]] = {}
@@ -316,33 +395,41 @@ def _people_bits(
             chunk,
         ).fetchall():
             holding.setdefault(person, []).append((op_id, site, hour))
+    changes: dict[tuple[str, tuple[Any, ...]], tuple[set[int], set[int]]] = {}
+
+    def note(table: str, row: tuple[Any, ...], person: int, n: int, still: bool) -> None:
+        added, removed = changes.setdefault((table, row), (set(), set()))
+        if n > 0:
+            added.add(person)
+            removed.discard(person)
+        elif person not in added and not still:
+            removed.add(person)
+
     for (op_id, site, hour, person), n in people.items():
-        for scope, below in scopes[op_id]:
-            for table, column in (("rollup_sites", site), ("rollup_hours", hour)):
-                added, removed = changes.setdefault((table, scope, below, column), (set(), set()))
-                if n > 0:
-                    added.add(person)
-                    removed.discard(person)
-                elif person not in added and not any(
-                    _under(cell_op, scope, below, parent)
-                    and (cell_site if table == "rollup_sites" else cell_hour) == column
-                    for cell_op, cell_site, cell_hour in holding.get(person, ())
-                ):
-                    removed.add(person)
-    for (table, scope, below, column), (added, removed) in changes.items():
-        where = "scope = ? AND below = ? AND " + (
-            "site = ?" if table == "rollup_sites" else "hour = ?"
+        cells = holding.get(person, ())
+        note(
+            "rollup_sites",
+            (op_id, site),
+            person,
+            n,
+            any(c_op == op_id and c_site == site for c_op, c_site, _ in cells),
         )
-        found = conn.execute(
-            f"SELECT people FROM {table} WHERE {where}", (scope, below, column)
-        ).fetchone()
+        for scope, below in scopes[op_id]:
+            still = any(
+                c_hour == hour and _under(c_op, scope, below, parent) for c_op, _, c_hour in cells
+            )
+            note("rollup_hours", (scope, below, hour), person, n, still)
+    for (table, row), (added, removed) in changes.items():
+        where = (
+            "scope = ? AND site = ?"
+            if table == "rollup_sites"
+            else ("scope = ? AND below = ? AND hour = ?")
+        )
+        found = conn.execute(f"SELECT people FROM {table} WHERE {where}", row).fetchone()
         if found is None:
             continue  # the row fell to zero and goes
         bits = (int.from_bytes(found[0], "little") | bitmap(added)) & ~bitmap(removed)
-        conn.execute(
-            f"UPDATE {table} SET people = ? WHERE {where}",
-            (bitmap_bytes(bits), scope, below, column),
-        )
+        conn.execute(f"UPDATE {table} SET people = ? WHERE {where}", (bitmap_bytes(bits), *row))
 
 
 def _under(op_id: str, scope: str, below: int, parent: Callable[[str], str | None]) -> bool:
@@ -357,20 +444,20 @@ def rebuild_aggregates(conn: sqlite3.Connection, parent: Callable[[str], str | N
     cells were recomputed wholesale)."""
     for table in AGGREGATES:
         conn.execute(f"DELETE FROM {table}")
-    deltas = Deltas()
-    for op_id, site, hour, *counts in conn.execute(
-        f"SELECT op_id, site, hour, {_COLUMNS} FROM rollup_cells"
+    cells: dict[tuple[str, str, int], list[int]] = {}
+    keys: dict[tuple[str, str, int], dict[str, int]] = {}
+    for op_id, site, hour, *rest in conn.execute(
+        f"SELECT op_id, site, hour, {_COLUMNS}, keys FROM rollup_cells"
     ).fetchall():
-        deltas.cells[(op_id, site, hour)] = list(counts)
-    for op_id, site, hour, name, key, n in conn.execute(
-        "SELECT op_id, site, hour, name, key, n FROM rollup_keys"
-    ).fetchall():
-        deltas.keys[(op_id, site, hour, name, key)] = n
-    for op_id, site, hour, person, n in conn.execute(
-        "SELECT op_id, site, hour, person, n FROM rollup_people"
-    ).fetchall():
-        deltas.people[(op_id, site, hour, person)] = n
-    _aggregate(conn, deltas.cells, deltas.keys, deltas.people, parent)
+        cells[(op_id, site, hour)] = list(rest[:_N])
+        keys[(op_id, site, hour)] = json.loads(rest[_N])
+    people = {
+        (op_id, site, hour, person): n
+        for op_id, site, hour, person, n in conn.execute(
+            "SELECT op_id, site, hour, person, n FROM rollup_people"
+        ).fetchall()
+    }
+    _aggregate(conn, cells, keys, people, parent)
 
 
 def bitmap(numbers: Iterable[int]) -> int:

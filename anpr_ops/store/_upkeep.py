@@ -38,6 +38,9 @@ __all__ = ["Upkeep"]
 
 _HOURS: dict[str, HourOf] = {}
 _SITE_VIA = {kind.value: fields for kind, fields in SITE_VIA.items()}
+_DEFINITION = EventKind.OFFENCE_DEFINITION.value
+_OUTCOME = EventKind.OUTCOME.value
+_NO_FLAGS: frozenset[str] = frozenset()
 
 
 def _hours(zone: str) -> HourOf:
@@ -59,10 +62,11 @@ class Upkeep:
         self.tree_changed = False
         self._graph: Graph | None = None
         self._touched: set[int] = set()
+        self.catalogue = builtin_catalogue()
 
     def start(self, events: Sequence[EventBase]) -> None:
         """Choose the path for a batch of these events."""
-        catalogue = builtin_catalogue()
+        catalogue = self.catalogue
         self.general = any(
             isinstance(e, Correction) or (isinstance(e, OffenceDefinition) and e.code in catalogue)
             for e in events
@@ -71,44 +75,47 @@ class Upkeep:
     # -- while planning -----------------------------------------------------------------
 
     def event(self, encoded: Encoded, live: Live, referred: Live | None) -> None:
-        """A new (not correction) event, just planned at ``live.seq``."""
-        event = encoded.event
-        if isinstance(event, OffenceDefinition) and event.code in builtin_catalogue():
+        """A new (not correction) event, just planned at ``live.seq``.
+
+        Runs for every event appended: it reads the canonical object as it is, and copies it
+        only to add an outcome's person number.
+        """
+        data = encoded.public
+        kind = data["kind"]
+        if kind == _DEFINITION and data["code"] in self.catalogue:
             self.every_operation = True
         if self.general:
             return
-        data = encoded.public
-        if "subject_ref" in encoded.personal:
+        if kind == _OUTCOME and "subject_ref" in encoded.personal:
             data = {**data, "subject": self.batch.persons[encoded.personal["subject_ref"]]}
-        kind = data["kind"]
         site: str | None = data.get("site_id")
-        if site is None and referred is not None and kind != EventKind.OPERATION:
+        if site is None and referred is not None:
             for via in _SITE_VIA.get(kind, ()):
-                if data.get(via) is not None:
+                if via in data:
                     site = self._view(referred).site
                     break
         live.data, live.site = data, site
         batch = self.batch
-        op = batch.ops[event.op_id]
-        assert op is not None
-        found = contribution(data, site=site, flags=frozenset(), category=batch.category)
+        found = contribution(data, site=site, flags=_NO_FLAGS, category=batch.category)
         if found is not None:
-            self.deltas.add(found, _hours(op.zone)(found.occurred_at))
+            op = batch.ops[live.op_id]
+            assert op is not None
+            live.found, live.hour = found, _hours(op.zone)(found.occurred_at)
+            self.deltas.add(found, live.hour)
+        if referred is None:
+            return
         field, given = flags_given(kind, data)
-        if field is None or not given or referred is None or data.get(field) is None:
+        if field is None or not given or field not in data:
             return
         self._view(referred)
         flags = referred.flags.union(given)
         if flags == referred.flags or referred.data is None:
             return
-        hours = _hours(self._zone(referred.op_id))
-        for sign, state in ((-1, referred.flags), (1, flags)):
-            part = contribution(
-                referred.data, site=referred.site, flags=state, category=batch.category
-            )
-            if part is not None:
-                self.deltas.add(part, hours(part.occurred_at), sign)
-        referred.flags = flags
+        old = referred.found
+        new = contribution(referred.data, site=referred.site, flags=flags, category=batch.category)
+        referred.flags, referred.found = flags, new
+        if old is not None and new is not None:
+            self.deltas.change(old, new, referred.hour)
 
     def correction(self, event: Correction, target: Live) -> None:
         """A correction of ``target``, about to be applied: note a wide change."""
@@ -133,9 +140,16 @@ class Upkeep:
                 self._graph = Graph(self.batch.conn)
             graph = self._graph
             graph.load([live.seq])
-            live.data = graph.version(live.seq)
+            data = live.data = graph.version(live.seq)
             live.site = graph.site(live.seq)
             live.flags = graph.flags(live.seq)
+            if data is not None:
+                found = contribution(
+                    data, site=live.site, flags=live.flags, category=self.batch.category
+                )
+                if found is not None:
+                    live.found = found
+                    live.hour = _hours(self._zone(live.op_id))(found.occurred_at)
         return live
 
     # -- at insert time -----------------------------------------------------------------
