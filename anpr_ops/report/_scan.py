@@ -329,28 +329,34 @@ def build_report(
         )
         if found is None or not kept(found.occurred_at, found.site):
             continue
-        for builder in (builders[found.op_id], combined):
-            _add(builder, found, zone)
+        _add(builders[found.op_id], combined, found, zone)
     for fix in scope.corrections:
         at_site = scope.site(scope.by_id[fix["target_id"]], last=True) or NO_SITE
         if kept(fix["occurred_at"], at_site):
             hour = hour_of(parse_utc(fix["occurred_at"]), zone)
             for builder in (builders[fix["op_id"]], combined):
                 builder.count((at_site, hour), {"corrections": 1})
+    by_operation = {k: b.build(cells=False) for k, b in builders.items()}
+    cells = combined.build(cells=True)
+    everything = sum(by_operation.values(), Rollup())
     return assemble(
         ops,
         site=site,
         start=start,
         end=end,
-        by_operation={k: b.build(cells=False) for k, b in builders.items()},
-        rollup=combined.build(cells=True),
+        by_operation=by_operation,
+        rollup=attrs.evolve(everything, by_site=cells.by_site, by_hour=cells.by_hour),
     )
 
 
-def _add(builder: Builder, found: Contribution, zone: ZoneInfo) -> None:
+def _add(own: Builder, combined: Builder, found: Contribution, zone: ZoneInfo) -> None:
+    """Count ``found`` in its operation's builder (totals and breakdowns) and in the cells of
+    the report as a whole (totals by site and hour)."""
     cell = (found.site, hour_of(parse_utc(found.occurred_at), zone))
-    builder.count(cell, found.tallies)
+    own.count(cell, found.tallies)
+    combined.count(cell, found.tallies)
     for breakdown, key, n in found.breakdowns:
-        builder.add(breakdown, key, n)
+        own.add(breakdown, key, n)
     if found.person is not None:
-        builder.person(cell, found.person)
+        own.person(cell, found.person)
+        combined.person(cell, found.person)
