@@ -131,22 +131,32 @@ class Deltas:
         return encoded
 
     def add(self, found: Contribution, hour: int, sign: int = 1) -> None:
-        """Add (``sign=1``) or take away (``-1``) what one event contributes, in its cell."""
-        cell = (found.op_id, found.site, hour)
-        row = self.cells.get(cell)
+        """Add (``sign=1``) or take away (``-1``) what one event contributes, in its cell.
+
+        Runs for every event appended, so it binds what it uses to locals."""
+        op_id, site, _, tallies, breakdowns, person = found
+        cell = (op_id, site, hour)
+        cells = self.cells
+        row = cells.get(cell)
         if row is None:
-            row = self.cells[cell] = [0] * _N
+            row = cells[cell] = [0] * _N
         index = COUNT_INDEX
-        for name, n in found.tallies.items():
-            if n:
-                row[index[name]] += sign * n
-        if found.breakdowns:
+        if sign == 1:
+            for name, n in tallies.items():
+                if n:
+                    row[index[name]] += n
+        else:
+            for name, n in tallies.items():
+                if n:
+                    row[index[name]] -= n
+        if breakdowns:
             keys = self.raw_keys
-            for breakdown, key, n in found.breakdowns:
+            get = keys.get
+            for breakdown, key, n in breakdowns:
                 at = (cell, breakdown, key)
-                keys[at] = keys.get(at, 0) + sign * n
-        if found.person is not None:
-            at_person = (*cell, found.person)
+                keys[at] = get(at, 0) + sign * n
+        if person is not None:
+            at_person = (op_id, site, hour, person)
             self.people[at_person] = self.people.get(at_person, 0) + sign
 
     def change(self, old: Contribution, new: Contribution, hour: int) -> None:
