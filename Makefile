@@ -14,7 +14,7 @@ SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[testing,dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[testing,dev,bench]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -23,9 +23,11 @@ from collections.abc import Iterable
 __all__ = [
     "ACCESS_GUARDS",
     "APPLICATION_ID",
+    "COUNTS",
     "DERIVED_TABLES",
     "EVENT_COPIES",
     "GUARDS",
+    "ROLLUP_TABLES",
     "SCHEMA_VERSION",
     "TABLES",
     "guard_problems",
@@ -181,6 +183,94 @@ MERKLE_TILES = """CREATE TABLE merkle_tiles (
     PRIMARY KEY (level, idx)
 ) WITHOUT ROWID"""
 
+#: The counts a rollup row keeps, one column each (the additive fields of a report's ``Tally``;
+#: a test holds the two lists equal).
+COUNTS = (
+    "anpr_hits",
+    "vehicle_stops",
+    "hit_led_stops",
+    "searches",
+    "outcomes",
+    "arrests",
+    "offences",
+    "seizures",
+    "weapon_sweeps",
+    "patrols",
+    "arrest_enquiries",
+    "wanted_located",
+    "wanted_arrested",
+    "high_harm_arrested",
+    "corrections",
+    "hits_with_stop",
+    "stops_with_search",
+    "hit_led_stops_searched",
+    "hit_led_stops_positive",
+    "hit_led_stops_arrested",
+    "searches_with_arrest",
+    "searches_with_positive_outcome",
+    "searches_linked",
+    "searches_linked_known",
+)
+_COUNT_COLUMNS = ",\n".join(f"    {name} INTEGER NOT NULL DEFAULT 0" for name in COUNTS)
+
+# Rollups: what each event contributes to a report, kept at append time. A cell is an operation's
+# own events at one site (or '_no_site') in one local hour of the operation's zone; ``hour`` is
+# the instant that hour starts, in Unix seconds; ``keys`` holds the cell's breakdowns as a JSON
+# object (``"breakdown|key": n``, sorted, no zero). ``rollup_people`` counts the live arrests of
+# each person (the log's number for them) in a cell. The aggregates answer reports without a
+# site or window filter: an operation's own events by site (``rollup_sites``) and their
+# breakdowns (``rollup_totals``), and by hour (``rollup_hours``), where ``below`` is 0 for its
+# own events and 1 for those of every operation below it. ``people`` is a bitmap of person
+# numbers (bit n for person n, little-endian, no trailing zero bytes).
+ROLLUP_CELLS = f"""CREATE TABLE rollup_cells (
+    op_id TEXT NOT NULL,
+    site TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+{_COUNT_COLUMNS},
+    keys TEXT NOT NULL DEFAULT '{{}}',
+    PRIMARY KEY (op_id, site, hour)
+) WITHOUT ROWID"""
+
+ROLLUP_PEOPLE = """CREATE TABLE rollup_people (
+    op_id TEXT NOT NULL,
+    site TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    person INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (op_id, site, hour, person)
+) WITHOUT ROWID"""
+
+ROLLUP_SITES = f"""CREATE TABLE rollup_sites (
+    scope TEXT NOT NULL,
+    site TEXT NOT NULL,
+{_COUNT_COLUMNS},
+    people BLOB NOT NULL DEFAULT x'',
+    PRIMARY KEY (scope, site)
+) WITHOUT ROWID"""
+
+ROLLUP_HOURS = f"""CREATE TABLE rollup_hours (
+    scope TEXT NOT NULL,
+    below INTEGER NOT NULL,
+    hour INTEGER NOT NULL,
+{_COUNT_COLUMNS},
+    people BLOB NOT NULL DEFAULT x'',
+    PRIMARY KEY (scope, below, hour)
+) WITHOUT ROWID"""
+
+ROLLUP_TOTALS = """CREATE TABLE rollup_totals (
+    scope TEXT PRIMARY KEY,
+    keys TEXT NOT NULL
+) WITHOUT ROWID"""
+
+#: The rollup tables (derived; see above), in creation order.
+ROLLUP_TABLES: dict[str, str] = {
+    "rollup_cells": ROLLUP_CELLS,
+    "rollup_people": ROLLUP_PEOPLE,
+    "rollup_sites": ROLLUP_SITES,
+    "rollup_hours": ROLLUP_HOURS,
+    "rollup_totals": ROLLUP_TOTALS,
+}
+
 #: Tables derived from ``events`` and ``access_log`` (rebuilt, and compared with a rebuild by
 #: the deep verification). The small ones give Datasette foreign keys to follow and the store
 #: what it checks references against; ``zone_offsets`` holds the UTC offsets of the operations'
@@ -194,6 +284,7 @@ DERIVED_TABLES: dict[str, str] = {
     "erased": ERASED,
     "restricted": RESTRICTED,
     "merkle_tiles": MERKLE_TILES,
+    **ROLLUP_TABLES,
 }
 
 #: Every table, in creation order.
@@ -206,7 +297,12 @@ TABLES: dict[str, str] = {
     **DERIVED_TABLES,
 }
 
-_EXTRA_INDEXES = ("CREATE INDEX sites_position ON sites(op_id, position)",)
+_EXTRA_INDEXES = (
+    "CREATE INDEX sites_position ON sites(op_id, position)",
+    # which cells hold a person's arrests: a person dropped from a cell may still be in an
+    # aggregate through another cell
+    "CREATE INDEX rollup_people_person ON rollup_people(person)",
+)
 
 
 def statements(views: Iterable[str] = ()) -> list[str]:

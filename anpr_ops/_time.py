@@ -7,9 +7,26 @@ error" is one rule, not three; every time it writes in UTC goes through :func:`f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import calendar
+from datetime import UTC, datetime, tzinfo
 
-__all__ = ["TimeFormatError", "format_utc", "parse_aware", "parse_utc"]
+from anpr_ops._zones import offset_at
+
+__all__ = [
+    "EPOCH_SHIFT",
+    "TimeFormatError",
+    "epoch_of",
+    "format_utc",
+    "hour_offset",
+    "hour_start",
+    "offset_at",
+    "parse_aware",
+    "parse_utc",
+]
+
+#: Seconds from 0001-01-01T00:00 to 1970-01-01T00:00: a whole number of hours, added so that
+#: hour numbers are never negative and SQLite's truncating division is a floor.
+EPOCH_SHIFT = 62_135_596_800
 
 
 class TimeFormatError(ValueError):
@@ -54,3 +71,31 @@ def format_utc(value: datetime) -> str:
 def parse_utc(text: str) -> datetime:
     """Read back text written by :func:`format_utc` (stored times are always UTC)."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def epoch_of(text: str) -> int:
+    """Unix seconds (rounded down) of a stored UTC time (``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``)."""
+    return calendar.timegm(
+        (int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+         int(text[14:16]), int(text[17:19]), 0, 0, 0)
+    )  # fmt: skip
+
+
+def hour_start(epoch: int, zone: tzinfo) -> tuple[int, int]:
+    """The local hour of the instant ``epoch`` in ``zone``: the instant it starts (Unix
+    seconds) and the zone's offset then. The one rule of local hours; ``report.hours`` labels
+    them."""
+    offset = offset_at(zone, epoch)
+    index = (epoch + offset + EPOCH_SHIFT) // 3600
+    return index * 3600 - EPOCH_SHIFT - offset, offset
+
+
+def hour_offset(start: int, zone: tzinfo) -> int:
+    """The offset of the local hour that starts at the instant ``start`` (from
+    :func:`hour_start`): the zone's offset then, or, when that does not put ``start`` on a
+    local hour (an hour that began before a half-hour change of offset), the offset at its
+    end."""
+    offset = offset_at(zone, start)
+    if (start + offset) % 3600:
+        offset = offset_at(zone, start + 3599)
+    return offset

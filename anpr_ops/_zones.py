@@ -11,7 +11,7 @@ Standard library only.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ def format_offset(seconds: int) -> str:
     return text + (f":{secs:02d}" if secs else "")
 
 
-def offset_at(zone: ZoneInfo, epoch: int) -> int:
+def offset_at(zone: tzinfo, epoch: int) -> int:
     """The zone's UTC offset, in seconds, at the instant ``epoch`` (Unix seconds)."""
     offset = datetime.fromtimestamp(epoch, zone).utcoffset()
     assert offset is not None  # a ZoneInfo always has one

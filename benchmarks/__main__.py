@@ -3,7 +3,7 @@
 Each measurement runs in a fresh process on a fresh file in a temporary folder, with
 ``synchronous=NORMAL`` and WAL on both sides unless said otherwise. Usage::
 
-    python -m benchmarks                 # 100k and 1M events (about 10 minutes)
+    python -m benchmarks                 # 100k and 1M events (about 15 minutes)
     python -m benchmarks --sizes 100000,1000000,10000000
     python -m benchmarks --quick         # a smoke run: tiny sizes, floors not judged
     python -m benchmarks --tree          # what the Merkle tree costs appends (budget 10%)
@@ -36,6 +36,12 @@ class Figure:
     per_second: bool = True
     library_kib: int = 0
     baseline_kib: int = 0
+    limit: float | None = None  # the most seconds the library may take (per_second=False)
+
+    @property
+    def ok(self) -> bool:
+        within = self.limit is None or self.library <= self.limit
+        return within and (self.floor is None or self.ratio >= self.floor)
 
     @property
     def ratio(self) -> float:
@@ -46,15 +52,22 @@ class Figure:
 
     def row(self) -> str:
         unit = "/s" if self.per_second else " s"
-        lib = f"{self.library:,.0f}{unit}" if self.per_second else f"{self.library:.2f}{unit}"
-        base = f"{self.baseline:,.0f}{unit}" if self.per_second else f"{self.baseline:.2f}{unit}"
+        lib = f"{self.library:,.0f}{unit}" if self.per_second else _seconds(self.library)
+        base = f"{self.baseline:,.0f}{unit}" if self.per_second else _seconds(self.baseline)
         floor = f">= {self.floor:.2f}" if self.floor is not None else ""
-        verdict = "" if self.floor is None else ("ok" if self.ratio >= self.floor else "BELOW")
+        if self.limit is not None:
+            floor += f", <= {self.limit * 1000:.0f} ms"
+        judged = self.floor is not None or self.limit is not None
+        verdict = "" if not judged else ("ok" if self.ok else "BELOW")
         memory = f"{self.library_kib / 1024:,.0f} / {self.baseline_kib / 1024:,.0f} MiB"
         return (
             f"| {self.name} | {self.size:,} | {lib} | {base} | {self.ratio:.2f} | {floor} "
             f"| {verdict} | {memory} |"
         )
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
 
 
 def measure(name: str, **args: Any) -> dict[str, Any]:
@@ -114,8 +127,9 @@ def run(size: int, folder: Path, *, batch: int, singles: int) -> list[Figure]:
             baseline_kib=bare["peak_kib"],
         )
     )
-    ver = measure("verify_library", db=lib_db)
-    loop = measure("rehash_loop", source=lib_db)
+    once = {"_runs": 1} if size >= 1_000_000 else {}  # a long measurement is not repeated
+    ver = measure("verify_library", db=lib_db, **once)
+    loop = measure("rehash_loop", source=lib_db, **once)
     figures.append(
         Figure(
             "verify() vs re-hash loop",
@@ -128,20 +142,27 @@ def run(size: int, folder: Path, *, batch: int, singles: int) -> list[Figure]:
             baseline_kib=loop["peak_kib"],
         )
     )
-    rep = measure("report_library", db=lib_db, op_id="bench")
-    hand = measure("report_by_hand", db=lib_db, op_id="bench")
+    plain = measure(
+        "append_batches_without_rollups",
+        db=str(folder / f"plain-{size}.db"),
+        events=size,
+        ops=ops,
+        batch=batch,
+        durability="normal",
+    )
     figures.append(
         Figure(
-            "full report vs hand-written GROUP BYs",
+            "batch append vs the same without rollups",
             size,
-            rep["seconds"],
-            hand["seconds"],
-            0.5,
-            per_second=False,
-            library_kib=rep["peak_kib"],
-            baseline_kib=hand["peak_kib"],
+            size / lib["seconds"],
+            size / plain["seconds"],
+            0.9,
+            library_kib=lib["peak_kib"],
+            baseline_kib=plain["peak_kib"],
         )
     )
+    figures += reports(lib_db, size, "bench", "full report", include_children=True, limit=0.05)
+    figures += reports(lib_db, size, "bench-0", "one operation's report", limit=0.01)
     if singles:
         single_db = str(folder / f"single-{size}.db")
         one = measure("append_singles", db=single_db, events=singles, durability="normal")
@@ -197,6 +218,46 @@ def tree_figures(size: int, folder: Path, *, batch: int, singles: int) -> list[F
     return figures
 
 
+def reports(
+    db: str, size: int, op_id: str, what: str, *, include_children: bool = False, limit: float
+) -> list[Figure]:
+    """The report of ``op_id`` from the rollups, against the scan and against DuckDB's queries
+    (its load printed apart)."""
+    args = {"db": db, "op_id": op_id, "include_children": include_children}
+    rolled = measure("report_rollups", **args)
+    scan = measure("report_scan", **args)
+    duck = measure("report_duckdb", **args)
+    print(
+        f"<!-- {what}, {size:,} events: DuckDB load {_seconds(duck['load_seconds'])}, "
+        f"queries {_seconds(duck['seconds'])}, peak {duck['peak_kib'] / 1024:,.0f} MiB -->",
+        flush=True,
+    )
+    return [
+        Figure(
+            f"{what}: rollups vs scan",
+            size,
+            rolled["seconds"],
+            scan["seconds"],
+            50.0,
+            per_second=False,
+            library_kib=rolled["peak_kib"],
+            baseline_kib=scan["peak_kib"],
+            limit=limit,
+        ),
+        Figure(
+            f"{what}: rollups vs DuckDB in memory",
+            size,
+            rolled["seconds"],
+            duck["seconds"],
+            1.0,
+            per_second=False,
+            library_kib=rolled["peak_kib"],
+            baseline_kib=duck["peak_kib"],
+            limit=limit,
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0]
@@ -233,8 +294,8 @@ def main() -> int:
             )
             for figure in figures:
                 if args.quick:
-                    figure.floor = None
-                below += figure.floor is not None and figure.ratio < figure.floor
+                    figure.floor = figure.limit = None
+                below += not figure.ok
                 print(figure.row(), flush=True)
     return 1 if below else 0
 

@@ -50,3 +50,14 @@ def stored_object(log: OpLog, event_id: str) -> dict[str, object]:
         .fetchone()
     )
     return full_object(body, values)
+
+
+def rollup_rows(log: OpLog) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every rollup table, in key order (for comparing with a rebuild)."""
+    from anpr_ops._schema import ROLLUP_TABLES
+
+    conn = raw(log)
+    return {
+        name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
+        for name in ROLLUP_TABLES
+    }

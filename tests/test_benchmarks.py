@@ -14,7 +14,11 @@ FIGURES = (
     "batch append vs same rows, same schema",
     "batch append vs bare events table",
     "verify() vs re-hash loop",
-    "full report vs hand-written GROUP BYs",
+    "batch append vs the same without rollups",
+    "full report: rollups vs scan",
+    "full report: rollups vs DuckDB in memory",
+    "one operation's report: rollups vs scan",
+    "one operation's report: rollups vs DuckDB in memory",
     "single appends vs one-row transactions",
 )
 

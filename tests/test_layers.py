@@ -57,7 +57,7 @@ LAYERS: tuple[frozenset[str], ...] = (
 #: (importing module, imported module): upward imports deferred to call time, or type-only.
 ALLOWED_UPWARD = frozenset(
     {
-        ("anpr_ops.store.log", "anpr_ops.report._scan"),
+        ("anpr_ops.store.log", "anpr_ops.report._rollup_report"),
         ("anpr_ops.store.log", "anpr_ops.report"),
         ("anpr_ops.report.opreport", "anpr_ops.render.sentences"),
     }

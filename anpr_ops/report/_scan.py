@@ -1,5 +1,5 @@
 """The report by a scan over the events: every figure folded from the current version of every
-event in scope (:mod:`anpr_ops.report._contrib` states the counting rules).
+event in scope (:mod:`anpr_ops.store._contrib` states the counting rules).
 
 This is the reference the rollups kept at append time are checked against, and the way a
 report is made when rollups cannot answer it.
@@ -20,11 +20,10 @@ import attrs
 from anpr_ops._time import parse_utc
 from anpr_ops.errors import EventNotFoundError, ReportError
 from anpr_ops.events import SITE_VIA
-from anpr_ops.offences import OffenceCategory, builtin_catalogue
-from anpr_ops.report._contrib import Contribution, contribution, flags_given, flags_passed_on
 from anpr_ops.report.figures import (
     NO_SITE,
     ZERO,
+    People,
     Rollup,
     SearchCounts,
     Tally,
@@ -32,13 +31,30 @@ from anpr_ops.report.figures import (
 )
 from anpr_ops.report.hours import hour_of, time_key
 from anpr_ops.report.opreport import OperationInfo, OpReport, Period
-from anpr_ops.store._projection import stored_definitions
+from anpr_ops.store._contrib import (
+    ETHNICITY_FIELDS,
+    Contribution,
+    contribution,
+    flags_given,
+    flags_passed_on,
+)
+from anpr_ops.store._projection import category_of
 from anpr_ops.store._queries import operation_tree
 from anpr_ops.vocab import EventKind
 
-__all__ = ["build_report", "check_window", "operation_infos", "person_key"]
+__all__ = [
+    "assemble",
+    "breakdown_maps",
+    "build_report",
+    "check_scope",
+    "check_window",
+    "operation_infos",
+    "person_key",
+]
 
 _TALLY_FIELDS = frozenset({"totals", "by_site", "by_hour"})
+#: The breakdown maps of a :class:`Rollup`, by name.
+BREAKDOWNS = tuple(f.name for f in attrs.fields(Rollup) if f.name not in _TALLY_FIELDS)
 
 
 def person_key(log_id: str, person: int) -> str:
@@ -47,42 +63,73 @@ def person_key(log_id: str, person: int) -> str:
     return f"{log_id[:16]}/{person}"
 
 
-class Builder:
-    """Collects contributions of one operation, then freezes them into a :class:`Rollup`."""
+def breakdown_maps(raw: Mapping[str, Mapping[Any, int]]) -> dict[str, Mapping[Any, Any]]:
+    """Frozen breakdown maps from counts by ``(breakdown, key)``: ``searches_by_ethnicity``
+    counts, keyed ``(ethnicity, field)``, become one :class:`SearchCounts` per ethnicity."""
+    maps: dict[str, Mapping[Any, Any]] = {}
+    for name in BREAKDOWNS:
+        values = raw.get(name, {})
+        if name == "searches_by_ethnicity":
+            fields: dict[str, dict[str, int]] = {}
+            for (ethnicity, field), n in values.items():
+                fields.setdefault(ethnicity, {})[field] = n
+            maps[name] = frozen_map(
+                {
+                    ethnicity: SearchCounts(*(counts.get(f, 0) for f in ETHNICITY_FIELDS))
+                    for ethnicity, counts in fields.items()
+                }
+            )
+        else:
+            maps[name] = frozen_map(values)
+    return maps
 
-    def __init__(self) -> None:
+
+class Builder:
+    """Collects contributions, then freezes them into a :class:`Rollup` (with or without the
+    totals by site and hour)."""
+
+    def __init__(self, log_id: str) -> None:
+        self.log_id = log_id
         self.cells: dict[tuple[str, str], dict[str, int]] = {}
-        self.people: dict[tuple[str, str], set[str]] = {}
-        self.maps: dict[str, dict[Any, Any]] = {
-            f.name: {} for f in attrs.fields(Rollup) if f.name not in _TALLY_FIELDS
-        }
+        self.people: dict[tuple[str, str], set[int]] = {}
+        self.maps: dict[str, dict[Any, int]] = {name: {} for name in BREAKDOWNS}
 
     def count(self, cell: tuple[str, str], counts: Mapping[str, int]) -> None:
         into = self.cells.setdefault(cell, {})
         for name, n in counts.items():
             into[name] = into.get(name, 0) + int(n)
 
-    def add(self, breakdown: str, key: Any, n: int | SearchCounts) -> None:
+    def add(self, breakdown: str, key: Any, n: int) -> None:
         into = self.maps[breakdown]
-        into[key] = into[key] + n if key in into else n
+        into[key] = into.get(key, 0) + n
 
-    def person(self, cell: tuple[str, str], key: str) -> None:
-        self.people.setdefault(cell, set()).add(key)
+    def person(self, cell: tuple[str, str], number: int) -> None:
+        self.people.setdefault(cell, set()).add(number)
 
-    def build(self) -> Rollup:
+    def build(self, *, cells: bool) -> Rollup:
         by_site: dict[str, Tally] = {}
         by_hour: dict[str, Tally] = {}
-        totals = ZERO
+        counts: dict[str, int] = {}
+        everyone: set[int] = set()
         for cell in self.cells.keys() | self.people.keys():
-            people = frozenset(self.people.get(cell, ()))
-            tally = attrs.evolve(ZERO, **self.cells.get(cell, {}), people=people)
+            found = self.people.get(cell, set())
+            everyone |= found
+            for name, n in self.cells.get(cell, {}).items():
+                counts[name] = counts.get(name, 0) + n
+            if not cells:
+                continue
+            tally = attrs.evolve(
+                ZERO, **self.cells.get(cell, {}), people=People.of(self.log_id, found)
+            )
             site, hour = cell
             by_site[site] = by_site[site] + tally if site in by_site else tally
             by_hour[hour] = by_hour[hour] + tally if hour in by_hour else tally
-            totals = totals + tally
-        maps = {name: frozen_map(values) for name, values in self.maps.items()}
+        totals = attrs.evolve(ZERO, **counts, people=People.of(self.log_id, everyone))
         return Rollup(
-            totals=totals, by_site=frozen_map(by_site), by_hour=frozen_map(by_hour), **maps
+            totals=totals,
+            by_site=frozen_map(by_site),
+            by_hour=frozen_map(by_hour),
+            **breakdown_maps(self.maps),
         )
 
 
@@ -205,6 +252,58 @@ class _Scope:
         return site
 
 
+def check_scope(
+    conn: sqlite3.Connection, op_id: str, *, include_children: bool, site: str | None
+) -> list[OperationInfo]:
+    """The operations a report covers (the root first); refuse a site none of them has."""
+    ops = operation_infos(conn, op_id, include_children=include_children)
+    if site is not None:
+        known = {s for info in ops for s, _ in info.sites}
+        if site not in known and site != NO_SITE:
+            listed = ", ".join(sorted(known)) or "none"
+            message = (
+                f"site {site!r} is not a site of operation {op_id!r}"
+                f"{' or its children' if len(ops) > 1 else ''} (its sites: {listed}; "
+                f"{NO_SITE} selects events with no site)"
+            )
+            raise ReportError(message, code="unknown_site")
+    return ops
+
+
+def assemble(
+    ops: list[OperationInfo],
+    *,
+    site: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    by_operation: Mapping[str, Rollup],
+    rollup: Rollup,
+) -> OpReport:
+    """The report of the operations ``ops`` (the root first), from its figures."""
+    root = ops[0]
+    if start is not None or end is not None:
+        period = Period(start, end)
+    else:
+        period = Period(root.starts_at, root.ends_at)
+    return OpReport(
+        roots=frozenset({root.op_id}),
+        operations=MappingProxyType({info.op_id: info for info in ops}),
+        zones=frozenset({root.timezone}),
+        period=period,
+        sites=None if site is None else frozenset({site}),
+        by_operation=MappingProxyType(
+            {info.op_id: by_operation.get(info.op_id, Rollup()) for info in ops}
+        ),
+        rollup=rollup,
+    )
+
+
+def read_log_key(conn: sqlite3.Connection) -> str:
+    """The log's id, which tells its people apart from another log's."""
+    row = conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'log_id'").fetchone()
+    return str(row[0])
+
+
 def build_report(
     conn: sqlite3.Connection,
     op_id: str,
@@ -219,27 +318,10 @@ def build_report(
     Call it inside one read transaction so that the figures come from one snapshot.
     """
     check_window(start, end)
-    ops = operation_infos(conn, op_id, include_children=include_children)
-    root = ops[0]
-    if site is not None:
-        known = {s for info in ops for s, _ in info.sites}
-        if site not in known and site != NO_SITE:
-            listed = ", ".join(sorted(known)) or "none"
-            message = (
-                f"site {site!r} is not a site of operation {op_id!r}"
-                f"{' or its children' if len(ops) > 1 else ''} (its sites: {listed}; "
-                f"{NO_SITE} selects events with no site)"
-            )
-            raise ReportError(message, code="unknown_site")
-    zone = ZoneInfo(root.timezone)
-    log_id = str(conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'log_id'").fetchone()[0])
-    definitions = stored_definitions(conn)
-    catalogue = builtin_catalogue()
-
-    def category(code: str) -> str:
-        offence = definitions.get(code) or catalogue.get(code)
-        return offence.category.value if offence else OffenceCategory.OTHER.value
-
+    ops = check_scope(conn, op_id, include_children=include_children, site=site)
+    zone = ZoneInfo(ops[0].timezone)
+    log_id = read_log_key(conn)
+    category = category_of(conn)
     low = time_key(start) if start is not None else None
     high = time_key(end) if end is not None else None
 
@@ -252,7 +334,8 @@ def build_report(
         return site is None or at_site == site
 
     scope = _Scope(conn, [info.op_id for info in ops])
-    builders = {info.op_id: Builder() for info in ops}
+    builders = {info.op_id: Builder(log_id) for info in ops}
+    combined = Builder(log_id)
     for seq, data in scope.current.items():
         if data is None:
             continue
@@ -261,31 +344,34 @@ def build_report(
         )
         if found is None or not kept(found.occurred_at, found.site):
             continue
-        _add(builders[found.op_id], found, zone, log_id)
+        _add(builders[found.op_id], combined, found, zone)
     for fix in scope.corrections:
         at_site = scope.site(scope.by_id[fix["target_id"]], last=True) or NO_SITE
         if kept(fix["occurred_at"], at_site):
             hour = hour_of(parse_utc(fix["occurred_at"]), zone)
-            builders[fix["op_id"]].count((at_site, hour), {"corrections": 1})
-
-    if start is not None or end is not None:
-        period = Period(start, end)
-    else:
-        period = Period(root.starts_at, root.ends_at)
-    return OpReport(
-        roots=frozenset({op_id}),
-        operations=MappingProxyType({info.op_id: info for info in ops}),
-        zones=frozenset({root.timezone}),
-        period=period,
-        sites=None if site is None else frozenset({site}),
-        by_operation=MappingProxyType({k: b.build() for k, b in builders.items()}),
+            for builder in (builders[fix["op_id"]], combined):
+                builder.count((at_site, hour), {"corrections": 1})
+    by_operation = {k: b.build(cells=False) for k, b in builders.items()}
+    cells = combined.build(cells=True)
+    everything = sum(by_operation.values(), Rollup())
+    return assemble(
+        ops,
+        site=site,
+        start=start,
+        end=end,
+        by_operation=by_operation,
+        rollup=attrs.evolve(everything, by_site=cells.by_site, by_hour=cells.by_hour),
     )
 
 
-def _add(builder: Builder, found: Contribution, zone: ZoneInfo, log_id: str) -> None:
+def _add(own: Builder, combined: Builder, found: Contribution, zone: ZoneInfo) -> None:
+    """Count ``found`` in its operation's builder (totals and breakdowns) and in the cells of
+    the report as a whole (totals by site and hour)."""
     cell = (found.site, hour_of(parse_utc(found.occurred_at), zone))
-    builder.count(cell, found.tallies)
+    own.count(cell, found.tallies)
+    combined.count(cell, found.tallies)
     for breakdown, key, n in found.breakdowns:
-        builder.add(breakdown, key, n)
+        own.add(breakdown, key, n)
     if found.person is not None:
-        builder.person(cell, person_key(log_id, found.person))
+        own.person(cell, found.person)
+        combined.person(cell, found.person)

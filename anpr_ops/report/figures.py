@@ -8,13 +8,16 @@ are not kept in the breakdown maps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from operator import add, attrgetter
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 import attrs
 
 from anpr_ops.offences import CATEGORY_GROUP, OffenceCategory, OffenceGroup
+from anpr_ops.store._contrib import NO_SITE, NOT_RECORDED, UNKNOWN
+from anpr_ops.store._rollups import bitmap
 from anpr_ops.vocab import (
     Disposal,
     DrugClass,
@@ -30,6 +33,7 @@ from anpr_ops.vocab import (
 
 __all__ = [
     "CATEGORY_ORDER",
+    "COUNT_FIELDS",
     "GROUP_ORDER",
     "NOT_RECORDED",
     "NO_SITE",
@@ -39,6 +43,7 @@ __all__ = [
     "UNKNOWN",
     "WEAPON_ORDER",
     "ZERO",
+    "People",
     "Rate",
     "Rollup",
     "SearchCounts",
@@ -48,17 +53,11 @@ __all__ = [
     "group_of",
     "order",
     "ordered",
+    "tally_of",
 ]
 
 #: Version of the ``to_dict()`` schema (``report_version`` in the output).
 REPORT_VERSION: Final = 1
-#: The ``by_site`` key of events that have no site, even through what they refer to. Site ids
-#: are lower-case slugs, which never start with ``_``, so this key cannot clash with a site.
-NO_SITE: Final = "_no_site"
-#: The ``searches_by_ethnicity`` key of searches with no self-defined ethnicity recorded.
-NOT_RECORDED: Final = "not_recorded"
-#: The key of a missing value in other breakdowns (a drug seizure without a class, …).
-UNKNOWN: Final = "unknown"
 
 #: The keys of ``totals`` (and of each entry of ``by_site``, ``by_hour``, ``by_operation``).
 TOTALS_KEYS: Final = (
@@ -113,11 +112,60 @@ class Rate:
 
 
 @attrs.frozen
+class People:
+    """Distinct people, for counting them once when figures are added: for each log (the first
+    16 characters of its id), a bitmap of the log's numbers for the people (bit ``n`` is set
+    for person ``n``). People are the same person only within one log.
+
+    >>> a, b = People.of("log-1", [1, 5]), People.of("log-1", [5, 9])
+    >>> len(a | b), len(a | People.of("log-2", [1]))
+    (3, 3)
+    """
+
+    logs: tuple[tuple[str, int], ...] = ()
+    """``(log key, bitmap)`` pairs, sorted by log key, no empty bitmap."""
+
+    @classmethod
+    def of(cls, log: str, numbers: Iterable[int]) -> People:
+        """The people of log ``log`` (its id or the key of it) with these numbers."""
+        return cls.from_bitmap(log, bitmap(numbers))
+
+    @classmethod
+    def from_bitmap(cls, log: str, bits: int) -> People:
+        """The people whose bits are set in ``bits``, in log ``log``."""
+        return cls(((log[:16], bits),)) if bits else NOBODY
+
+    def __or__(self, other: People) -> People:
+        if not isinstance(other, People):
+            return NotImplemented
+        if not other.logs:
+            return self
+        if not self.logs:
+            return other
+        mine, theirs = self.logs, other.logs
+        if len(mine) == 1 and len(theirs) == 1 and mine[0][0] == theirs[0][0]:
+            return People(((mine[0][0], mine[0][1] | theirs[0][1]),))
+        merged = dict(mine)
+        for log, bits in theirs:
+            merged[log] = merged.get(log, 0) | bits
+        return People(tuple(sorted(merged.items())))
+
+    def __len__(self) -> int:
+        return sum(bits.bit_count() for _, bits in self.logs)
+
+    def __bool__(self) -> bool:
+        return bool(self.logs)
+
+
+NOBODY: Final = People()
+
+
+@attrs.frozen
 class Tally:
     """The totals of a set of events (a whole report, one site, one hour or one operation).
 
     Every field but ``people`` is a plain count and adds up across disjoint sets of events.
-    ``people`` holds one-way digests of the subject references of the people arrested, so
+    ``people`` holds the log's numbers for the people arrested (never their references), so
     that :attr:`people_arrested` (distinct people) stays right when tallies are added; it is
     never rendered. The ``*_with_*`` and ``searches_linked*`` fields are the numerators and
     denominators of :attr:`rates`.
@@ -157,13 +205,12 @@ class Tally:
     """Searches whose ``outcome_linked_to_object`` is true."""
     searches_linked_known: int = 0
     """Searches whose ``outcome_linked_to_object`` is recorded (true or false)."""
-    people: frozenset[str] = attrs.field(default=frozenset(), repr=False)
+    people: People = attrs.field(default=NOBODY, repr=False)
 
     def __add__(self, other: Tally) -> Tally:
         if not isinstance(other, Tally):
             return NotImplemented
-        sums = {name: getattr(self, name) + getattr(other, name) for name in _COUNT_FIELDS}
-        return attrs.evolve(self, **sums, people=self.people | other.people)
+        return tally_of(map(add, _counts(self), _counts(other)), self.people | other.people)
 
     @property
     def people_arrested(self) -> int:
@@ -188,6 +235,17 @@ class Tally:
 
 
 _COUNT_FIELDS: Final = tuple(f.name for f in attrs.fields(Tally) if f.name != "people")
+_positional: Final[Callable[..., Tally]] = Tally
+
+
+def tally_of(counts: Iterable[int], people: People | None = None) -> Tally:
+    """A :class:`Tally` from its counts in field order (:data:`COUNT_FIELDS`) and its people."""
+    return _positional(*counts, people if people is not None else NOBODY)
+
+
+_counts: Final = attrgetter(*_COUNT_FIELDS)
+#: The names of the plain counts of a :class:`Tally`, in field order (all but ``people``).
+COUNT_FIELDS: Final = _COUNT_FIELDS
 ZERO: Final = Tally()
 
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Final
 from zoneinfo import ZoneInfo
 
-from anpr_ops._time import format_utc
+from anpr_ops._time import EPOCH_SHIFT, format_utc, hour_offset, hour_start
 from anpr_ops._zones import format_offset, offset_at, offset_spans
 
 __all__ = [
     "EPOCH_SHIFT",
     "hour_label",
     "hour_of",
+    "hour_of_start",
     "hour_order",
     "offset_at",
     "offset_spans",
@@ -28,10 +28,6 @@ __all__ = [
     "time_key",
     "time_key_sql",
 ]
-
-#: Seconds from 0001-01-01T00:00 to 1970-01-01T00:00: a whole number of hours, added so that
-#: hour numbers are never negative and SQLite's truncating division is a floor.
-EPOCH_SHIFT: Final = 62_135_596_800
 
 
 def hour_label(index: int, offset: int) -> str:
@@ -49,9 +45,19 @@ def hour_of(moment: datetime, zone: ZoneInfo) -> str:
     >>> hour_of(datetime.fromisoformat("2020-10-25T01:30:00+00:00"), ZoneInfo("Europe/London"))
     '2020-10-25T01:00+00:00'
     """
-    epoch = int(moment.timestamp() // 1)
-    offset = offset_at(zone, epoch)
-    return hour_label((epoch + offset + EPOCH_SHIFT) // 3600, offset)
+    start, offset = hour_start(int(moment.timestamp() // 1), zone)
+    return hour_label((start + offset + EPOCH_SHIFT) // 3600, offset)
+
+
+def hour_of_start(start: int, zone: ZoneInfo) -> str:
+    """The label of the local hour that starts at the instant ``start`` (Unix seconds), as
+    rollups key their cells.
+
+    >>> hour_of_start(1603584000, ZoneInfo("Europe/London"))  # 2020-10-25T00:00Z
+    '2020-10-25T01:00+01:00'
+    """
+    offset = hour_offset(start, zone)
+    return hour_label((start + offset + EPOCH_SHIFT) // 3600, offset)
 
 
 def hour_order(label: str) -> tuple[datetime, str]:

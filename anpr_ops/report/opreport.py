@@ -93,15 +93,10 @@ class OpReport:
     sites: frozenset[str] | None = frozenset()
     """The site filter: ``None`` for every site, else the sites (or :data:`NO_SITE`) kept."""
     by_operation: Mapping[str, Rollup] = attrs.field(factory=empty_map)
-    """op_id → the figures of that operation's own events."""
-    rollup: Rollup = attrs.field(init=False, eq=False, repr=False)
-    """The figures of every operation together."""
-
-    def __attrs_post_init__(self) -> None:
-        total = Rollup()
-        for op_id in sorted(self.by_operation):
-            total = total + self.by_operation[op_id]
-        object.__setattr__(self, "rollup", total)
+    """op_id → the figures of that operation's own events: totals and breakdowns (the totals by
+    site and by hour are kept for the report as a whole, in :attr:`rollup`)."""
+    rollup: Rollup = attrs.field(factory=Rollup, repr=False)
+    """The figures of every operation together, with the totals by site and by local hour."""
 
     @classmethod
     def empty(cls) -> OpReport:
@@ -134,6 +129,7 @@ class OpReport:
             period=period,
             sites=sites,
             by_operation=MappingProxyType(by_operation),
+            rollup=self.rollup + other.rollup,
         )
 
     # -- what the report is about --------------------------------------------------------

@@ -13,7 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-from anpr_ops.report.figures import NOT_RECORDED
+from anpr_ops.store._contrib import NOT_RECORDED
 from anpr_ops.vocab import (
     LABELS,
     DrugGrounds,

@@ -44,6 +44,7 @@ from anpr_ops.store._record import (
     seal,
     sortable_time,
 )
+from anpr_ops.store._upkeep import Upkeep
 from anpr_ops.vocab import EventKind
 
 __all__ = ["Batch", "conflict"]
@@ -87,6 +88,7 @@ class Batch:
         self.leaves: list[bytes] = []  # the Merkle leaf hashes of the batch's events
         self.frontier = state.frontier  # the tree's edge; with the tiles to write, once planned
         self.tiles: dict[tuple[int, int], bytes] = {}
+        self.upkeep = Upkeep(self)
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -192,7 +194,7 @@ class Batch:
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                "SELECT o.op_id, o.seq, e.event_id, o.parent_op_id FROM operations o "
+                "SELECT o.op_id, o.seq, e.event_id, o.parent_op_id, o.timezone FROM operations o "
                 f"JOIN events e ON e.seq = o.seq WHERE o.op_id IN ({marks})",
                 chunk,
             ).fetchall()
@@ -201,8 +203,8 @@ class Batch:
                 f"SELECT op_id, site_id FROM sites WHERE op_id IN ({marks})", chunk
             ).fetchall():
                 sites.setdefault(op_id, set()).add(site_id)
-            for op_id, seq, event_id, parent in rows:
-                self.ops[op_id] = Op(seq, event_id, frozenset(sites.get(op_id, ())), parent)
+            for op_id, seq, event_id, parent, zone in rows:
+                self.ops[op_id] = Op(seq, event_id, frozenset(sites.get(op_id, ())), parent, zone)
 
     def _op(self, op_id: str) -> Op | None:
         if op_id not in self.ops:
@@ -521,18 +523,20 @@ class Batch:
         if self.first_seq is None:
             self.first_seq = seq
         self.appended.append(event.event_id)
-        self.known[event.event_id] = Live(seq, kind, event.op_id, live=True, event=event)
+        live = self.known[event.event_id] = Live(seq, kind, event.op_id, live=True, event=event)
         if isinstance(event, Correction):
             assert target is not None
+            self.upkeep.correction(event, target)
             self.apply_correction(event, data, target)
         else:
             self.remember(event, seq)
             self.projector.add(data, seq)
+            self.upkeep.event(encoded, live, referred)
 
     def remember(self, event: EventBase, seq: int) -> None:
         if isinstance(event, Operation):
             self.ops[event.op_id] = Op(
-                seq, event.event_id, frozenset(event.site_ids), event.parent_op_id
+                seq, event.event_id, frozenset(event.site_ids), event.parent_op_id, event.timezone
             )
         elif isinstance(event, OffenceDefinition):
             self.definitions[event.code] = event.to_offence()

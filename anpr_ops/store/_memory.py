@@ -1,10 +1,11 @@
 """What an appending connection remembers between batches, and what a batch knows.
 
 After its first append a connection keeps the chain head, the operations, the offence
-definitions, its recent events and the right edge of the Merkle tree (:class:`State`), so the
-next batch can be checked, chained, projected and added to the tree before the write lock is
-taken. Memory never decides an outcome: a batch made
-from it that collides with another connection's rows is judged again against the log.
+definitions, its recent events (:class:`State`) — with, for each, its current version, site
+and flags, what the rollups need to know of an event that a new one refers to — and the right
+edge of the Merkle tree, so the next batch can be checked, chained, projected, rolled up and
+added to the tree before the write lock is taken. Memory never decides an outcome: a batch
+made from it that collides with another connection's rows is judged again against the log.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -36,6 +38,13 @@ class Live:
     op_id: str
     live: bool
     event: EventBase | None = None  # current version, when loaded or written in this batch
+    # For the rollups, once known: the current version's public canonical object (with the
+    # person number of its subject), its site, and what its live dependants make of it.
+    data: dict[str, Any] | None = None
+    site: str | None = None
+    flags: frozenset[str] = frozenset()
+    found: Any = None  # what it contributes now (a Contribution, or None), and in which hour
+    hour: int = 0
 
 
 @attrs.define
@@ -46,6 +55,7 @@ class Op:
     event_id: str
     sites: frozenset[str]
     parent: str | None
+    zone: str = "Europe/London"
 
 
 @attrs.define
@@ -64,8 +74,9 @@ class State:
     """The number the next new person named by the log will get (numbers are never reused,
     not even after an erasure)."""
     # What the last appends wrote or looked up, so the next append need not look them up
-    # again: event_id -> (seq, kind, op_id, live). Bounded; read-only while a batch runs.
-    recent: dict[str, tuple[int, str, str, bool]] = attrs.Factory(dict)
+    # again: event_id -> (seq, kind, op_id, live, None, data, site, flags, found, hour) (the
+    # fields of :class:`Live`). Bounded; read-only while a batch runs.
+    recent: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
     frontier: Frontier = attrs.Factory(Frontier)
     """The right edge of the Merkle tree of the ``head[0]`` events (``store._tiles``)."""
 
@@ -77,12 +88,20 @@ class State:
         next_person: int,
         known: Mapping[str, Live],
         frontier: Frontier,
+        *,
+        forget: bool = False,
     ) -> State:
-        """The state once a batch that ended at ``head`` (and ``frontier``) has committed."""
-        recent = self.recent
+        """The state once a batch that ended at ``head`` (and ``frontier``) has committed.
+        ``forget`` drops the recent events (a batch that changed what stored events contribute
+        leaves their remembered versions, sites and flags out of date)."""
+        recent = {} if forget else self.recent
         for event_id, live in known.items():
             recent.pop(event_id, None)
-            recent[event_id] = (live.seq, live.kind, live.op_id, live.live)
+            if not forget:
+                recent[event_id] = (
+                    live.seq, live.kind, live.op_id, live.live, None, live.data, live.site,
+                    live.flags, live.found, live.hour,
+                )  # fmt: skip
         if len(recent) > 2 * RECENT:
             recent = dict(itertools.islice(recent.items(), len(recent) - RECENT, None))
         return State(self.version, head, ops, definitions, next_person, recent, frontier)

@@ -14,17 +14,18 @@ tables are rebuilt from the events alone by :mod:`anpr_ops.store._rebuild`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from anpr_ops._zones import offset_rows
-from anpr_ops.offences import CjsClass, Offence, OffenceCategory
+from anpr_ops.offences import CjsClass, Offence, OffenceCategory, builtin_catalogue
 from anpr_ops.vocab import DrugClass, EventKind
 
 __all__ = [
     "PROJECTED",
     "Projector",
+    "category_of",
     "chunks",
     "refresh_zones",
     "stored_definitions",
@@ -185,3 +186,15 @@ def stored_definitions(conn: sqlite3.Connection) -> dict[str, Offence]:
         )
         for code, title, category, statute, section, cjs, drug, event_id in rows
     }
+
+
+def category_of(conn: sqlite3.Connection) -> Callable[[str], str]:
+    """The category of an offence code: the log's definition, else the catalogue's."""
+    definitions = stored_definitions(conn)
+    catalogue = builtin_catalogue()
+
+    def category(code: str) -> str:
+        offence = definitions.get(code) or catalogue.get(code)
+        return offence.category.value if offence else OffenceCategory.OTHER.value
+
+    return category

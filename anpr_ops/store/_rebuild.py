@@ -14,9 +14,10 @@ from anpr_ops import _schema
 from anpr_ops.merkle import TILE_WIDTH
 from anpr_ops.store import _tiles as tiles
 from anpr_ops.store._access import ERASING
-from anpr_ops.store._projection import PROJECTED, Projector
+from anpr_ops.store._evaluate import recompute
+from anpr_ops.store._projection import PROJECTED, Projector, category_of
 
-__all__ = ["REBUILT", "derived_mismatch", "replay"]
+__all__ = ["REBUILT", "derived_mismatch", "rebuild", "replay"]
 
 #: The derived tables a rebuild writes, and the columns that order their rows.
 REBUILT: dict[str, str] = {
@@ -27,7 +28,25 @@ REBUILT: dict[str, str] = {
     "erased": "seq",
     "restricted": "seq",
     "merkle_tiles": "level, idx",
+    "rollup_cells": "op_id, site, hour",
+    "rollup_people": "op_id, site, hour, person",
+    "rollup_sites": "scope, site",
+    "rollup_hours": "scope, below, hour",
+    "rollup_totals": "scope",
 }
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Empty every derived table and fill it again from the events and the access record."""
+    for table in reversed(REBUILT):
+        conn.execute(f"DELETE FROM {table}")
+    replay(conn)
+
+
+def _rollups(conn: sqlite3.Connection) -> None:
+    """Fill the rollup tables from the events (the operations' table already rebuilt)."""
+    parents = dict(conn.execute("SELECT op_id, parent_op_id FROM operations").fetchall())
+    recompute(conn, list(parents), category_of(conn), parents.get)
 
 
 def replay(conn: sqlite3.Connection) -> None:
@@ -69,6 +88,7 @@ def replay(conn: sqlite3.Connection) -> None:
         elif action == "unrestrict":
             conn.executemany("DELETE FROM restricted WHERE seq = ?", seqs)
     tiles.replay(conn)
+    _rollups(conn)
 
 
 def derived_mismatch(conn: sqlite3.Connection) -> tuple[str, int | None] | None:

@@ -83,6 +83,7 @@ def plan(
     compared with the stored values, or — once those were erased — by its public part.
     """
     batch = Batch(conn, state)
+    batch.upkeep.start([item.event for item in prepared])
     stored = batch.prefetch([item.event for item in prepared], own=own)
     in_batch: dict[str, str] = {}
     start = len(prepared)
@@ -119,8 +120,8 @@ def plan(
 def insert(
     conn: sqlite3.Connection, batch: Batch, *, optimistic: bool, ticker: Ticker | None = None
 ) -> None:
-    """Write a planned batch's records, Merkle tiles, personal values, new people and
-    projections (inside the write transaction).
+    """Write a planned batch's records, Merkle tiles, personal values, new people,
+    projections and rollups (inside the write transaction).
 
     A batch planned from memory that collides with a stored row was planned from a stale
     memory: :class:`Stale` tells the caller to plan it again against the log.
@@ -130,6 +131,7 @@ def insert(
     if not batch.records:
         return
     try:
+        before = batch.upkeep.before(conn)  # reads only
         # The events first: a batch planned from a stale memory fails here (its first seq is
         # at or below the stored head), before any tile computed from that memory is written.
         conn.executemany(INSERT, batch.records)
@@ -146,6 +148,7 @@ def insert(
                 (str(batch.next_person),),
             )
         batch.projector.flush()
+        batch.upkeep.write(conn, before)
     except sqlite3.IntegrityError as exc:
         if optimistic:
             raise Stale from exc

@@ -35,7 +35,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import attrs
 
@@ -75,7 +75,7 @@ from anpr_ops.store._reading import (
     read_one,
     scope,
 )
-from anpr_ops.store._rebuild import REBUILT, replay
+from anpr_ops.store._rebuild import rebuild
 from anpr_ops.store._record import Encoded
 from anpr_ops.store._writing import Progress, Ticker, insert, plan, prepare
 from anpr_ops.vocab import EventKind, KindName
@@ -311,6 +311,7 @@ class OpLog(DataProtection):
                 batch.next_person,
                 batch.known,
                 batch.frontier,
+                forget=batch.upkeep.forgets,
             )
         return AppendResult(
             appended=tuple(batch.appended),
@@ -510,18 +511,27 @@ class OpLog(DataProtection):
         site: str | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
+        source: Literal["auto", "rollups", "scan"] = "auto",
     ) -> OpReport:
         """The end-of-operation report of ``op_id`` (see :mod:`anpr_ops.report`).
 
         ``include_children`` adds the operations below it; ``site`` keeps one site (or
         ``"_no_site"``); ``start``/``end`` (aware datetimes) keep events with
-        ``start <= occurred_at < end``. Read from one snapshot of the log.
+        ``start <= occurred_at < end``. Read from one snapshot: from the rollups when they can
+        answer (``source="auto"``; docs/reports.md says when), else by a scan of the events;
+        ``source="rollups"`` or ``"scan"`` insists on one.
         """
-        from anpr_ops.report._scan import build_report  # reports sit above the store
+        from anpr_ops.report._rollup_report import report  # reports sit above the store
 
         with self._db.reading(snapshot=True) as conn:
-            return build_report(
-                conn, op_id, include_children=include_children, site=site, start=start, end=end
+            return report(
+                conn,
+                op_id,
+                include_children=include_children,
+                site=site,
+                start=start,
+                end=end,
+                source=source,
             )
 
     # -- integrity ----------------------------------------------------------------------
@@ -593,9 +603,7 @@ class OpLog(DataProtection):
         """Rebuild every derived table from ``events`` alone, in one transaction."""
         self._memory = None
         with self._db.writing("rebuilding") as conn:
-            for table in reversed(REBUILT):
-                conn.execute(f"DELETE FROM {table}")
-            replay(conn)
+            rebuild(conn)
 
     # -- connection plumbing ------------------------------------------------------------
 

@@ -4,7 +4,9 @@
 stored) and what it depends on — its site, what its dependants made of it, the categories of
 offence codes — and returns the counts it adds to its cell (operation, site and local hour) and
 to the breakdowns. The scan over events (:mod:`anpr_ops.report._scan`) folds contributions;
-the rollups kept at append time add and subtract the very same contributions.
+the rollups kept at append time (:mod:`anpr_ops.store._rollups`) add and subtract the very
+same contributions. It sits in the store, below the reports, because the store keeps the
+rollups in the transaction of each append.
 
 The rules (``docs/reports.md``): every event counts once, in the operation it belongs to, at
 its own ``occurred_at`` and its own site or, without one, the site of what it refers to; a
@@ -19,14 +21,15 @@ of the one before.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
-import attrs
-
-from anpr_ops.report.figures import NO_SITE, NOT_RECORDED, UNKNOWN, SearchCounts
 from anpr_ops.vocab import Disposal, EventKind, SeizureItem
 
 __all__ = [
+    "ETHNICITY_FIELDS",
+    "NOT_RECORDED",
+    "NO_SITE",
+    "UNKNOWN",
     "Contribution",
     "Flags",
     "arrest_source",
@@ -34,6 +37,16 @@ __all__ = [
     "flags_given",
     "flags_passed_on",
 ]
+
+#: The ``by_site`` key of events that have no site, even through what they refer to. Site ids
+#: are lower-case slugs, which never start with ``_``, so this key cannot clash with a site.
+NO_SITE: Final = "_no_site"
+#: The ``searches_by_ethnicity`` key of searches with no self-defined ethnicity recorded.
+NOT_RECORDED: Final = "not_recorded"
+#: The key of a missing value in other breakdowns (a drug seizure without a class, …).
+UNKNOWN: Final = "unknown"
+#: The counts a search adds to its ``searches_by_ethnicity`` entry, in ``SearchCounts`` order.
+ETHNICITY_FIELDS: Final = ("searches", "arrests", "positive_outcomes", "linked", "linked_known")
 
 #: What an event's dependants make of it (each false unless one of them is live).
 Flags = frozenset[str]
@@ -45,22 +58,21 @@ STOP_ARREST = "stop_arrest"  # a stop named by a live arrest, or whose live sear
 STOP_POSITIVE = "stop_positive"  # the same for an outcome other than no further action
 
 
-@attrs.frozen
-class Contribution:
+class Contribution(NamedTuple):
     """The counts one event adds: to its cell's totals, to breakdowns, and the person arrested
-    (the log's number for them) when it is an arrest."""
+    (the log's number for them) when it is an arrest.
+
+    ``breakdowns`` holds ``(breakdown, key, n)``; a search's ``searches_by_ethnicity`` entry is
+    one triple per field of :data:`ETHNICITY_FIELDS` that it counts, keyed
+    ``(ethnicity, field)``.
+    """
 
     op_id: str
     site: str
     occurred_at: str
     tallies: Mapping[str, int]
-    breakdowns: tuple[tuple[str, Any, int | SearchCounts], ...] = ()
+    breakdowns: tuple[tuple[str, Any, int], ...] = ()
     person: int | None = None
-
-
-class _Versions(NamedTuple):
-    kind: str
-    data: Mapping[str, Any]
 
 
 def arrest_source(data: Mapping[str, Any]) -> str:
@@ -120,8 +132,8 @@ def contribution(
     category: Callable[[str], str],
 ) -> Contribution | None:
     """What the live event ``data`` (public canonical object) adds to a report; ``None`` for
-    kinds that count nowhere (operations, offence definitions; corrections are counted apart,
-    see :func:`correction_count`)."""
+    kinds that count nowhere (operations, offence definitions; a correction counts once, apart:
+    at its own time, at the site of its target's last version)."""
     kind = data["kind"]
     where = site or NO_SITE
     op_id = data["op_id"]
@@ -156,7 +168,7 @@ def contribution(
         return _outcome(data, op_id, where, at, category)
     if kind == EventKind.SEIZURE:
         item = data["item"]
-        keys: list[tuple[str, Any, int | SearchCounts]] = [("seizures_by_item", item, 1)]
+        keys: list[tuple[str, Any, int]] = [("seizures_by_item", item, 1)]
         if item == SeizureItem.CONTROLLED_DRUG:
             keys.append(("drug_seizures_by_class", data.get("drug_class") or UNKNOWN, 1))
         elif item == SeizureItem.WEAPON:
@@ -191,6 +203,7 @@ def _search(data: Mapping[str, Any], op_id: str, where: str, at: str, flags: Fla
     linked = int(linked_value is True)
     known = int(linked_value is not None)
     ethnicity = data.get("self_defined_ethnicity") or NOT_RECORDED
+    counts = (1, arrest, positive, linked, known)
     return Contribution(
         op_id,
         where,
@@ -206,7 +219,11 @@ def _search(data: Mapping[str, Any], op_id: str, where: str, at: str, flags: Fla
             ("searches_by_legislation", data["legislation"], 1),
             ("searches_by_object", data["object_of_search"], 1),
             ("searches_by_type", data["search_type"], 1),
-            ("searches_by_ethnicity", ethnicity, SearchCounts(1, arrest, positive, linked, known)),
+            *(
+                ("searches_by_ethnicity", (ethnicity, field), n)
+                for field, n in zip(ETHNICITY_FIELDS, counts, strict=True)
+                if n
+            ),
         ),
     )
 
@@ -216,7 +233,7 @@ def _outcome(
 ) -> Contribution:
     disposal = data["disposal"]
     codes = data.get("offences", ())
-    keys: list[tuple[str, Any, int | SearchCounts]] = [("disposals", disposal, 1)]
+    keys: list[tuple[str, Any, int]] = [("disposals", disposal, 1)]
     keys += [("offences", (code, category(code)), 1) for code in codes]
     person = None
     arrest = disposal == Disposal.ARREST
