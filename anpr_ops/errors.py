@@ -14,6 +14,7 @@ callers who do not know this library::
     │   └── EarlierRowsError                          earlier rows missing from a new release
     ├── MappingError               (ValueError)       a vocabulary mapping that makes no sense
     ├── ReportError                (ValueError)       a report asked for with bad arguments
+    ├── MissingExtraError          (ImportError)      an optional extra a feature needs is absent
     └── LogError                                      anything about a log file
         ├── LogNotFoundError       (FileNotFoundError)
         ├── EventNotFoundError     (LookupError)      no such event_id or op_id
@@ -58,6 +59,7 @@ __all__ = [
     "LogError",
     "LogNotFoundError",
     "MappingError",
+    "MissingExtraError",
     "NotALogError",
     "ReportError",
     "SchemaVersionError",
@@ -273,6 +275,13 @@ class ReportError(AnprOpsError, ValueError):
     """
 
     code = "bad_report_request"
+
+
+class MissingExtraError(AnprOpsError, ImportError):
+    """A feature needs an optional extra that is not installed (``distributed`` for reports on
+    a Dask cluster, ``parquet`` for the Parquet export); the message names the extra."""
+
+    code = "missing_extra"
 
 
 class LogError(AnprOpsError):

@@ -30,6 +30,7 @@ LEAVES = {
     "EarlierRowsError": ValueError,
     "MappingError": ValueError,
     "AccessRefusedError": PermissionError,
+    "MissingExtraError": ImportError,
 }
 
 
