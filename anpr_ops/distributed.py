@@ -27,7 +27,7 @@ from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from anpr_ops.errors import MissingExtraError
+from anpr_ops.errors import MissingExtraError, ReportError
 from anpr_ops.report import OpReport
 from anpr_ops.report._logs import Part, check_request, report_part
 
@@ -85,7 +85,7 @@ def report_logs(
     """
     check_request(op_id, force, site, start, end)
     if fan_in < 2:
-        raise ValueError("fan_in must be at least 2")
+        raise ReportError(f"fan_in must be at least 2, not {fan_in}", code="bad_fan_in")
     dask = _dask()
     files = [str(Path(path).absolute()) for path in paths]
     if not files:
