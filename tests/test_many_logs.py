@@ -82,7 +82,7 @@ def test_a_report_survives_pickling(batch: list[Event]) -> None:
     with OpLog.memory() as log:
         log.extend(batch)
         report = log.report("op")
-    back = pickle.loads(pickle.dumps(report))  # noqa: S301 - our own bytes
+    back: OpReport = pickle.loads(pickle.dumps(report))  # noqa: S301 - our own bytes
     assert back == report and back.to_dict() == report.to_dict()
     assert back.rollup == report.rollup
     with pytest.raises(TypeError):
