@@ -6,6 +6,7 @@ Each measurement runs in a fresh process on a fresh file in a temporary folder, 
     python -m benchmarks                 # 100k and 1M events (about 10 minutes)
     python -m benchmarks --sizes 100000,1000000,10000000
     python -m benchmarks --quick         # a smoke run: tiny sizes, floors not judged
+    python -m benchmarks --national --logs 50 --log-events 10000   # the national view only
 """
 
 from __future__ import annotations
@@ -57,8 +58,10 @@ class Figure:
 
 
 def measure(name: str, **args: Any) -> dict[str, Any]:
+    # "many" is a module of its own: it starts Dask clusters, whose workers are processes.
+    command = ["benchmarks.many"] if name == "many" else ["benchmarks.measure", name]
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.measure", name, json.dumps(args)],
+        [sys.executable, "-m", *command, json.dumps(args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -166,6 +169,30 @@ def run(size: int, folder: Path, *, batch: int, singles: int) -> list[Figure]:
     return figures
 
 
+def many_logs(folder: Path, *, logs: int, events: int) -> list[Figure]:
+    """The national view: ``logs`` logs reported in one process, on 1 and on 2 Dask workers."""
+    times = measure("many", folder=str(folder), logs=logs, events=events)
+    size = int(times["events"])
+    return [
+        Figure(
+            f"{logs} logs on 1 Dask worker vs one process",
+            size,
+            times["one_worker"],
+            times["local"],
+            0.5,
+            per_second=False,
+        ),
+        Figure(
+            f"{logs} logs on 2 Dask workers vs 1 worker",
+            size,
+            times["two_workers"],
+            times["one_worker"],
+            1.2,
+            per_second=False,
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0]
@@ -175,8 +202,17 @@ def main() -> int:
     parser.add_argument("--singles", type=int, default=5000, help="events appended one by one")
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny sizes, no verdicts")
     parser.add_argument("--folder", help="where to put the temporary files (default: system temp)")
+    parser.add_argument(
+        "--national", action="store_true", help="only the national view (many logs, Dask)"
+    )
+    parser.add_argument("--logs", type=int, default=50, help="logs of the national view")
+    parser.add_argument(
+        "--log-events", type=int, default=10_000, help="events in each log of the national view"
+    )
     args = parser.parse_args()
     sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    if args.national:
+        sizes = []
     singles = 200 if args.quick else args.singles
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
@@ -197,6 +233,12 @@ def main() -> int:
                     figure.floor = None
                 below += figure.floor is not None and figure.ratio < figure.floor
                 print(figure.row(), flush=True)
+        events = 100 if args.quick else args.log_events
+        for figure in many_logs(Path(tmp), logs=args.logs, events=events):
+            if args.quick:
+                figure.floor = None
+            below += figure.floor is not None and figure.ratio < figure.floor
+            print(figure.row(), flush=True)
     return 1 if below else 0
 
 

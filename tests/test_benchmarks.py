@@ -16,6 +16,8 @@ FIGURES = (
     "verify() vs re-hash loop",
     "full report vs hand-written GROUP BYs",
     "single appends vs one-row transactions",
+    "50 logs on 1 Dask worker vs one process",
+    "50 logs on 2 Dask workers vs 1 worker",
 )
 
 
