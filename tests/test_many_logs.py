@@ -3,6 +3,7 @@ report of one log holding all their events, and every file that cannot be report
 
 from __future__ import annotations
 
+import json
 import pickle
 import shutil
 import sqlite3
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anpr_ops import OpLog, OpReport, report_logs
+from anpr_ops.cli import main
 from anpr_ops.errors import EventNotFoundError, LogNotFoundError, NotALogError, ReportError
 from anpr_ops.events import Event
 from anpr_ops.strategies import operation_batches
@@ -232,3 +234,48 @@ def test_the_filters_reach_every_file(tmp_path: Path) -> None:
     assert report_logs([a, b], "op", start=late).totals.arrests == 0
     assert report_logs([a, b], "op", site="vauxhall").totals.arrests == 2
     assert report_logs([a, b], "op", site="blackfriars").totals.arrests == 0
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_the_command_line_adds_the_files_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """anpr-ops report A.db B.db prints, in JSON, the to_dict() of report_logs."""
+    a = _day(tmp_path / "a.db", "op", "P-1")
+    b = _day(tmp_path / "b.db", "op", "P-2", force="kent")
+    for flags, expected in [
+        (["--op", "op"], report_logs([a, b], "op")),
+        (["--all"], report_logs([a, b])),
+        (["--force", "kent"], report_logs([b])),
+        (
+            ["--all", "--no-children", "--start", "2020-04-18T09:20"],  # local to London
+            report_logs(
+                [a, b], include_children=False, start=datetime(2020, 4, 18, 8, 20, tzinfo=UTC)
+            ),
+        ),
+    ]:
+        assert main(["report", str(a), str(b), *flags, "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out) == expected.to_dict()
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [[], ["--op", "op", "--all"], ["--all", "--force", "kent"], ["--all", "--site", "vauxhall"]],
+)
+def test_the_command_line_wants_one_selection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    a = _day(tmp_path / "a.db", "op", "P-1")
+    assert main(["report", str(a), *flags]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_the_command_line_names_a_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = _day(tmp_path / "a.db", "op", "P-1")
+    assert main(["report", str(a), str(tmp_path / "gone.db"), "--op", "op"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "gone.db" in err
