@@ -4,11 +4,13 @@ of two worker processes (``anpr_ops.distributed``), timed in the same run.
 ``python -m benchmarks.many JSON-ARGS`` writes ``logs`` logs of ``events`` events each (one
 force's operation per log) into ``folder`` and prints one JSON object: the best of three
 seconds of each way of reporting them all (``report_logs(paths)``), after checking that every
-way gives the same report.
+way gives the same report. The clusters are started before the clock runs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import sys
 import time
@@ -38,44 +40,44 @@ def make_logs(folder: Path, logs: int, events: int) -> list[Path]:
     return paths
 
 
-def best(run: Callable[[], OpReport]) -> tuple[float, OpReport]:
-    """The best of :data:`REPEATS` timings of ``run``, and its result."""
-    times = []
-    result = OpReport.empty()
-    for _ in range(REPEATS):
-        began = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - began)
-    return min(times), result
-
-
-def on_workers(paths: list[Path], workers: int) -> tuple[float, OpReport]:
-    """Report every log on a local cluster of ``workers`` processes (started beforehand)."""
+def cluster(stack: contextlib.ExitStack, workers: int) -> Any:
+    """A client of a local cluster of ``workers`` processes, one thread each, closed with
+    ``stack``."""
     from distributed import Client, LocalCluster
 
-    with (
+    local = stack.enter_context(
         LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             processes=True,
             threads_per_worker=1,
             dashboard_address=None,
             host="127.0.0.1",
-        ) as cluster,
-        Client(cluster) as client,  # type: ignore[no-untyped-call]
-    ):
-        return best(lambda: on_cluster(paths, client=client))
+        )
+    )
+    return stack.enter_context(Client(local, set_as_default=False))  # type: ignore[no-untyped-call]
 
 
 def measure(folder: str, logs: int, events: int) -> dict[str, Any]:
+    """Each way timed in turn, :data:`REPEATS` rounds, the best of each kept: a shared
+    machine's load then weighs on every way alike."""
     paths = make_logs(Path(folder), logs, events)
-    local, expected = best(lambda: report_logs(paths))
-    one, by_one = on_workers(paths, 1)
-    two, by_two = on_workers(paths, 2)
-    if not by_one == by_two == expected:
+    with contextlib.ExitStack() as stack:
+        ways: dict[str, Callable[[], OpReport]] = {"local": lambda: report_logs(paths)}
+        for name, workers in (("one_worker", 1), ("two_workers", 2)):
+            client = cluster(stack, workers)
+            ways[name] = functools.partial(on_cluster, paths, client=client)
+        times: dict[str, list[float]] = {name: [] for name in ways}
+        results = {}
+        for _ in range(REPEATS):
+            for name, run in ways.items():
+                began = time.perf_counter()
+                results[name] = run()
+                times[name].append(time.perf_counter() - began)
+    if not results["one_worker"] == results["two_workers"] == results["local"]:
         raise SystemExit("the cluster's report differs from the one-process report")
     for path in Path(folder).glob("force-*.db*"):
         path.unlink()
-    return {"local": local, "one_worker": one, "two_workers": two, "events": logs * events}
+    return {name: min(spent) for name, spent in times.items()} | {"events": logs * events}
 
 
 if __name__ == "__main__":
