@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from anpr_ops import OpLog, OpReport, report_logs
 from anpr_ops.cli import main
 from anpr_ops.errors import EventNotFoundError, LogNotFoundError, NotALogError, ReportError
-from anpr_ops.events import Event
+from anpr_ops.events import Event, Operation
 from anpr_ops.strategies import operation_batches
 from tests.factory import operation, outcome, search
-from tests.many_logs import FORCES, NATIONAL, combined, force_logs, write_logs
+from tests.many_logs import NATIONAL, combined, force_logs, write_logs
 from tests.reference import reference_report
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -65,15 +65,22 @@ def test_every_root_operation_of_every_file_adds_up_as_one_log(
 
 @SETTINGS
 @given(logs=st.integers(2, 4).flatmap(force_logs))
-def test_a_force_keeps_the_root_operations_of_that_force(logs: tuple[list[Event], ...]) -> None:
-    """With --force, only the roots of that force count; here the national operation belongs
-    to no force of the logs, so the forces' own roots are the ones corrected into roots."""
+def test_the_forces_reports_add_up_to_the_whole(logs: tuple[list[Event], ...]) -> None:
+    """A force selects its operations (each with its own events), so the forces' reports
+    partition the whole: their sum has every figure of the report of everything (bar the
+    local hours, which each operation buckets in its own zone)."""
     folder, paths = in_files(logs)
     with folder:
-        everything = report_logs(paths)
-        parts = [report_logs(paths, force=f) for f in (*FORCES, "national")]
-        assert sum(parts, OpReport.empty()).to_dict() == everything.to_dict()
-        assert report_logs(paths, force="national").roots <= {NATIONAL}
+        everything = report_logs(paths).rollup
+        forces = {op.force for events in logs for op in events if isinstance(op, Operation)}
+        parts = sum((report_logs(paths, force=f) for f in forces), OpReport.empty()).rollup
+        assert parts.totals == everything.totals
+        assert parts.breakdowns() == everything.breakdowns()
+        assert dict(parts.by_site) == dict(everything.by_site)
+        kent = report_logs(paths, force="kent")
+        with combined(logs) as whole:
+            ops = {op.op_id for op in whole.operations() if op.force == "kent"}
+        assert kent.roots == ops and set(kent.operations) == ops
 
 
 @SETTINGS

@@ -72,7 +72,8 @@ def _zone(name: str) -> ZoneInfo:
 )
 @click.option(
     "--force",
-    help="Report every root operation of this force (data.police.uk id, e.g. metropolitan).",
+    help="Report every operation of this force (data.police.uk id, e.g. metropolitan), each "
+    "with its own events only.",
 )
 @click.option(
     "--scheduler",
@@ -141,7 +142,8 @@ def report(
     anpr-ops scrutiny).
 
     Several DBs are reported one by one and their reports added: --op OP from every DB
-    (each must hold it), --all every root operation of every DB, --force F those of force F.
+    (each must hold it), --all every root operation of every DB, --force F every operation
+    of force F (each with its own events: the forces' reports add up to the whole).
     People arrested are counted once per log and add up across logs (each log numbers its
     own people). --scheduler does the same on a Dask cluster.
 

@@ -98,19 +98,21 @@ def report_part(
     where = os.fspath(path)
     with _open(where) as log:
         try:
+            children = include_children
             if op_id is not None:
                 log.operation(op_id)  # a file without the operation is an error
                 roots = [op_id]
+            elif force is None:
+                roots = [op.op_id for op in log.operations() if op.parent_op_id is None]
             else:
-                roots = [
-                    op.op_id
-                    for op in log.operations()
-                    if op.parent_op_id is None and (force is None or op.force == force)
-                ]
+                # Operations, not trees: a force's figures are its own operations' events, so
+                # that the reports of every force add up to the whole, joint operations too.
+                roots = [op.op_id for op in log.operations() if op.force == force]
+                children = False
             report = OpReport.empty()
             for root in roots:
                 report += log.report(
-                    root, include_children=include_children, site=site, start=start, end=end
+                    root, include_children=children, site=site, start=start, end=end
                 )
         except (EventNotFoundError, ReportError) as exc:
             raise _in_file(exc, where) from exc
@@ -133,8 +135,10 @@ def report_logs(
     several files: per site, per day, per team); a file without it is an
     :class:`~anpr_ops.errors.EventNotFoundError` naming the file. Without ``op_id``, every
     root operation (one without a parent) of every file, with its children unless
-    ``include_children=False``; with ``force``, only the root operations of that force
-    (``"metropolitan"``); a file with none of them adds nothing. ``site`` (which needs
+    ``include_children=False``; with ``force`` (``"metropolitan"``), every operation whose
+    ``force`` is that one, each with its own events only (so the reports of every force add
+    up to the whole, whatever operations of one force run under another's); a file with none
+    of them adds nothing. ``site`` (which needs
     ``op_id``), ``start`` and ``end`` filter as in :meth:`OpLog.report
     <anpr_ops.store.OpLog.report>`.
 
