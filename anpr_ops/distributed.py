@@ -94,7 +94,11 @@ def report_logs(
         with dask.Client(address) as own:
             return _run(own, files, op_id, force, include_children, site, start, end, fan_in)
     if client is None:
-        client = dask.get_client()
+        try:
+            client = dask.get_client()
+        except ValueError:
+            message = "no Dask client: give client= or address=, or start a Client first"
+            raise ReportError(message, code="no_dask_client") from None
     return _run(client, files, op_id, force, include_children, site, start, end, fan_in)
 
 

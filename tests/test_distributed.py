@@ -28,6 +28,15 @@ from tests.reference import reference_report
 distributed = pytest.importorskip("distributed")
 
 
+def test_without_a_client_or_an_address_the_error_says_so(tmp_path: Path) -> None:
+    """Outside any client: this test comes before the module's cluster is started."""
+    if distributed.client._get_global_client() is not None:
+        pytest.skip("a Dask client of another test is current")
+    with pytest.raises(ReportError) as caught:
+        on_cluster([tmp_path / "a.db"])
+    assert caught.value.code == "no_dask_client"
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     """One local cluster for the module: two worker processes, one thread each, no dashboard."""
