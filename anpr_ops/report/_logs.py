@@ -72,7 +72,7 @@ def check_request(
 ) -> None:
     """Refuse arguments that no file could honour, before any file is opened."""
     if op_id is not None and force is not None:
-        message = "give an operation or a force, not both (a force selects its root operations)"
+        message = "give an operation or a force, not both (a force selects its operations)"
         raise ReportError(message, code="op_and_force")
     if site is not None and op_id is None:
         message = "a site filter needs an operation: site ids belong to an operation"
