@@ -29,7 +29,16 @@ try:
         parse_event,
         parse_events,
     )
-    from anpr_ops.report import NO_SITE, OperationInfo, OpReport, Period, Rate, Rollup, Tally
+    from anpr_ops.report import (
+        NO_SITE,
+        OperationInfo,
+        OpReport,
+        Period,
+        Rate,
+        Rollup,
+        Tally,
+        report_logs,
+    )
     from anpr_ops.store import AppendResult, OpLog
     from anpr_ops.vrm import Vrm
 except ImportError as exc:  # pragma: no cover - exercised by the stdlib verifier test
@@ -63,5 +72,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_errors.py checks
     "offences",
     "parse_event",
     "parse_events",
+    "report_logs",
     "vocab",
 ]

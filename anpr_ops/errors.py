@@ -18,6 +18,7 @@ callers who do not know this library::
     ├── MappingError               (ValueError)       a vocabulary mapping that makes no sense
     ├── ReportError                (ValueError)       a report asked for with bad arguments
     ├── PolicyError                (ValueError)       a retention policy or run that makes no sense
+    ├── MissingExtraError          (ImportError)      an optional extra a feature needs is absent
     └── LogError                                      anything about a log file
         ├── LogNotFoundError       (FileNotFoundError)
         ├── EventNotFoundError     (LookupError)      no such event_id or op_id
@@ -66,6 +67,7 @@ __all__ = [
     "LogNotFoundError",
     "MappingError",
     "MigrationError",
+    "MissingExtraError",
     "NotALogError",
     "PolicyError",
     "ProofError",
@@ -351,6 +353,13 @@ class PolicyError(AnprOpsError, ValueError):
     """
 
     code = "bad_policy"
+
+
+class MissingExtraError(AnprOpsError, ImportError):
+    """A feature needs an optional extra that is not installed (``distributed`` for reports on
+    a Dask cluster, ``parquet`` for the Parquet export); the message names the extra."""
+
+    code = "missing_extra"
 
 
 class LogError(AnprOpsError):

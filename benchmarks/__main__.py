@@ -7,6 +7,7 @@ Each measurement runs in a fresh process on a fresh file in a temporary folder, 
     python -m benchmarks --sizes 100000,1000000,10000000
     python -m benchmarks --quick         # a smoke run: tiny sizes, floors not judged
     python -m benchmarks --tree          # what the Merkle tree costs appends (budget 10%)
+    python -m benchmarks --national --logs 50 --log-events 10000   # the national view only
 """
 
 from __future__ import annotations
@@ -71,8 +72,10 @@ def _seconds(value: float) -> str:
 
 
 def measure(name: str, **args: Any) -> dict[str, Any]:
+    # "many" is a module of its own: it starts Dask clusters, whose workers are processes.
+    command = ["benchmarks.many"] if name == "many" else ["benchmarks.measure", name]
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.measure", name, json.dumps(args)],
+        [sys.executable, "-m", *command, json.dumps(args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -258,6 +261,30 @@ def reports(
     ]
 
 
+def many_logs(folder: Path, *, logs: int, events: int) -> list[Figure]:
+    """The national view: ``logs`` logs reported in one process, on 1 and on 2 Dask workers."""
+    times = measure("many", folder=str(folder), logs=logs, events=events)
+    size = int(times["events"])
+    return [
+        Figure(
+            f"{logs} logs on 1 Dask worker vs one process",
+            size,
+            times["one_worker"],
+            times["local"],
+            None,  # the price of a cluster, told rather than judged
+            per_second=False,
+        ),
+        Figure(
+            f"{logs} logs on 2 Dask workers vs 1 worker",
+            size,
+            times["two_workers"],
+            times["one_worker"],
+            1.2,
+            per_second=False,
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0]
@@ -270,8 +297,18 @@ def main() -> int:
     parser.add_argument(
         "--tree", action="store_true", help="only what the Merkle tree costs appends (CPU time)"
     )
+    parser.add_argument(
+        "--national", action="store_true", help="only the national view (many logs, Dask)"
+    )
+    parser.add_argument("--logs", type=int, default=50, help="logs of the national view")
+    parser.add_argument(
+        "--log-events", type=int, default=10_000, help="events in each log of the national view"
+    )
     args = parser.parse_args()
     sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    if args.national:
+        sizes = []
+    national = not args.tree
     singles = 200 if args.quick else args.singles
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
@@ -297,6 +334,12 @@ def main() -> int:
                     figure.floor = figure.limit = None
                 below += not figure.ok
                 print(figure.row(), flush=True)
+        events = 100 if args.quick else args.log_events
+        for figure in many_logs(Path(tmp), logs=args.logs, events=events) if national else []:
+            if args.quick:
+                figure.floor = None
+            below += figure.floor is not None and figure.ratio < figure.floor
+            print(figure.row(), flush=True)
     return 1 if below else 0
 
 

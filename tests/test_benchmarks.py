@@ -20,6 +20,8 @@ FIGURES = (
     "one operation's report: rollups vs scan",
     "one operation's report: rollups vs DuckDB in memory",
     "single appends vs one-row transactions",
+    "50 logs on 1 Dask worker vs one process",
+    "50 logs on 2 Dask workers vs 1 worker",
 )
 
 

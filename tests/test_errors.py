@@ -36,6 +36,7 @@ LEAVES = {
     "MigrationError": ValueError,
     "PolicyError": ValueError,
     "ErasureError": ValueError,
+    "MissingExtraError": ImportError,
 }
 
 

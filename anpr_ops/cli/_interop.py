@@ -370,3 +370,39 @@ def export_jsonl_command(
     where = f" to {target}" if target else ""
     click.echo(f"wrote {count} event(s){where}", err=True)
     return Exit.OK
+
+
+@export_group.command(name="parquet")
+@_DB
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write into: one sub-folder per table, one file per log in each.",
+)
+def export_parquet_command(db: Path, folder: Path) -> int:
+    """Write DB's events as Parquet files under DIR, without personal values.
+
+    One table per kind of event (DIR/searches/<log id>.parquet, …) plus operations, sites and
+    corrections, each row starting with the log's id: export many logs into one DIR and
+    query every DIR/searches/*.parquet together in DuckDB or Spark SQL. The current view,
+    corrections applied; no plates, subject references, officer ids or free text. Exporting
+    a log again replaces its own files. Needs the parquet extra (pyarrow).
+
+    \b
+    Example:
+      anpr-ops export parquet met.db -o national
+      anpr-ops export parquet kent.db -o national
+      duckdb -c "SELECT log_id, count(*) FROM 'national/searches/*.parquet' GROUP BY 1"
+    """
+    from anpr_ops.interop.parquet import export_parquet
+
+    with read_log(db) as log, _progress("exporting") as advance:
+        counts = export_parquet(
+            log, folder, progress=(lambda n: advance(n, len(log))) if advance else None
+        )
+    rows = sum(counts.values())
+    click.echo(f"wrote {rows} row(s) in {len(counts)} tables under {folder}", err=True)
+    return Exit.OK

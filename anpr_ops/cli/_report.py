@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from anpr_ops.chain import VerifyResult
 from anpr_ops.cli import cli
 from anpr_ops.cli._common import (
     FORCE,
@@ -22,6 +24,7 @@ from anpr_ops.cli._common import (
 from anpr_ops.cli._exits import Exit
 from anpr_ops.events import format_utc
 from anpr_ops.render import FORMATS, TABLE_NAMES, render, scrutiny_html_section
+from anpr_ops.report import OpReport, report_logs
 from anpr_ops.scrutiny import scrutiny_report
 from anpr_ops.store import OpLog
 
@@ -67,8 +70,27 @@ def _zone(name: str) -> ZoneInfo:
 
 
 @cli.command()
-@_DB
-@click.option("--op", "op_id", required=True, help="The operation to report.")
+@click.argument(
+    "dbs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="DB..."
+)
+@click.option("--op", "op_id", help="The operation to report (in every DB given).")
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Report every root operation of every DB (with their children), added up.",
+)
+@click.option(
+    "--force",
+    help="Report every operation of this force (data.police.uk id, e.g. metropolitan), each "
+    "with its own events only.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Report each DB on this Dask scheduler (tcp://host:8786) and add the reports there; "
+    "needs the distributed extra, and the DB paths must be readable by the workers.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -78,13 +100,15 @@ def _zone(name: str) -> ZoneInfo:
     help="text: the summary; markdown; json: the documented schema; csv: every table in "
     "one long file (or --table); html: one self-contained page with charts.",
 )
-@click.option("--no-children", is_flag=True, help="Leave out the operation's child operations.")
-@click.option("--site", help="Only events at this site id (_no_site: events with none).")
+@click.option("--no-children", is_flag=True, help="Leave out the operations' child operations.")
+@click.option(
+    "--site", help="Only events at this site id (_no_site: events with none); needs --op."
+)
 @click.option(
     "--start",
     type=_TIME,
     help="Only events at or after this time (RFC 3339; without an offset, local to the "
-    "operation's time zone).",
+    "operation's time zone, or to Europe/London for several DBs, --all or --force).",
 )
 @click.option("--end", type=_TIME, help="Only events before this time (as --start).")
 @click.option(
@@ -105,8 +129,11 @@ def _zone(name: str) -> ZoneInfo:
     "rest unnoticed on a record that fails verification).",
 )
 def report(
-    db: Path,
-    op_id: str,
+    dbs: tuple[Path, ...],
+    op_id: str | None,
+    every: bool,
+    force: str | None,
+    scheduler: str | None,
     fmt: str,
     no_children: bool,
     site: str | None,
@@ -123,8 +150,15 @@ def report(
 
     Children of OP (operations whose parent it is) are included unless --no-children. The
     log is only read; a DB that does not exist is an error and is not created. No rendering
-    shows a number plate or a personal reference. The html page of a report without --site,
-    --start or --end ends with the scrutiny figures of its searches (see anpr-ops scrutiny).
+    shows a number plate or a personal reference. The html page of a report of one DB
+    without --site, --start or --end ends with the scrutiny figures of its searches (see
+    anpr-ops scrutiny).
+
+    Several DBs are reported one by one and their reports added: --op OP from every DB
+    (each must hold it), --all every root operation of every DB, --force F every operation
+    of force F (each with its own events: the forces' reports add up to the whole).
+    People arrested are counted once per log and add up across logs (each log numbers its
+    own people). --scheduler does the same on a Dask cluster.
 
     The log's chain is checked first (as anpr-ops verify does, without the slower checks of
     bodies and derived tables): when it does not hold, the report is still written, a warning
@@ -137,27 +171,40 @@ def report(
       anpr-ops report day.db --op kaiser-2020-04-18 --format html -o kaiser.html
       anpr-ops report day.db --op kaiser-2020-04-18 --site vauxhall --start 2020-04-18T12:00
       anpr-ops report day.db --op kaiser-2020-04-18 --format csv --table by_site
+      anpr-ops report vauxhall.db blackfriars.db --op kaiser-2020-04-18
+      anpr-ops report forces/*.db --all --format json
+      anpr-ops report forces/*.db --force kent --scheduler tcp://scheduler:8786
     """
     if table is not None and fmt != "csv":
         raise click.UsageError("--table goes with --format csv")
-    check_target(target, force=overwrite, reading=db)
-    with read_log(db) as log:
-        verdict = None if no_verify else log.verify(quick=True)
-        zone = _zone(log.operation(op_id).timezone)
-        result = log.report(
+    for db in dbs:
+        check_target(target, force=overwrite, reading=db)
+    if (op_id is not None) + every + (force is not None) != 1:
+        raise click.UsageError("give one of --op OP, --all or --force F")
+    if site is not None and op_id is None:
+        raise click.UsageError("--site goes with --op (site ids belong to an operation)")
+    verdicts = [] if no_verify else [(db, _verdict(db)) for db in dbs]
+    sections: list[str] = []
+    if len(dbs) == 1 and op_id is not None and scheduler is None:
+        result = _one_log(dbs[0], op_id, not no_children, site, start, end, fmt, sections)
+        about = op_id
+    else:
+        zone = ZoneInfo(_SEVERAL_LOGS_ZONE)
+        add_up = report_logs
+        if scheduler is not None:
+            from anpr_ops.distributed import report_logs as on_cluster
+
+            add_up = functools.partial(on_cluster, address=scheduler)
+        result = add_up(
+            dbs,
             op_id,
+            force=force,
             include_children=not no_children,
             site=site,
             start=_aware(start, zone) if start else None,
             end=_aware(end, zone) if end else None,
         )
-        sections: list[str] = []
-        if fmt == "html" and site is None and start is None and end is None:
-            # The scrutiny figures count every search of the operation: they are shown only
-            # when the report counts every event too.
-            figures = scrutiny_report(log, op_id, include_children=not no_children)
-            if figures.counts.total().searches:
-                sections.append(scrutiny_html_section(figures))
+        about = f"{len(dbs)} log{'s' if len(dbs) != 1 else ''}"
     text = render(
         result,
         fmt,
@@ -166,18 +213,60 @@ def report(
         table=table,
         sections=sections,
     )
-    with output(target, newline="", force=overwrite, reading=db) as out:
+    with output(target, newline="", force=overwrite) as out:
         out.write(text)
     if target is not None:
-        click.echo(f"wrote the {fmt} report of {op_id} to {target}", err=True)
-    if verdict is not None and not verdict.ok:
+        click.echo(f"wrote the {fmt} report of {about} to {target}", err=True)
+    failed = [(db, verdict) for db, verdict in verdicts if not verdict.ok]
+    for db, verdict in failed:
         click.echo(
             f"anpr-ops: warning: {db}: {verdict.summary()}; these figures rest on a record that "
             f"fails verification (see anpr-ops verify {db})",
             err=True,
         )
-        return Exit.FAILED
-    return Exit.OK
+    return Exit.FAILED if failed else Exit.OK
+
+
+def _verdict(db: Path) -> VerifyResult:
+    """The quick verification of a log about to be reported (its chain, copies, personal
+    values and access record; not the bodies or the derived tables)."""
+    with read_log(db) as log:
+        return log.verify(quick=True)
+
+
+#: Where times without an offset are read when several logs (or every operation) are reported:
+#: the zone of operations in England and Wales.
+_SEVERAL_LOGS_ZONE = "Europe/London"
+
+
+def _one_log(
+    db: Path,
+    op_id: str,
+    include_children: bool,
+    site: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    fmt: str,
+    sections: list[str],
+) -> OpReport:
+    """The report of one operation of one log (times without an offset in its zone); the html
+    page's scrutiny section is added to ``sections``."""
+    with read_log(db) as log:
+        zone = _zone(log.operation(op_id).timezone)
+        result = log.report(
+            op_id,
+            include_children=include_children,
+            site=site,
+            start=_aware(start, zone) if start else None,
+            end=_aware(end, zone) if end else None,
+        )
+        if fmt == "html" and site is None and start is None and end is None:
+            # The scrutiny figures count every search of the operation: they are shown only
+            # when the report counts every event too.
+            figures = scrutiny_report(log, op_id, include_children=include_children)
+            if figures.counts.total().searches:
+                sections.append(scrutiny_html_section(figures))
+    return result
 
 
 def _site(value: str) -> dict[str, Any]:

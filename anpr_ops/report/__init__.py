@@ -10,6 +10,9 @@ report of the union of two disjoint sets of events (two logs, two sites, two day
 
     total = sum((log.report(op, site=s) for s in sites), OpReport.empty())
 
+:func:`report_logs` does this over log files: ``report_logs(["met.db", "kent.db"])`` adds the
+reports of every operation of both (on a Dask cluster: :mod:`anpr_ops.distributed`).
+
 Modules: :mod:`~anpr_ops.report.figures` (counts, rates, rollups), :mod:`~anpr_ops.report.opreport`
 (the report value), :mod:`~anpr_ops.report.hours` (local hours), and the SQL that fills a report
 from a log (private).
@@ -17,6 +20,7 @@ from a log (private).
 
 from __future__ import annotations
 
+from anpr_ops.report._logs import report_logs
 from anpr_ops.report.figures import (
     CATEGORY_ORDER,
     GROUP_ORDER,
@@ -57,4 +61,5 @@ __all__ = [
     "group_of",
     "order",
     "ordered",
+    "report_logs",
 ]

@@ -352,6 +352,12 @@ class Rollup:
             ),
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rollups travel between processes (reports summed on a cluster); read-only maps do
+        # not pickle, so a rollup travels as plain dicts and is made read-only on arrival.
+        maps = tuple(dict(getattr(self, f.name)) for f in attrs.fields(Rollup)[1:])
+        return (_rollup_from, (self.totals, *maps))
+
     @property
     def arrests_by_category(self) -> dict[str, int]:
         """Arrests by the category of their primary (first) offence; sums to the arrests."""
@@ -424,6 +430,11 @@ class Rollup:
             "weapons_by_type": ordered(self.weapons_by_type, WEAPON_ORDER),
             "wanted_arrested_by_category": self.wanted_arrested_by_category,
         }
+
+
+def _rollup_from(totals: Tally, *maps: dict[Any, Any]) -> Rollup:
+    """The rollup :meth:`Rollup.__reduce__` took apart."""
+    return Rollup(totals, *(MappingProxyType(m) for m in maps))
 
 
 def group_of(category: str) -> str:

@@ -132,6 +132,21 @@ class OpReport:
             rollup=self.rollup + other.rollup,
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Reports travel between processes (anpr_ops.distributed sums them on a cluster);
+        # read-only maps do not pickle, so they travel as plain dicts.
+        return (
+            _report_from,
+            (
+                self.roots,
+                dict(self.operations),
+                self.zones,
+                self.period,
+                self.sites,
+                dict(self.by_operation),
+            ),
+        )
+
     # -- what the report is about --------------------------------------------------------
 
     @property
@@ -268,6 +283,25 @@ class OpReport:
         from anpr_ops.render.sentences import summary  # renderings sit above reports
 
         return summary(self, numbers=numbers, activity=activity)
+
+
+def _report_from(
+    roots: frozenset[str],
+    operations: dict[str, OperationInfo],
+    zones: frozenset[str],
+    period: Period | None,
+    sites: frozenset[str] | None,
+    by_operation: dict[str, Rollup],
+) -> OpReport:
+    """The report :meth:`OpReport.__reduce__` took apart."""
+    return OpReport(
+        roots=roots,
+        operations=MappingProxyType(operations),
+        zones=zones,
+        period=period,
+        sites=sites,
+        by_operation=MappingProxyType(by_operation),
+    )
 
 
 def _local(value: datetime | None, zone: ZoneInfo | Any) -> str | None:
