@@ -255,7 +255,7 @@ def test_the_command_line_adds_the_files_reports(
     for flags, expected in [
         (["--op", "op"], report_logs([a, b], "op")),
         (["--all"], report_logs([a, b])),
-        (["--force", "kent"], report_logs([b])),
+        (["--police-force", "kent"], report_logs([b])),
         (
             ["--all", "--no-children", "--start", "2020-04-18T09:20"],  # local to London
             report_logs(
@@ -269,7 +269,7 @@ def test_the_command_line_adds_the_files_reports(
 
 @pytest.mark.parametrize(
     "flags",
-    [[], ["--op", "op", "--all"], ["--all", "--force", "kent"], ["--all", "--site", "vauxhall"]],
+    [[], ["--op", "op", "--all"], ["--all", "--police-force", "kent"], ["--all", "--site", "vauxhall"]],
 )
 def test_the_command_line_wants_one_selection(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str]

@@ -81,9 +81,11 @@ def _zone(name: str) -> ZoneInfo:
     help="Report every root operation of every DB (with their children), added up.",
 )
 @click.option(
-    "--force",
-    help="Report every operation of this force (data.police.uk id, e.g. metropolitan), each "
-    "with its own events only.",
+    "--police-force",
+    "force",
+    type=FORCE,
+    help="Report every operation of this police force (data.police.uk id or name, e.g. "
+    "metropolitan), each with its own events only. (--force lets -o replace a file.)",
 )
 @click.option(
     "--scheduler",
@@ -155,7 +157,7 @@ def report(
     anpr-ops scrutiny).
 
     Several DBs are reported one by one and their reports added: --op OP from every DB
-    (each must hold it), --all every root operation of every DB, --force F every operation
+    (each must hold it), --all every root operation of every DB, --police-force F every operation
     of force F (each with its own events: the forces' reports add up to the whole).
     People arrested are counted once per log and add up across logs (each log numbers its
     own people). --scheduler does the same on a Dask cluster.
@@ -173,14 +175,14 @@ def report(
       anpr-ops report day.db --op kaiser-2020-04-18 --format csv --table by_site
       anpr-ops report vauxhall.db blackfriars.db --op kaiser-2020-04-18
       anpr-ops report forces/*.db --all --format json
-      anpr-ops report forces/*.db --force kent --scheduler tcp://scheduler:8786
+      anpr-ops report forces/*.db --police-force kent --scheduler tcp://scheduler:8786
     """
     if table is not None and fmt != "csv":
         raise click.UsageError("--table goes with --format csv")
     for db in dbs:
         check_target(target, force=overwrite, reading=db)
     if (op_id is not None) + every + (force is not None) != 1:
-        raise click.UsageError("give one of --op OP, --all or --force F")
+        raise click.UsageError("give one of --op OP, --all or --police-force F")
     if site is not None and op_id is None:
         raise click.UsageError("--site goes with --op (site ids belong to an operation)")
     verdicts = [] if no_verify else [(db, _verdict(db)) for db in dbs]
