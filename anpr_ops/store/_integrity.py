@@ -18,15 +18,19 @@ from anpr_ops.checkpoint import Checkpoint, origin
 from anpr_ops.errors import EventNotFoundError, ProofError
 from anpr_ops.merkle import consistency_proof, inclusion_proof, root_from_nodes
 from anpr_ops.proofs import ConsistencyProof, InclusionProof
+from anpr_ops.store._access import Actor
+from anpr_ops.store._connection import Database
+from anpr_ops.store._memory import State
+from anpr_ops.store._personal import disclose
 from anpr_ops.store._queries import head
-from anpr_ops.store._rebuild import derived_mismatch
+from anpr_ops.store._rebuild import derived_mismatch, rebuild
 from anpr_ops.store._tiles import node_reader
 from anpr_ops.store._validity import body_problem
 
-__all__ = ["checkpoint", "consistency", "inclusion", "verify"]
+__all__ = ["Integrity", "checkpoint_of", "consistency", "deep_verify", "inclusion"]
 
 
-def verify(conn: sqlite3.Connection, cp: Checkpoint | None, *, quick: bool) -> VerifyResult:
+def deep_verify(conn: sqlite3.Connection, cp: Checkpoint | None, *, quick: bool) -> VerifyResult:
     """``OpLog.verify``: the checks of :func:`anpr_ops._verifier.verify_log` and, unless
     ``quick``, SQLite's integrity check and every derived table against a rebuild."""
     result = verify_log(conn, cp, bodies=not quick, check=body_problem)
@@ -62,7 +66,7 @@ def verify(conn: sqlite3.Connection, cp: Checkpoint | None, *, quick: bool) -> V
     )
 
 
-def checkpoint(conn: sqlite3.Connection, op_id: str | None) -> Checkpoint:
+def checkpoint_of(conn: sqlite3.Connection, op_id: str | None) -> Checkpoint:
     """A checkpoint of the log now (of operation ``op_id``'s events in it, if given)."""
     size, head_hash = head(conn)
     op_events = None
@@ -150,3 +154,81 @@ def _holds(conn: sqlite3.Connection, cp: Checkpoint) -> int:
         )
         raise ProofError(message, code="root_mismatch")
     return size
+
+
+class Integrity:
+    """Verification, checkpoints, proofs and the rebuild of derived state (mixed into
+    ``OpLog``)."""
+
+    _db: Database
+    _actor: Actor
+    _memory: State | None
+
+    def verify(self, checkpoint: Checkpoint | None = None, *, quick: bool = False) -> VerifyResult:
+        """Verify the log; with a ``checkpoint``, also compare against it. Never raises for a
+        damaged log: returns a :class:`~anpr_ops.chain.VerifyResult` naming the first problem.
+
+        Always: the hash chain, the columns copied from each body, every commitment to personal
+        values (or the recorded erasure of them), the access record's chain and the erasures it
+        records; against a checkpoint, that it is of this log and that the log still holds what
+        it describes (its size, chain head, Merkle root and access record head). Unless
+        ``quick``: also that every body is the canonical form of a valid event, SQLite's
+        integrity check (damage beside the chain, such as an index that would hide an event
+        from look-ups by id), and every derived table, the Merkle tiles among them, against a
+        rebuild from the events (derived state is not chained: this is how an edit to it is
+        found).
+        """
+        with self._db.reading(snapshot=True) as conn:
+            return deep_verify(conn, checkpoint, quick=quick)
+
+    def checkpoint(self, op_id: str | None = None) -> Checkpoint:
+        """A checkpoint of the log now: its size, Merkle root, chain head and access record
+        head (with operation ``op_id``'s count of events, if given).
+
+        Keep ``checkpoint.to_text()`` (or ``checkpoint.sign([signer])``) somewhere else;
+        ``verify(checkpoint=...)`` later detects truncation and rewrites that the chain alone
+        cannot, and :meth:`prove` proves events against it.
+        """
+        with self._db.reading(snapshot=True) as conn:
+            return checkpoint_of(conn, op_id)
+
+    def prove(
+        self,
+        event_id: str,
+        checkpoint: Checkpoint,
+        *,
+        personal: bool = False,
+        restricted: bool = False,
+        recipient: str | None = None,
+    ) -> InclusionProof:
+        """The proof that event ``event_id`` (as stored) is in the log ``checkpoint``
+        describes, for :func:`anpr_ops.proofs.check_inclusion`.
+
+        The proof reveals no personal value unless ``personal=True``: the event's values then
+        go with it, with the salt of the commitment its leaf holds. That is a disclosure: it
+        needs an actor, a purpose and the ``recipient``, and is recorded in the access record;
+        a restricted record's values need ``restricted=True`` too. Raises
+        :class:`~anpr_ops.errors.ProofError` (``other_log``, ``checkpoint_ahead``,
+        ``root_mismatch``, ``not_in_checkpoint``), ``EventNotFoundError`` and
+        ``AccessRefusedError``.
+        """
+        with self._db.reading(snapshot=True) as conn:
+            proof = inclusion(conn, checkpoint, event_id)
+        if not personal:
+            return proof
+        values = disclose(self._db, self._actor, proof, restricted=restricted, to=recipient)
+        return dataclasses.replace(proof, personal=values)
+
+    def prove_consistency(self, old: Checkpoint, new: Checkpoint) -> ConsistencyProof:
+        """The proof that the log ``new`` describes extends the one ``old`` describes (every
+        event of ``old`` still there, unchanged, in order), for
+        :func:`anpr_ops.proofs.check_consistency`. Both must be checkpoints of this log whose
+        roots it still holds: :class:`~anpr_ops.errors.ProofError` otherwise."""
+        with self._db.reading(snapshot=True) as conn:
+            return consistency(conn, old, new)
+
+    def rebuild(self) -> None:
+        """Rebuild every derived table from ``events`` alone, in one transaction."""
+        self._memory = None
+        with self._db.writing("rebuilding") as conn:
+            rebuild(conn)

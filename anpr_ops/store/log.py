@@ -28,7 +28,6 @@ offers the current (corrected) view or every stored event as appended. Proving:
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -40,8 +39,6 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 import attrs
 
 from anpr_ops._logfile import read_log_id
-from anpr_ops.chain import VerifyResult
-from anpr_ops.checkpoint import Checkpoint
 from anpr_ops.errors import (
     BrokenReferenceError,
     CorrectionError,
@@ -58,12 +55,11 @@ from anpr_ops.events import (
 )
 from anpr_ops.events.personal import plate_warnings
 from anpr_ops.offences import OffenceCatalogue, builtin_catalogue
-from anpr_ops.proofs import ConsistencyProof, InclusionProof
-from anpr_ops.store import _integrity
 from anpr_ops.store._access import Actor
 from anpr_ops.store._connection import CollectorPaused, Database, Durability, translate
+from anpr_ops.store._integrity import Integrity
 from anpr_ops.store._memory import Stale, State, load_state
-from anpr_ops.store._personal import disclose, record_read
+from anpr_ops.store._personal import record_read
 from anpr_ops.store._projection import stored_definitions
 from anpr_ops.store._protection import DataProtection
 from anpr_ops.store._queries import head, operation_tree
@@ -75,7 +71,6 @@ from anpr_ops.store._reading import (
     read_one,
     scope,
 )
-from anpr_ops.store._rebuild import rebuild
 from anpr_ops.store._record import Encoded
 from anpr_ops.store._writing import Progress, Ticker, insert, plan, prepare
 from anpr_ops.vocab import EventKind, KindName
@@ -119,7 +114,7 @@ class AppendResult:
 # --------------------------------------------------------------------------- the log
 
 
-class OpLog(DataProtection):
+class OpLog(DataProtection, Integrity):
     """An operations log: one SQLite file (or memory), append-only and hash-chained.
 
     Open one with :meth:`open` (``create=True`` to make a new file) or :meth:`memory`; use it
@@ -533,77 +528,6 @@ class OpLog(DataProtection):
                 end=end,
                 source=source,
             )
-
-    # -- integrity ----------------------------------------------------------------------
-
-    def verify(self, checkpoint: Checkpoint | None = None, *, quick: bool = False) -> VerifyResult:
-        """Verify the log; with a ``checkpoint``, also compare against it. Never raises for a
-        damaged log: returns a :class:`~anpr_ops.chain.VerifyResult` naming the first problem.
-
-        Always: the hash chain, the columns copied from each body, every commitment to personal
-        values (or the recorded erasure of them), the access record's chain and the erasures it
-        records; against a checkpoint, that it is of this log and that the log still holds what
-        it describes (its size, chain head, Merkle root and access record head). Unless
-        ``quick``: also that every body is the canonical form of a valid event, SQLite's
-        integrity check (damage beside the chain, such as an index that would hide an event
-        from look-ups by id), and every derived table, the Merkle tiles among them, against a
-        rebuild from the events (derived state is not chained: this is how an edit to it is
-        found).
-        """
-        with self._db.reading(snapshot=True) as conn:
-            return _integrity.verify(conn, checkpoint, quick=quick)
-
-    def checkpoint(self, op_id: str | None = None) -> Checkpoint:
-        """A checkpoint of the log now: its size, Merkle root, chain head and access record
-        head (with operation ``op_id``'s count of events, if given).
-
-        Keep ``checkpoint.to_text()`` (or ``checkpoint.sign([signer])``) somewhere else;
-        ``verify(checkpoint=...)`` later detects truncation and rewrites that the chain alone
-        cannot, and :meth:`prove` proves events against it.
-        """
-        with self._db.reading(snapshot=True) as conn:
-            return _integrity.checkpoint(conn, op_id)
-
-    def prove(
-        self,
-        event_id: str,
-        checkpoint: Checkpoint,
-        *,
-        personal: bool = False,
-        restricted: bool = False,
-        recipient: str | None = None,
-    ) -> InclusionProof:
-        """The proof that event ``event_id`` (as stored) is in the log ``checkpoint``
-        describes, for :func:`anpr_ops.proofs.check_inclusion`.
-
-        The proof reveals no personal value unless ``personal=True``: the event's values then
-        go with it, with the salt of the commitment its leaf holds. That is a disclosure: it
-        needs an actor, a purpose and the ``recipient``, and is recorded in the access record;
-        a restricted record's values need ``restricted=True`` too. Raises
-        :class:`~anpr_ops.errors.ProofError` (``other_log``, ``checkpoint_ahead``,
-        ``root_mismatch``, ``not_in_checkpoint``), ``EventNotFoundError`` and
-        ``AccessRefusedError``.
-        """
-        with self._db.reading(snapshot=True) as conn:
-            proof = _integrity.inclusion(conn, checkpoint, event_id)
-        if not personal:
-            return proof
-        values = disclose(self._db, self._actor, proof, restricted=restricted, to=recipient)
-        return dataclasses.replace(proof, personal=values)
-
-    def prove_consistency(self, old: Checkpoint, new: Checkpoint) -> ConsistencyProof:
-        """The proof that the log ``new`` describes extends the one ``old`` describes (every
-        event of ``old`` still there, unchanged, in order), for
-        :func:`anpr_ops.proofs.check_consistency`. Both must be checkpoints of this log whose
-        roots it still holds: :class:`~anpr_ops.errors.ProofError` otherwise."""
-        with self._db.reading(snapshot=True) as conn:
-            return _integrity.consistency(conn, old, new)
-
-    def rebuild(self) -> None:
-        """Rebuild every derived table from ``events`` alone, in one transaction."""
-        self._memory = None
-        with self._db.writing("rebuilding") as conn:
-            rebuild(conn)
 
     # -- connection plumbing ------------------------------------------------------------
 
