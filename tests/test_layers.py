@@ -44,6 +44,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "_logfile",
             "_v1",
             "_verifier",
+            "_bodycheck",
             "_version",
         }
     ),
@@ -70,6 +71,7 @@ STDLIB_ONLY = frozenset(
         "errors",
         "_messages",
         "_time",
+        "_zones",
         "_canonical",
         "chain",
         "merkle",
@@ -82,6 +84,7 @@ STDLIB_ONLY = frozenset(
         "_logfile",
         "_v1",
         "_verifier",
+        "_bodycheck",
         "verify",
     }
 )
