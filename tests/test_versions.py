@@ -128,7 +128,7 @@ def test_a_v1_log_migrates_and_the_new_log_verifies(
     v1: Path, migrated: tuple[MigrationResult, OpLog]
 ) -> None:
     result, log = migrated
-    old = Checkpoint.from_text(checkpoint_text(1))
+    old = _v1.read_checkpoint(checkpoint_text(1))
     assert (result.events, result.old_head_seq, result.old_head_hash) == (51, 51, old.head_hash)
     assert (result.old_log_id, result.old_schema_version) == (old.log_id, 1)
     assert result.checkpoint_checked
@@ -206,7 +206,7 @@ def test_the_first_access_record_entry_names_the_old_log_and_head(
     migrated: tuple[MigrationResult, OpLog],
 ) -> None:
     _, log = migrated
-    old = Checkpoint.from_text(checkpoint_text(1))
+    old = _v1.read_checkpoint(checkpoint_text(1))
     conn = raw(log)
     (body,) = conn.execute("SELECT body FROM access_log WHERE seq = 1").fetchone()
     entry = json.loads(body)
@@ -266,7 +266,7 @@ def test_the_command_line_migrates_and_refuses_an_existing_file(
     assert cli_main(args) == 0
     out = capsys.readouterr().out
     assert "migrated 51 events" in out
-    assert Checkpoint.from_text(checkpoint_text(1)).head_hash in out
+    assert _v1.read_checkpoint(checkpoint_text(1)).head_hash in out
     with OpLog.open(new) as log:
         assert log.verify().ok and len(log) == 51
     assert cli_main(args) == 1
@@ -298,7 +298,7 @@ def test_the_standalone_verifier_proves_the_descent_of_a_migrated_log(
     """Whoever holds the old file, or only its checkpoint, and the new file can check that the
     new one descends from the old head, with nothing but the standard library."""
     result, _ = migrated
-    old_hash = Checkpoint.from_text(checkpoint_text(1)).head_hash
+    old_hash = _v1.read_checkpoint(checkpoint_text(1)).head_hash
     for old in (str(FIXTURES / "log-v1.checkpoint"), str(v1)):
         assert stdlib_verify.main([str(result.path), "--migrated-from", old]) == 0
         out = capsys.readouterr().out

@@ -41,6 +41,7 @@ from anpr_ops.store._contrib import (
 from anpr_ops.store._projection import category_of
 from anpr_ops.store._queries import operation_tree
 from anpr_ops.vocab import EventKind
+from anpr_ops.vrm import mask_plates_in_text
 
 __all__ = [
     "assemble",
@@ -156,7 +157,8 @@ def check_window(start: datetime | None, end: datetime | None) -> None:
 def operation_infos(
     conn: sqlite3.Connection, op_id: str, *, include_children: bool
 ) -> list[OperationInfo]:
-    """The operation ``op_id`` first, then (with children) every operation below it."""
+    """The operation ``op_id`` first, then (with children) every operation below it. Names
+    are published with the report: a plate typed into one is masked."""
     tree = operation_tree(conn, op_id, include_children=include_children)
     if not tree:
         raise EventNotFoundError(f"no operation {op_id!r} in the log")
@@ -171,11 +173,11 @@ def operation_infos(
         f"SELECT op_id, site_id, name FROM sites WHERE op_id IN ({marks}) ORDER BY op_id, position",
         tree,
     ).fetchall():
-        sites.setdefault(row_op, []).append((site_id, name))
+        sites.setdefault(row_op, []).append((site_id, mask_plates_in_text(name)))
     infos = [
         OperationInfo(
             op_id=row_op,
-            name=name,
+            name=mask_plates_in_text(name),
             timezone=tz,
             parent_op_id=parent,
             sites=tuple(sites.get(row_op, ())),

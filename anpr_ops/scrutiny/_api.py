@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from anpr_ops.scrutiny._counts import scrutiny_counts
 from anpr_ops.scrutiny._figures import DEFAULT_CONFIDENCE, DEFAULT_MIN_SEARCHES, ScrutinyReport
 from anpr_ops.scrutiny._population import PopulationTable
+from anpr_ops.vrm import mask_plates_in_text
 
 if TYPE_CHECKING:
     from anpr_ops.store import OpLog
@@ -50,7 +51,7 @@ def scrutiny_report(
         table,
         frozenset(forces.values()),
         frozenset({op_id}),
-        log.operation(op_id).name,
+        mask_plates_in_text(log.operation(op_id).name),
         min_searches,
         confidence,
     )

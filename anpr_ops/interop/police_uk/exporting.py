@@ -21,6 +21,7 @@ from anpr_ops.interop.police_uk.record import HEADER, PoliceUkRecord
 from anpr_ops.interop.police_uk.vocabulary import DEFAULT_MAPPING, PoliceUkMapping
 from anpr_ops.store import OpLog
 from anpr_ops.vocab import Disposal, Legislation, ObjectOfSearch
+from anpr_ops.vrm import mask_plates_in_text
 
 __all__ = [
     "PoliceUkExport",
@@ -124,10 +125,10 @@ def row_of(
             blank[record.disposal.value] += 1
     legislation = mapping.published("legislation", record.legislation)
     if record.legislation is Legislation.OTHER:
-        legislation = record.legislation_text or ""
+        legislation = mask_plates_in_text(record.legislation_text or "")
     object_of_search = mapping.published("object_of_search", record.object_of_search)
     if record.object_of_search is ObjectOfSearch.OTHER:
-        object_of_search = record.object_of_search_text or ""
+        object_of_search = mask_plates_in_text(record.object_of_search_text or "")
 
     def vocab(table: str, value: StrEnum | None) -> str:
         return "" if value is None else mapping.published(table, value)
@@ -136,7 +137,7 @@ def row_of(
         mapping.published("type", record.search_type),
         _date_text(record),
         _bool_text(record.part_of_policing_operation),
-        record.policing_operation or "",
+        mask_plates_in_text(record.policing_operation or ""),
         _coordinate_text(record.latitude),
         _coordinate_text(record.longitude),
         vocab("gender", record.gender),
