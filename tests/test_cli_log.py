@@ -121,3 +121,31 @@ def test_every_command_has_help_with_an_example(
 ) -> None:
     code, out, _ = run(capsys, command, "--help")
     assert code == 0 and "Example:" in out and "anpr-ops" in out
+
+
+def test_verify_quick_skips_the_derived_tables_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An edited derived table is found by the full verification, not by --quick, which names
+    what it left out; both find a broken chain."""
+    from anpr_ops._schema import GUARDS
+
+    db = tmp_path / "day.db"
+    with OpLog.open(db, create=True) as log:
+        log.extend(f.chain())
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE sites SET name = 'Elsewhere'")
+    conn.commit()
+    code, out, _ = run(capsys, "verify", str(db), "--quick")
+    assert code == 0 and "not checked: bodies, derived tables" in out
+    code, out, _ = run(capsys, "verify", str(db))
+    assert code == 1 and "table sites differs from a rebuild" in out
+    for name in GUARDS:
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("UPDATE events SET hash = ? WHERE seq = 2", ("0" * 64,))
+    for sql in GUARDS.values():
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
+    code, out, _ = run(capsys, "verify", str(db), "--quick")
+    assert code == 1 and "chain broken at seq 2" in out
