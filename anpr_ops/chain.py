@@ -43,6 +43,9 @@ def chain_hash(prev_hash: str, body: bytes) -> str:
     return link(bytes.fromhex(prev_hash), body).hex()
 
 
+#: The problems of the links themselves (:func:`verify_rows`).
+CHAIN_PROBLEMS = frozenset({"hash_mismatch", "seq_gap"})
+
 _sha256 = hashlib.sha256
 
 
@@ -103,7 +106,10 @@ class VerifyResult:
                 f"compared with the checkpoint: {self.reason}"
             )
         at = f" at seq {self.first_bad_seq}" if self.first_bad_seq is not None else ""
-        return f"chain broken{at}: {self.reason} ({self.checked} events checked)"
+        # "chain broken" only when the links themselves do not hold; any other problem (a
+        # commitment, the access record, a derived table, a checkpoint) is said as itself.
+        what = "chain broken" if self.problem in CHAIN_PROBLEMS else "does not verify"
+        return f"{what}{at}: {self.reason} ({self.checked} events checked)"
 
 
 def verify_rows(rows: Iterable[tuple[int, bytes, str]]) -> VerifyResult:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from anpr_ops import Checkpoint, OpLog, canonical_dict, parse_event
+from anpr_ops import Checkpoint, OpLog, _v1, canonical_dict, parse_event
 from anpr_ops import verify as stdlib_verify
 from anpr_ops._canonical import canonical_text
 from anpr_ops._schema import SCHEMA_VERSION
