@@ -3,6 +3,7 @@ local hours of reports (:mod:`anpr_ops.report.hours`) and the table of offsets t
 show local times (``zone_offsets``, which SQLite needs because it has no time-zone database).
 Standard library only.
 
+>>> from zoneinfo import ZoneInfo
 >>> london = ZoneInfo("Europe/London")
 >>> [row for row in offset_rows(london, 2020, 2020)]  # doctest: +NORMALIZE_WHITESPACE
 [('2020-01-01T00:00:00', '+00:00', 0), ('2020-03-29T01:00:00', '+01:00', 3600),
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 from typing import Final
-from zoneinfo import ZoneInfo
 
 __all__ = ["format_offset", "offset_at", "offset_rows", "offset_spans"]
 
@@ -36,7 +36,7 @@ def offset_at(zone: tzinfo, epoch: int) -> int:
     return int(offset.total_seconds())
 
 
-def offset_spans(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int]]:
+def offset_spans(zone: tzinfo, lo: int, hi: int) -> list[tuple[int, int]]:
     """``[(from_epoch, utc_offset_seconds), …]``: the zone's offsets from ``lo`` to ``hi``.
 
     Scans in six-hour steps and bisects each change to the second, so every transition of
@@ -62,7 +62,7 @@ def offset_spans(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int]]:
     return spans
 
 
-def offset_rows(zone: ZoneInfo, first_year: int, last_year: int) -> list[tuple[str, str, int]]:
+def offset_rows(zone: tzinfo, first_year: int, last_year: int) -> list[tuple[str, str, int]]:
     """``(from_utc, utc_offset, seconds)`` for the zone from 1 January of ``first_year`` to the
     end of ``last_year`` (UTC): the offset at the start, then one row per change. ``from_utc``
     is ``YYYY-MM-DDTHH:MM:SS`` in UTC, the first second the offset applies."""

@@ -215,6 +215,25 @@ def test_a_report_on_a_broken_chain_says_so_and_exits_1(
     assert code == 0 and out.strip() and err == ""
 
 
+def test_a_report_on_forged_rollups_says_so_and_exits_1(
+    day: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Figures forged in the table they are read from (no guard protects derived state) are
+    found by the verification every report makes first; --quick-verify does not look there."""
+    code, honest, _ = run(capsys, "report", day, "--op", f.OP, "--format", "json")
+    assert code == 0
+    conn = sqlite3.connect(day)
+    changed = conn.execute("UPDATE rollup_sites SET searches = searches + 7").rowcount
+    conn.commit()
+    conn.close()
+    assert changed > 0
+    code, forged, err = run(capsys, "report", day, "--op", f.OP, "--format", "json")
+    assert code == 1 and "rollup_sites differs from a rebuild" in err
+    assert forged != honest  # written all the same, with the warning
+    code, _, err = run(capsys, "report", day, "--op", f.OP, "--quick-verify")
+    assert code == 0 and err == ""
+
+
 # -- errors in the command line's words ------------------------------------------------
 
 
