@@ -192,10 +192,15 @@ def run_campaign(
                 assert log.verify().ok
         try:
             checkpoint = check_log(path, acks, checkpoint, stats)
-        except CampaignError as exc:
-            raise CampaignError(
-                f"after kill {run} (durability={durability}, seed={seed}): {exc}"
-            ) from None
+        except BaseException as exc:
+            if nxt is not None:  # never leave the next writer running after a failure
+                nxt.kill()
+                nxt.wait()
+            if isinstance(exc, CampaignError):
+                raise CampaignError(
+                    f"after kill {run} (durability={durability}, seed={seed}): {exc}"
+                ) from None
+            raise
         if nxt is not None:
             writer = nxt
     return stats
