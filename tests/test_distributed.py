@@ -132,7 +132,7 @@ def test_without_dask_the_error_names_the_extra(
     assert isinstance(caught.value, ImportError)
     code = main(["report", str(tmp_path / "a.db"), "--all", "--scheduler", "tcp://127.0.0.1:1"])
     err = capsys.readouterr().err
-    assert code == 1 and len(err.strip().splitlines()) == 1 and "distributed" in err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "distributed" in err
 
 
 def test_a_fan_in_below_two_is_refused(tmp_path: Path) -> None:

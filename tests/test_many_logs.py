@@ -288,6 +288,6 @@ def test_the_command_line_names_a_missing_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a = _day(tmp_path / "a.db", "op", "P-1")
-    assert main(["report", str(a), str(tmp_path / "gone.db"), "--op", "op"]) == 1
+    assert main(["report", str(a), str(tmp_path / "gone.db"), "--op", "op"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "gone.db" in err

@@ -224,7 +224,7 @@ def test_the_command_line_names_a_missing_log(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["export", "parquet", str(tmp_path / "missing.db"), "-o", str(tmp_path / "out")])
-    assert code == 1 and "missing.db" in capsys.readouterr().err
+    assert code == 2 and "missing.db" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 

@@ -174,7 +174,8 @@ def report(
     figure rests unnoticed on an edited table. When it does not hold, the report is still
     written, a warning says so, and the exit status is 1. The check reads every event (a
     second or two for an operation's day; for a force-year log, verify it on a schedule and
-    give --no-verify, or --quick-verify to check only the chain).
+    give --no-verify, or --quick-verify to check only the chain). With --scheduler the
+    workers read the files, so nothing is verified here: verify the logs where they are.
 
     \b
     Example:
@@ -194,7 +195,10 @@ def report(
         raise click.UsageError("give one of --op OP, --all or --police-force F")
     if site is not None and op_id is None:
         raise click.UsageError("--site goes with --op (site ids belong to an operation)")
-    verdicts = [] if no_verify else [(db, _verdict(db, quick=quick_verify)) for db in dbs]
+    # On a cluster the workers read the files (they need not be readable here): verify them
+    # where they are.
+    local = not no_verify and scheduler is None
+    verdicts = [(db, _verdict(db, quick=quick_verify)) for db in dbs] if local else []
     sections: list[str] = []
     if len(dbs) == 1 and op_id is not None and scheduler is None:
         result = _one_log(dbs[0], op_id, not no_children, site, start, end, fmt, sections)

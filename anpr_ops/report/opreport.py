@@ -144,6 +144,7 @@ class OpReport:
                 self.period,
                 self.sites,
                 dict(self.by_operation),
+                self.rollup,
             ),
         )
 
@@ -292,6 +293,7 @@ def _report_from(
     period: Period | None,
     sites: frozenset[str] | None,
     by_operation: dict[str, Rollup],
+    rollup: Rollup,
 ) -> OpReport:
     """The report :meth:`OpReport.__reduce__` took apart."""
     return OpReport(
@@ -301,6 +303,7 @@ def _report_from(
         period=period,
         sites=sites,
         by_operation=MappingProxyType(by_operation),
+        rollup=rollup,
     )
 
 
