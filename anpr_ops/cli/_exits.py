@@ -19,6 +19,7 @@ import click
 from anpr_ops.errors import (
     AnprOpsError,
     LogNotFoundError,
+    MissingExtraError,
     NotALogError,
     SchemaVersionError,
     StorageError,
@@ -97,6 +98,7 @@ EXIT_TABLE: Final = (
             "a file that is not an anpr_ops log, is damaged, or is of another format version",
             "`-o` naming a log, or an existing file without `--force`",
             "`verify --checkpoint` with a checkpoint of another log",
+            "an optional extra the command needs is not installed (it names the extra)",
         ),
     ),
     ExitRow(Exit.INTERRUPTED, "interrupted (Ctrl-C)", ("a batch in progress is not written",)),
@@ -111,6 +113,7 @@ ERROR_STATUS: Final[tuple[tuple[type[BaseException], Exit], ...]] = (
     (LogNotFoundError, Exit.CANNOT),
     (NotALogError, Exit.CANNOT),
     (SchemaVersionError, Exit.CANNOT),
+    (MissingExtraError, Exit.CANNOT),
     (AnprOpsError, Exit.FAILED),
     (click.FileError, Exit.CANNOT),
     (click.ClickException, Exit.FAILED),
