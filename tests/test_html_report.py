@@ -66,6 +66,7 @@ def big_report(hours: int, start: datetime = datetime(2020, 3, 27, tzinfo=UTC)) 
         period=Period(start, start + timedelta(hours=hours)),
         sites=None,
         by_operation=MappingProxyType({"big": rollup}),
+        rollup=rollup,
     )
 
 
