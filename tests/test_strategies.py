@@ -92,7 +92,7 @@ def test_operation_batches_append_whole_and_hold_their_references(batch: list[An
     seen: dict[str, Any] = {}
     for event in batch:
         for field in REFS:
-            ref = getattr(event, field, None)
+            ref = getattr(getattr(event, "replacement", None) or event, field, None)
             if ref is not None:
                 assert ref in seen and seen[ref].op_id == event.op_id
         if event.kind == "correction":
