@@ -56,7 +56,8 @@ def site_keys(batch: Sequence[Any]) -> list[str]:
 
 def apply_corrections(batch: Sequence[Any]) -> list[Any]:
     """The batch as if every event had been right from the start: no corrections, replaced
-    events as their replacements (in the original's place), retracted events gone."""
+    events as their replacements (in the original's place, or later, after what a replacement
+    now refers to), retracted events gone."""
     versions: dict[str, Any] = {}
     order: list[str] = []
     for event in batch:
@@ -68,7 +69,20 @@ def apply_corrections(batch: Sequence[Any]) -> list[Any]:
         else:
             versions[event.event_id] = event
             order.append(event.event_id)
-    return [versions[i] for i in order if i in versions]
+    out: list[Any] = []
+    placed: set[str] = set()
+
+    def place(event_id: str) -> None:
+        if event_id in placed or event_id not in versions:
+            return
+        for ref in sorted(refs_of(versions[event_id])):
+            place(ref)
+        placed.add(event_id)
+        out.append(versions[event_id])
+
+    for event_id in order:
+        place(event_id)
+    return out
 
 
 def components(batch: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:
@@ -82,7 +96,7 @@ def components(batch: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:
         return x
 
     for event in batch:
-        links = [getattr(event, f, None) for f in REFS]
+        links = list(refs_of(event))
         if event.kind == "correction":
             links.append(event.target_id)
         for link in links:
@@ -96,20 +110,42 @@ def components(batch: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:
     return ops, list(groups.values())
 
 
+def refs_of(event: Any) -> set[str]:
+    """The ids an event names, or (a correction) its replacement names."""
+    inner = getattr(event, "replacement", None) or event
+    return {r for f in REFS if (r := getattr(inner, f, None)) is not None}
+
+
 def shuffled(batch: Sequence[Any], rng: random.Random) -> list[Any]:
-    """A random order of the batch in which every reference still points backwards."""
+    """A random order of the batch in which every reference still points backwards, and an
+    event is retracted only once nothing refers to it any more."""
     opener = {e.op_id: e.event_id for e in batch if e.kind == "operation"}
     deps: dict[str, set[str]] = {}
     last_fix: dict[str, str] = {}
+    before: list[Any] = []
     for event in batch:
         needs = {opener[event.op_id]} - {event.event_id}
         if event.kind == "operation" and event.parent_op_id:
             needs.add(opener[event.parent_op_id])
-        needs |= {r for f in REFS if (r := getattr(event, f, None)) is not None}
+        needs |= refs_of(event)
         if event.kind == "correction":
             needs.add(last_fix.get(event.target_id, event.target_id))
             last_fix[event.target_id] = event.event_id
+            if event.retract:
+                # After every version that referred to the target, and every correction of
+                # those events made before the retraction (which moved or retracted them).
+                users = {
+                    getattr(e, "target_id", e.event_id)
+                    for e in before
+                    if event.target_id in refs_of(e)
+                }
+                needs |= {
+                    e.event_id
+                    for e in before
+                    if e.event_id in users or getattr(e, "target_id", None) in users
+                }
         deps[event.event_id] = needs
+        before.append(event)
     by_id = {e.event_id: e for e in batch}
     done: set[str] = set()
     out: list[Any] = []

@@ -223,3 +223,200 @@ def test_appends_from_two_connections_keep_the_rollups(tmp_path: Any) -> None:
         assert site_totals(report, "tower-bridge")["arrests"] == 1
         first.rebuild()
         assert rollup_rows(first) == kept
+
+
+# -- the ANPR funnel: what came of a stop after a hit, two references away -----------------
+
+
+def funnel(report: OpReport, site: str | None = None) -> tuple[int, int, int, int]:
+    """Stops after a hit and, of them, those searched, with a positive outcome, with an arrest
+    (of the whole report, or of one site)."""
+    found = report.totals if site is None else report.by_site[site]
+    return (
+        found.hit_led_stops,
+        found.hit_led_stops_searched,
+        found.hit_led_stops_positive,
+        found.hit_led_stops_arrested,
+    )
+
+
+@pytest.fixture
+def searched() -> Iterator[OpLog]:
+    """The chain's hit, stop and search, each appended in a batch of its own (so each event
+    refers to one the connection remembers, not one in its own batch)."""
+    with OpLog.memory() as log:
+        for event in (operation(), hit(), stop(), search()):
+            log.append(event)
+        yield log
+
+
+def test_an_arrest_in_the_same_batch_counts_on_the_stop(log: OpLog) -> None:
+    """The chain in one batch: the arrest after the search of the stop makes the stop after a
+    hit searched, positive and arrested."""
+    assert funnel(rolled(log)) == (1, 1, 1, 1)
+
+
+def test_an_arrest_after_a_search_counts_on_the_stop_in_the_stops_hour(searched: OpLog) -> None:
+    """Hit, stop, search and an arrest at 11:30 for it, each appended alone: the stop (09:05 at
+    Vauxhall) counts as arrested in its own hour and site; the arrest counts in its hour."""
+    assert funnel(rolled(searched)) == (1, 1, 0, 0)
+    searched.append(outcome(occurred_at="2020-04-18T11:30:00+01:00"))
+    report = rolled(searched)
+    assert funnel(report) == (1, 1, 1, 1) == funnel(report, "vauxhall")
+    nine, eleven = (
+        report.by_hour["2020-04-18T09:00+01:00"],
+        report.by_hour["2020-04-18T11:00+01:00"],
+    )
+    assert (nine.hit_led_stops_arrested, nine.arrests) == (1, 0)
+    assert (eleven.hit_led_stops_arrested, eleven.arrests) == (0, 1)
+    assert report.rates["hit_stop_arrest_rate"].to_dict() == {"numerator": 1, "denominator": 1}
+
+
+def test_an_arrest_reaches_a_stop_known_only_from_the_log(tmp_path: Any) -> None:
+    """The arrest is appended by a connection that never saw the stop or the search: the stop
+    is read from the log and counted as arrested."""
+    path = tmp_path / "funnel.db"
+    with OpLog.open(path, create=True) as first:
+        first.extend([operation(), hit(), stop(), search()])
+    with OpLog.open(path) as second:
+        second.append(outcome())
+        assert funnel(rolled(second)) == (1, 1, 1, 1)
+
+
+def test_a_second_arrest_leaves_the_stop_counted_once(searched: OpLog) -> None:
+    """Two arrests after searches of one stop (one search each): the stop is one stop arrested."""
+    searched.extend([search("search-2"), outcome()])
+    searched.append(outcome("out-2", search_id="search-2", subject_ref="P-2"))
+    report = rolled(searched)
+    assert funnel(report) == (1, 1, 1, 1)
+    assert (report.totals.arrests, report.rates["arrest_rate"].numerator) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "before", "after"),
+    [
+        ("no_further_action", "arrest", (1, 1, 0, 0), (1, 1, 1, 1)),
+        ("arrest", "no_further_action", (1, 1, 1, 1), (1, 1, 0, 0)),
+        ("traffic_offence_report", "arrest", (1, 1, 1, 0), (1, 1, 1, 1)),
+        ("arrest", "traffic_offence_report", (1, 1, 1, 1), (1, 1, 1, 0)),
+    ],
+)
+def test_a_disposal_corrected_changes_what_the_stop_came_to(
+    searched: OpLog,
+    first: str,
+    then: str,
+    before: tuple[int, ...],
+    after: tuple[int, ...],
+) -> None:
+    """No further action is no positive outcome; a traffic offence report is positive but no
+    arrest; correcting the disposal of the search's outcome moves the stop with it."""
+    codes = {"no_further_action": [], "arrest": ["MD71234"], "traffic_offence_report": ["RT88191"]}
+    searched.append(outcome(disposal=first, offences=codes[first]))
+    assert funnel(rolled(searched)) == before
+    searched.append(correction("out-1", replacement=outcome(disposal=then, offences=codes[then])))
+    assert funnel(rolled(searched)) == after
+
+
+def test_retracting_the_arrest_takes_the_stop_out_of_the_arrested(searched: OpLog) -> None:
+    """With an arrest and a traffic offence report after the search, retracting the arrest
+    leaves the stop positive, not arrested; retracting the report too leaves it searched."""
+    searched.append(outcome())
+    searched.append(
+        outcome("out-2", disposal="traffic_offence_report", offences=["RT88191"], subject_ref="P-2")
+    )
+    searched.append(correction("out-1", retract=True))
+    assert funnel(rolled(searched)) == (1, 1, 1, 0)
+    searched.append(correction("out-2", retract=True))
+    report = rolled(searched)
+    assert funnel(report) == (1, 1, 0, 0)
+    assert (report.totals.arrests, report.totals.corrections) == (0, 2)
+
+
+@pytest.fixture
+def two_stops(searched: OpLog) -> OpLog:
+    """A second hit, stop and search at Blackfriars; the arrest after the first search."""
+    searched.extend([hit("hit-2", site="blackfriars"),
+                     stop("stop-2", hit_id="hit-2", site="blackfriars")])  # fmt: skip
+    searched.append(search("search-2", stop_id="stop-2"))
+    searched.append(outcome())
+    assert funnel(rolled(searched), "vauxhall") == (1, 1, 1, 1)
+    assert funnel(rolled(searched), "blackfriars") == (1, 1, 0, 0)
+    return searched
+
+
+def test_an_arrest_pointed_at_a_search_of_another_stop_moves_to_that_stop(
+    two_stops: OpLog,
+) -> None:
+    """The arrest re-pointed to the search of the Blackfriars stop: that stop is arrested, the
+    Vauxhall stop no longer; the arrest itself now counts at Blackfriars (its site comes
+    through the search)."""
+    two_stops.append(correction("out-1", replacement=outcome(search_id="search-2")))
+    report = rolled(two_stops)
+    assert funnel(report) == (2, 2, 1, 1)
+    assert funnel(report, "vauxhall") == (1, 1, 0, 0)
+    assert funnel(report, "blackfriars") == (1, 1, 1, 1)
+    assert report.by_site["blackfriars"].arrests == 1
+
+
+def test_a_search_moved_to_another_stop_takes_its_arrest_with_it(two_stops: OpLog) -> None:
+    """The arrested search moved from the Vauxhall stop to the Blackfriars one: the Vauxhall
+    stop keeps no search and no arrest, the Blackfriars stop has both (and its own search)."""
+    two_stops.append(correction("search-1", replacement=search(stop_id="stop-2")))
+    report = rolled(two_stops)
+    assert funnel(report, "vauxhall") == (1, 0, 0, 0)
+    assert funnel(report, "blackfriars") == (1, 1, 1, 1)
+
+
+def test_an_arrest_pointed_straight_at_a_stop_counts_on_it(two_stops: OpLog) -> None:
+    """An arrest re-pointed from the search to the Blackfriars stop itself: that stop is
+    arrested (and positive) through no search; the Vauxhall stop is only searched."""
+    two_stops.append(correction("out-1", replacement=outcome(search_id=None, stop_id="stop-2")))
+    report = rolled(two_stops)
+    assert funnel(report, "vauxhall") == (1, 1, 0, 0)
+    assert funnel(report, "blackfriars") == (1, 1, 1, 1)
+    assert report.to_dict()["arrests_by_source"] == {"stop": 1}
+
+
+def test_an_outcome_naming_a_stop_makes_it_positive_without_a_search() -> None:
+    """Outcomes that name the stop directly, each appended alone: no further action changes
+    nothing, a fixed penalty makes it positive, an arrest arrested; it was never searched."""
+    with OpLog.memory() as log:
+        for event in (operation(), hit(), stop()):
+            log.append(event)
+        log.append(outcome("out-n", search_id=None, stop_id="stop-1",
+                           disposal="no_further_action", offences=[]))  # fmt: skip
+        assert funnel(rolled(log)) == (1, 0, 0, 0)
+        log.append(outcome("out-p", search_id=None, stop_id="stop-1",
+                           disposal="fixed_penalty_notice", offences=["RT88191"]))  # fmt: skip
+        assert funnel(rolled(log)) == (1, 0, 1, 0)
+        log.append(outcome("out-a", search_id=None, stop_id="stop-1"))
+        assert funnel(rolled(log)) == (1, 0, 1, 1)
+        log.append(correction("out-a", retract=True))
+        assert funnel(rolled(log)) == (1, 0, 1, 0)
+
+
+def test_a_stop_given_no_hit_leaves_the_funnel_with_its_arrest(searched: OpLog) -> None:
+    """The stop corrected to follow no hit: it is still a stop, searched and arrested, but no
+    longer in the funnel, and the hit led to no stop."""
+    searched.append(outcome())
+    searched.append(correction("stop-1", replacement=stop(hit_id=None)))
+    report = rolled(searched)
+    assert funnel(report) == (0, 0, 0, 0)
+    assert (report.totals.vehicle_stops, report.totals.arrests) == (1, 1)
+    assert report.rates["hit_stop_rate"].numerator == 0
+    searched.append(correction("stop-1", event_id="fix-back", replacement=stop()))
+    assert funnel(rolled(searched)) == (1, 1, 1, 1)
+
+
+def test_a_stop_retracted_after_its_search_and_arrest_leaves_the_hit_alone(
+    searched: OpLog,
+) -> None:
+    """Retracting the arrest, the search and then the stop, each in a batch of its own, empties
+    the funnel stage by stage down to the hit."""
+    searched.append(outcome())
+    stages = []
+    for target in ("out-1", "search-1", "stop-1"):
+        searched.append(correction(target, retract=True))
+        stages.append(funnel(rolled(searched)))
+    assert stages == [(1, 1, 0, 0), (1, 0, 0, 0), (0, 0, 0, 0)]
+    assert rolled(searched).totals.anpr_hits == 1

@@ -92,7 +92,7 @@ def test_operation_batches_append_whole_and_hold_their_references(batch: list[An
     seen: dict[str, Any] = {}
     for event in batch:
         for field in REFS:
-            ref = getattr(event, field, None)
+            ref = getattr(getattr(event, "replacement", None) or event, field, None)
             if ref is not None:
                 assert ref in seen and seen[ref].op_id == event.op_id
         if event.kind == "correction":
@@ -105,6 +105,40 @@ def test_operation_batches_append_whole_and_hold_their_references(batch: list[An
         assert {op.op_id for op in log.operations()} == {
             e.op_id for e in batch if e.kind == "operation"
         }
+
+
+def _refs(event: Any) -> dict[str, str]:
+    return {f: getattr(event, f) for f in REFS if getattr(event, f, None) is not None}
+
+
+def _funnel_features(batch: list[Any]) -> set[str]:
+    """What a batch does to the ANPR funnel's links: a positive outcome of a search of a stop
+    after a hit, an outcome naming a stop, a reference moved by a correction (per kind), and an
+    event retracted after what referred to it."""
+    found: set[str] = set()
+    versions: dict[str, Any] = {}
+    named: set[str] = set()  # ids some event has referred to
+    for event in batch:
+        if event.kind == "correction":
+            before = versions[event.target_id]
+            if event.retract and event.target_id in named:
+                found.add("retract_referred")
+            elif event.replacement is not None and _refs(event.replacement) != _refs(before):
+                found.add(f"moved_{before.kind}")
+            if event.replacement is not None:
+                versions[event.target_id] = event.replacement
+                named.update(_refs(event.replacement).values())
+            continue
+        versions[event.event_id] = event
+        named.update(_refs(event).values())
+        if event.kind == "outcome" and event.disposal != "no_further_action":
+            if event.stop_id is not None:
+                found.add("positive_on_stop")
+            search = versions.get(event.search_id or "")
+            stop = versions.get(getattr(search, "stop_id", None) or "")
+            if stop is not None and stop.hit_id is not None:
+                found.add("positive_after_hit_led_stop")
+    return found
 
 
 def test_operation_batches_cover_every_kind_and_correction() -> None:
@@ -144,6 +178,46 @@ def test_operation_batches_cover_every_kind_and_correction() -> None:
         "correction",
     }
     assert set(features) == {"retract", "replace", "child", "rearrested", "clock_change_month"}
+
+
+def test_operation_batches_make_and_move_every_link_of_the_funnel() -> None:
+    """Over a run of the batches the rollup properties draw, the ANPR funnel's links all turn
+    up — a positive outcome of a search of a stop after a hit, a positive outcome naming a stop
+    — and corrections move each link (an outcome, a search, a stop pointed elsewhere) and
+    retract an event after what referred to it."""
+    features: Counter[str] = Counter()
+
+    @settings(max_examples=150, database=None, derandomize=True)
+    @given(ours.operation_batches(max_corrections=6))
+    def collect(batch: list[Any]) -> None:
+        features.update(_funnel_features(batch))
+
+    collect()
+    assert set(features) == {
+        "positive_after_hit_led_stop",
+        "positive_on_stop",
+        "moved_outcome",
+        "moved_search",
+        "moved_vehicle_stop",
+        "retract_referred",
+    }
+
+
+@settings(max_examples=30)
+@given(ours.operation_batches(units=("anpr", "search")))
+def test_operation_batches_draw_only_the_units_asked_for(batch: list[Any]) -> None:
+    """Limited to hits and searches, a batch holds no sweep, enquiry or patrol, and every
+    stop, as first recorded, follows a hit."""
+    assert {e.kind for e in batch}.isdisjoint({"weapon_sweep", "arrest_enquiry", "patrol"})
+    for event in batch:
+        if event.kind == "vehicle_stop":
+            assert event.hit_id is not None
+
+
+@pytest.mark.parametrize("units", [(), ("anpr", "roadblock")])
+def test_operation_batches_refuse_unknown_units(units: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError, match="units must be some of"):
+        ours.operation_batches(units=units)
 
 
 def test_batches_with_different_op_ids_share_a_log() -> None:

@@ -228,7 +228,7 @@ class _Scope:
             if data is None or seq not in self.flags:
                 continue
             field, given = flags_passed_on(data["kind"], data, frozenset(self.flags[seq]))
-            if field is not None and data.get(field) is not None:
+            if field is not None and given and data.get(field) is not None:
                 named = self.by_id.get(data[field])
                 if named is not None:
                     self.flags.setdefault(named, set()).update(given)

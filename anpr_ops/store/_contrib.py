@@ -116,11 +116,10 @@ def flags_passed_on(
     kind: str, data: Mapping[str, Any], flags: Flags
 ) -> tuple[str | None, tuple[str, ...]]:
     """What an event passes on, from its own flags, to the event it names: a search's arrest
-    or positive outcome is its stop's too. The field naming that event, and the flags."""
+    or positive outcome is its stop's too. The field naming that event (``None`` when the
+    event passes nothing on, whatever its flags), and the flags it passes with ``flags``."""
     if kind == EventKind.SEARCH and data.get("stop_id") is not None:
-        passed = _on_stop(flags)
-        if passed:
-            return "stop_id", passed
+        return "stop_id", _on_stop(flags)
     return None, ()
 
 

@@ -5,9 +5,11 @@ wholesale recompute of an operation, and for a rebuild.
 A :class:`Graph` reads the rows it needs a query at a time (events by seq, their corrections,
 the events that refer to them) and knows each event's current and last versions, its site
 (through what it refers to, :data:`anpr_ops.events.SITE_VIA`) and its flags (what its live
-dependants make of it, :func:`~anpr_ops.store._contrib.flags_given`). :func:`evaluate` turns a
-set of events into what they contribute — the very rules the scan over events folds — so that a
-batch's change is ``evaluate(after) - evaluate(before)`` over every event it touches.
+dependants make of it, :func:`~anpr_ops.store._contrib.flags_given`, and what they pass on from
+their own, :func:`~anpr_ops.store._contrib.flags_passed_on`: a search's arrest is its stop's
+too). :func:`evaluate` turns a set of events into what they contribute — the very rules the
+scan over events folds — so that a batch's change is ``evaluate(after) - evaluate(before)``
+over every event it touches.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from anpr_ops.events import SITE_VIA
-from anpr_ops.store._contrib import NO_SITE, contribution, flags_given
+from anpr_ops.store._contrib import NO_SITE, contribution, flags_given, flags_passed_on
 from anpr_ops.store._projection import chunks
 from anpr_ops.store._rollups import CELL_TABLES, Deltas, HourOf, rebuild_aggregates
 from anpr_ops.vocab import EventKind
 
-__all__ = ["Graph", "Zones", "evaluate", "recompute", "site_dependants"]
+__all__ = ["Graph", "Zones", "evaluate", "passed_to", "recompute", "site_dependants"]
 
 _COLUMNS = "seq, event_id, kind, op_id, occurred_at, target_seq, ref_seq, body"
 
@@ -67,6 +69,7 @@ class Graph:
         self.referrers: dict[int, list[int]] = {}  # seq -> rows whose ref_seq is it
         self.ids: dict[str, int] = {}
         self._sites: dict[tuple[int, bool], str | None] = {}
+        self._given: dict[int, frozenset[str]] = {}
 
     # -- reading ------------------------------------------------------------------------
 
@@ -188,11 +191,11 @@ class Graph:
         self._sites[key] = site
         return site
 
-    def flags(self, seq: int) -> frozenset[str]:
-        """What the live events that now refer to the event at ``seq`` make of it."""
+    def users(self, seq: int) -> list[tuple[int, dict[str, Any]]]:
+        """The live events whose current versions refer to the event at ``seq``: their seqs
+        and those versions."""
         self.load_referrers([seq])
-        event_id = self.rows[seq].event_id
-        flags: set[str] = set()
+        found = []
         for user in self.referrers.get(seq, ()):
             row = self.rows[user]
             owner = row.target_seq if row.target_seq is not None else row.seq
@@ -200,12 +203,41 @@ class Graph:
             if (fixes[-1] if fixes else owner) != user:
                 continue  # not the owner's current version
             data = self.version(owner)
-            if data is None:
-                continue
-            field, given = flags_given(data["kind"], data)
+            if data is not None:
+                found.append((owner, data))
+        return found
+
+    def given(self, seq: int) -> frozenset[str]:
+        """The flags the live events that now refer to the event at ``seq`` give it."""
+        found = self._given.get(seq)
+        if found is None:
+            event_id = self.rows[seq].event_id
+            flags: set[str] = set()
+            for _, data in self.users(seq):
+                field, given = flags_given(data["kind"], data)
+                if field is not None and data.get(field) == event_id:
+                    flags.update(given)
+            found = self._given[seq] = frozenset(flags)
+        return found
+
+    def flags(self, seq: int) -> frozenset[str]:
+        """What the live events that now refer to the event at ``seq`` make of it: the flags
+        they give it, and those they pass on from their own (a search's outcomes are its
+        stop's too)."""
+        flags = self.given(seq)
+        event_id = self.rows[seq].event_id
+        passing = []
+        for owner, data in self.users(seq):
+            field, _ = flags_passed_on(data["kind"], data, flags)
             if field is not None and data.get(field) == event_id:
-                flags.update(given)
-        return frozenset(flags)
+                passing.append((owner, data))
+        if not passing:
+            return flags
+        self.load_referrers(owner for owner, _ in passing)
+        more = set(flags)
+        for owner, data in passing:
+            more.update(flags_passed_on(data["kind"], data, self.given(owner))[1])
+        return frozenset(more)
 
 
 def site_dependants(graph: Graph, seqs: Iterable[int]) -> set[int]:
@@ -229,6 +261,26 @@ def site_dependants(graph: Graph, seqs: Iterable[int]) -> set[int]:
                     found.add(owner)
                     nxt.add(owner)
         frontier = nxt
+    return found
+
+
+def passed_to(graph: Graph, seqs: Iterable[int]) -> set[int]:
+    """The events to which the events at ``seqs`` (as last recorded) pass on their flags: the
+    stop of a search, whose flags change when the search's do."""
+    wanted = set(seqs)
+    graph.load(wanted)
+    found: set[int] = set()
+    for seq in wanted:
+        if seq not in graph.rows:
+            continue
+        data = graph.version(seq, last=True)
+        if data is None:
+            continue
+        field, _ = flags_passed_on(data["kind"], data, frozenset())
+        if field is not None and data.get(field) is not None:
+            ref = graph.rows[graph.last_row(seq)].ref_seq
+            if ref is not None:
+                found.add(ref)
     return found
 
 

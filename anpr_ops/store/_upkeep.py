@@ -4,12 +4,15 @@ common path) or, for a batch that changes what is already stored, at insert time
 The common path — new events, referring to earlier ones — is planned from what the batch and
 the connection's memory know of each event (its current version, site and flags): a new event
 adds its contribution; one that sets a flag on the event it names (a stop on its hit, a search
-on its stop, an arrest on its search or enquiry) takes away that event's contribution and adds
-it again with the flag. A batch with a correction, or with a definition of an offence code the
-catalogue already knows (a category may change), takes the general path: at insert time, every
-event it touches — the corrected events, what their old and new versions refer to, everything
-whose site comes through them, what the batch's new events refer to — is evaluated from the
-events table before and after the batch's rows are written, and the difference is added
+on its stop, an arrest on its search, stop or enquiry) takes away that event's contribution and
+adds it again with the flag; and when that event then passes on more than before (a search's
+first arrest or positive outcome is its stop's too), the same is done to the event it passes
+them on to. A batch with a correction, or with a definition of an offence code the catalogue
+already knows (a category may change), takes the general path: at insert time, every event it
+touches — the corrected events, what their old and new versions refer to, everything whose
+site comes through them, what the batch's new events refer to, and what each event referred
+to passes flags on to (an outcome's search's stop) — is evaluated from the events table before
+and after the batch's rows are written, and the difference is added
 (:mod:`anpr_ops.store._evaluate`). Rare, wide changes are recomputed wholesale: the cells of an
 operation whose time zone changed, of every operation when an offence definition is corrected,
 retracted or given to a catalogue code; every aggregate when an operation's parent changed.
@@ -23,8 +26,15 @@ from typing import TYPE_CHECKING
 
 from anpr_ops.events import SITE_VIA, Correction, OffenceDefinition, Operation
 from anpr_ops.offences import builtin_catalogue
-from anpr_ops.store._contrib import contribution, flags_given
-from anpr_ops.store._evaluate import Graph, Zones, evaluate, recompute, site_dependants
+from anpr_ops.store._contrib import contribution, flags_given, flags_passed_on
+from anpr_ops.store._evaluate import (
+    Graph,
+    Zones,
+    evaluate,
+    passed_to,
+    recompute,
+    site_dependants,
+)
 from anpr_ops.store._memory import Live
 from anpr_ops.store._record import Encoded
 from anpr_ops.store._rollups import Deltas, HourOf, rebuild_aggregates
@@ -107,15 +117,29 @@ class Upkeep:
         field, given = flags_given(kind, data)
         if field is None or not given or field not in data:
             return
-        self._view(referred)
-        flags = referred.flags.union(given)
-        if flags == referred.flags or referred.data is None:
+        self._flag(self._view(referred), given)
+
+    def _flag(self, live: Live, given: tuple[str, ...]) -> None:
+        """Give ``live`` (viewed) the flags ``given``: its contribution changes with them, and
+        so does that of the event it passes on to what it did not pass on before."""
+        before = live.flags
+        flags = before.union(given)
+        data = live.data
+        if flags == before or data is None:
             return
-        old = referred.found
-        new = contribution(referred.data, site=referred.site, flags=flags, category=batch.category)
-        referred.flags, referred.found = flags, new
+        old = live.found
+        new = contribution(data, site=live.site, flags=flags, category=self.batch.category)
+        live.flags, live.found = flags, new
         if old is not None and new is not None:
-            self.deltas.change(old, new, referred.hour)
+            self.deltas.change(old, new, live.hour)
+        field, passed = flags_passed_on(live.kind, data, flags)
+        if field is None or not passed:
+            return
+        if set(passed).issubset(flags_passed_on(live.kind, data, before)[1]):
+            return
+        named = self.batch.lookup(data[field])
+        if named is not None and named.live:
+            self._flag(self._view(named), passed)
 
     def correction(self, event: Correction, target: Live) -> None:
         """A correction of ``target``, about to be applied: note a wide change."""
@@ -170,15 +194,15 @@ class Upkeep:
             r.target_seq for r in batch.records if r.target_seq is not None and r.target_seq < below
         ]
         graph.load(targets)
-        touched = set(targets)
-        touched.update(
-            r.ref_seq for r in batch.records if r.ref_seq is not None and r.ref_seq < below
-        )
+        # The events whose flags the batch may change: those its events refer to, before and
+        # after, and those these pass their flags on to (a search's stop).
+        referred = {r.ref_seq for r in batch.records if r.ref_seq is not None and r.ref_seq < below}
         for seq in targets:
             if seq in graph.rows:
                 ref = graph.rows[graph.last_row(seq)].ref_seq
                 if ref is not None:
-                    touched.add(ref)
+                    referred.add(ref)
+        touched = set(targets) | referred | passed_to(graph, referred)
         touched |= site_dependants(graph, targets)
         self._touched = touched
         return evaluate(graph, touched, Zones(conn), batch.category)

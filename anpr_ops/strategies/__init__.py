@@ -8,8 +8,9 @@
   valid events (valid as models; their references name nothing in particular);
 - :func:`operation_batches`: whole coherent operations — an operation with sites and child
   operations, hits → stops → searches → outcomes and seizures, weapon sweeps and their finds,
-  arrest enquiries and arrests, patrols, and corrections (replacements and retractions) —
-  whose references hold, ready for ``log.extend(batch)``.
+  arrest enquiries and arrests, patrols, and corrections (replacements, which may point a
+  reference elsewhere, and retractions) — whose references hold, ready for
+  ``log.extend(batch)``; :data:`UNITS` names the units of activity it can be limited to.
 
 Installing anpr_ops registers these with Hypothesis (through its ``hypothesis`` entry point),
 so ``st.from_type(VehicleStop)`` and friends work for every event model.
@@ -41,6 +42,7 @@ from anpr_ops.strategies._kinds import (
     weapon_sweeps,
 )
 from anpr_ops.strategies._operations import (
+    UNITS,
     operation_batches,
 )
 from anpr_ops.strategies._values import (
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 __all__: list[str] = [
     "CLOCK_CHANGES",
     "TIMEZONES",
+    "UNITS",
     "anpr_hits",
     "arrest_enquiries",
     "corrections",

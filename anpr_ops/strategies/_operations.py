@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from hypothesis.strategies import DrawFn, SearchStrategy
@@ -35,22 +35,38 @@ from anpr_ops.strategies._values import (
 # --------------------------------------------------------------------------- whole operations
 
 
+#: The units of activity :func:`operation_batches` draws: an ANPR hit and what followed it; a
+#: weapon sweep and its finds; an arrest enquiry and the arrest; a patrol; a search without a
+#: stop; a stop without a hit; an outcome or a seizure on its own.
+UNITS: Final = ("anpr", "sweep", "enquiry", "patrol", "search", "stop", "outcome", "seizure")
+_REF_FIELDS = ("hit_id", "stop_id", "search_id", "enquiry_id", "sweep_id")
+# The kinds whose references a correction may move: the links from a hit to an arrest.
+_LINKED = frozenset({"vehicle_stop", "search", "outcome"})
+
+
 class _Plan:
     """The events of one generated batch so far, and what refers to what."""
 
     def __init__(self) -> None:
         self.events: list[Any] = []
         self.current: dict[str, Any] = {}  # event_id -> live version
-        self.referenced: set[str] = set()  # ids some live event names
 
     def add(self, event: Any) -> Any:
         self.events.append(event)
         self.current[event.event_id] = event
-        for field in ("hit_id", "stop_id", "search_id", "enquiry_id", "sweep_id"):
-            ref = getattr(event, field, None)
-            if ref is not None:
-                self.referenced.add(ref)
         return event
+
+    def users(self, event_id: str) -> list[Any]:
+        """The live versions of the events that name ``event_id``."""
+        return [
+            e
+            for e in self.current.values()
+            if any(getattr(e, field, None) == event_id for field in _REF_FIELDS)
+        ]
+
+    def live(self, kind: str, op_id: str) -> list[str]:
+        """The ids of the live events of ``kind`` in ``op_id``, in the order they came."""
+        return [e.event_id for e in self.current.values() if e.kind == kind and e.op_id == op_id]
 
 
 def operation_batches(
@@ -62,6 +78,7 @@ def operation_batches(
     max_corrections: int = 3,
     span_hours: int = 30,
     people: Sequence[str] = _PEOPLE,
+    units: Collection[str] = UNITS,
 ) -> SearchStrategy[list[Event]]:
     """Whole coherent operations, as one batch that ``log.extend`` accepts.
 
@@ -70,8 +87,13 @@ def operation_batches(
     operation, up to ``max_units`` units of activity within ``span_hours`` of its start: an
     ANPR hit and the stop it led to, with searches, outcomes and seizures; a stop or search
     without a hit; a weapon sweep and what it found; an arrest enquiry and the arrest; a
-    patrol; an outcome or seizure on its own. Then up to ``max_corrections`` corrections:
-    replacements of any event (references kept) and retractions of events nothing refers to.
+    patrol; an outcome or seizure on its own (``units`` chooses among :data:`UNITS`:
+    ``("anpr", "stop", "search")`` draws the ANPR funnel's work only; a unit that needs a site
+    in an operation without one is a seizure on its own). Then up to ``max_corrections``
+    corrections:
+    replacements of any event (references kept, or an outcome, search or stop pointed at
+    another event of the kind it names, or at none), retractions of events nothing refers to,
+    and retractions of an event after everything that refers to it (each one correction).
 
     Every reference holds, ids are ``<op_id>-…`` (so batches with different ``op_id`` can
     share a log), subject references come from ``people`` (so people are arrested twice),
@@ -79,6 +101,11 @@ def operation_batches(
     """
     st = _st()
     zones = timezones if timezones is not None else st.sampled_from(TIMEZONES)
+    kinds = [unit for unit in UNITS if unit in set(units)]
+    unknown = sorted(set(units).difference(UNITS))
+    if unknown or not kinds:
+        message = f"units must be some of {', '.join(UNITS)}, not {sorted(units)!r}"
+        raise ValueError(message)
 
     def build(draw: DrawFn) -> list[Event]:
         from anpr_ops.events import Operation, Site
@@ -124,6 +151,7 @@ def operation_batches(
                 _draw_unit(
                     draw,
                     plan,
+                    kinds,
                     this_op,
                     f"{this_op}-u{u}",
                     op_sites[this_op],
@@ -132,8 +160,13 @@ def operation_batches(
                     who,
                 )
         n_fixes = draw(st.integers(0, max_corrections))
-        for j in range(n_fixes):
-            _draw_correction(draw, plan, f"{op_id}-x{j}", op_sites, who)
+        made = j = 0
+        while made < n_fixes:
+            added = _draw_correction(draw, plan, f"{op_id}-x{j}", op_sites, who, n_fixes - made)
+            if not added:
+                break
+            made += added
+            j += 1
         return plan.events
 
     return _free(build)
@@ -154,6 +187,7 @@ def _later(draw: DrawFn, at: datetime) -> datetime:
 def _draw_unit(
     draw: DrawFn,
     plan: _Plan,
+    kinds: Sequence[str],
     op_id: str,
     prefix: str,
     site_ids: Sequence[str],
@@ -163,11 +197,7 @@ def _draw_unit(
 ) -> None:
     st = _st()
     at = _when(draw, start, span_hours)
-    kind = draw(
-        st.sampled_from(
-            ["anpr", "sweep", "enquiry", "patrol", "search", "stop", "outcome", "seizure"]
-        )
-    )
+    kind = draw(st.sampled_from(kinds))
 
     def base(suffix: str, moment: datetime) -> dict[str, Any]:
         return {"event_id": f"{prefix}-{suffix}", "op_id": op_id, "occurred_at": moment}
@@ -233,7 +263,10 @@ def _draw_correction(
     event_id: str,
     op_sites: dict[str, list[str]],
     people: SearchStrategy[str],
-) -> None:
+    budget: int,
+) -> int:
+    """Add a correction, or a retraction after the retractions of what refers to its target,
+    within ``budget`` corrections; how many were added."""
     from anpr_ops.events import Correction
 
     st = _st()
@@ -243,28 +276,74 @@ def _draw_correction(
         if getattr(e, "kind", "") not in {"operation", "correction"}
     ]
     if not targets:
-        return
+        return 0
+    linked = [e for e in targets if e.kind in _LINKED]
+    if linked and draw(st.booleans()):
+        targets = linked  # the links of the funnel, half the time
     target = draw(st.sampled_from(targets))
+    leaf = not plan.users(target.event_id)
+    if leaf and draw(st.booleans()):
+        _retract(draw, plan, target, event_id)
+        return 1
+    if not leaf and draw(st.booleans()):
+        # Retract the target, each event that refers to it (transitively) retracted first.
+        order = _dependants_first(plan, target)
+        if len(order) <= budget:
+            for k, event in enumerate(order):
+                _retract(draw, plan, event, event_id if event is target else f"{event_id}-{k}")
+            return len(order)
     at = target.occurred_at + timedelta(minutes=draw(st.integers(1, 36 * 60)))
     base = {"event_id": event_id, "op_id": target.op_id, "occurred_at": at}
-    leaf = target.event_id not in plan.referenced
-    if leaf and draw(st.booleans()):
-        plan.add(
-            Correction(**base, target_id=target.event_id, reason="Recorded in error", retract=True)
-        )
-        del plan.current[target.event_id]
-        return
-    replacement = _redraw(draw, target, op_sites[target.op_id], people)
+    replacement = _redraw(draw, plan, target, op_sites[target.op_id], people)
     plan.add(
         Correction(
             **base, target_id=target.event_id, reason="Corrected on review", replacement=replacement
         )
     )
     plan.current[target.event_id] = replacement
+    return 1
 
 
-def _redraw(draw: DrawFn, event: Any, site_ids: Sequence[str], people: SearchStrategy[str]) -> Any:
-    """Another version of ``event``: same kind, id, operation and references."""
+def _dependants_first(plan: _Plan, target: Any) -> list[Any]:
+    """``target`` and every live event that refers to it, transitively, each after all that
+    refer to it."""
+    order: list[Any] = []
+
+    def visit(event: Any) -> None:
+        for user in plan.users(event.event_id):
+            if user not in order:
+                visit(user)
+        if event not in order:
+            order.append(event)
+
+    visit(target)
+    return order
+
+
+def _retract(draw: DrawFn, plan: _Plan, target: Any, event_id: str) -> None:
+    from anpr_ops.events import Correction
+
+    at = target.occurred_at + timedelta(minutes=draw(_st().integers(1, 36 * 60)))
+    plan.add(
+        Correction(
+            event_id=event_id,
+            op_id=target.op_id,
+            occurred_at=at,
+            target_id=target.event_id,
+            reason="Recorded in error",
+            retract=True,
+        )
+    )
+    del plan.current[target.event_id]
+
+
+def _redraw(
+    draw: DrawFn, plan: _Plan, event: Any, site_ids: Sequence[str], people: SearchStrategy[str]
+) -> Any:
+    """Another version of ``event``: same kind, id and operation; the same references, or,
+    for an outcome, a search or a stop, sometimes another event of the kind it names (or
+    none): an outcome moved to another search or straight to a stop, a search to another
+    stop, a stop to another hit."""
     st = _st()
     kind = event.kind
     at = event.occurred_at + timedelta(minutes=draw(st.integers(-30, 30)))
@@ -274,14 +353,28 @@ def _redraw(draw: DrawFn, event: Any, site_ids: Sequence[str], people: SearchStr
         for f in ("search_id", "stop_id", "enquiry_id", "sweep_id")
         if getattr(event, f, None) is not None
     }
+    op_id = event.op_id
+
+    def moved(now: Any, others: list[Any]) -> Any:
+        """Half the time, one of ``others`` (other than ``now``); else ``now``."""
+        others = [other for other in others if other != now]
+        return draw(st.sampled_from(others)) if others and draw(st.booleans()) else now
+
     if kind == "anpr_hit":
         return _draw_hit(draw, base, site_ids)
     if kind == "vehicle_stop":
-        return _draw_stop(draw, base, site_ids, event.hit_id)
+        hit_id = moved(event.hit_id, [None, *plan.live("anpr_hit", op_id)])
+        return _draw_stop(draw, base, site_ids, hit_id)
     if kind == "search":
-        return _draw_search(draw, base, site_ids, event.stop_id, people)
+        stop_id = moved(event.stop_id, [None, *plan.live("vehicle_stop", op_id)])
+        return _draw_search(draw, base, site_ids, stop_id, people)
     if kind == "outcome":
-        return _draw_outcome(draw, base, refs, people)
+        sources = [
+            {},
+            *({"search_id": s} for s in plan.live("search", op_id)),
+            *({"stop_id": s} for s in plan.live("vehicle_stop", op_id)),
+        ]
+        return _draw_outcome(draw, base, moved(refs, sources), people)
     if kind == "seizure":
         return _draw_seizure(draw, base, site_ids, refs, weapon="sweep_id" in refs)
     if kind == "weapon_sweep":
