@@ -11,7 +11,7 @@ Both verifiers run this code: ``OpLog.verify()`` and the standalone
    and the caller's check of the event it holds passes;
 4. personal values: each body that commits to personal values has them, matching the
    commitment and naming the same fields, or they were erased by a recorded erasure; no values
-   are kept for a body that commits to none;
+   are kept for a body that commits to none, nor for a seq no event has;
 5. the chain of ``access_log``, and the ``erased`` table against the erasures it records;
 6. with ``bodies``, for a log migrated from a version-1 log, that its events recompute the old
    chain to the head its migration record names (:func:`anpr_ops._v1.descent`);
@@ -198,6 +198,15 @@ def _personal(
                     ),
                 )
             checked += 1
+    # Values under a seq no event has are compared with nothing above, and would jam the
+    # append of the event that gets that seq. The chain held, so the events are 1..head.
+    (orphan,) = conn.execute(
+        "SELECT min(seq) FROM personal WHERE seq < 1 "
+        "OR seq > coalesce((SELECT max(seq) FROM events), 0)"
+    ).fetchone()
+    if orphan is not None:
+        why = "personal values are kept for a seq no event has"
+        return checked, erased, (int(orphan), "personal_unexpected", why)
     return checked, erased, None
 
 

@@ -97,6 +97,23 @@ def test_personal_values_gone_without_a_recorded_erasure_are_found(db: Path) -> 
     assert code == 1 and "no recorded erasure" in out
 
 
+def test_personal_values_kept_for_a_seq_no_event_has_are_found(db: Path) -> None:
+    """Values under a seq beyond the head are compared with no commitment, and would make the
+    next append at that seq fail: both verifiers find them."""
+    tamper(
+        db,
+        (
+            'INSERT INTO personal (seq, salt, "values") SELECT '
+            '(SELECT max(seq) FROM events) + 1, salt, "values" FROM personal WHERE seq = 3',
+            (),
+        ),
+    )
+    (head,) = sqlite3.connect(db).execute("SELECT max(seq) FROM events").fetchone()
+    assert library(db) == (False, "personal_unexpected", head + 1)
+    code, out = standalone(db)
+    assert code == 1 and "a seq no event has" in out
+
+
 def test_a_forged_erasure_row_without_its_record_is_found(db: Path) -> None:
     tamper(
         db,

@@ -15,7 +15,7 @@ mode, 2-64 events per ``extend`` in ``batch`` mode. Every line of ACKS is writte
 Event ids are ``c<run>-<batch>-<i>-<n>`` (the i-th of n events of a batch), so a check can
 group the stored events by batch without any other record. A batch holds ANPR hits, vehicle
 stops that name a hit of this run (often one earlier in the same batch) and, now and then, a
-correction that replaces an earlier hit, so the projections and corrections are exercised too.
+correction that replaces an earlier hit, so the rollups and corrections are exercised too.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ SQL_PAYLOADS = (
     "%",
     "_",
     "\\",
-    "') UNION SELECT body, prev_hash, hash FROM events --",
+    '\') UNION SELECT body, salt, "values" FROM personal --',
     "*/ SELECT 1 /*",
     "\x00",
     "`[]`",

@@ -2,10 +2,15 @@
 
 The tamper matrix changes each column of each table, so each column needs, somewhere in the
 file, a row where it is not NULL and two rows where it holds different values; each table
-needs at least three rows (a middle row to delete, a tail to cut, rows to reorder). The
-version fixture (``tests/fixtures/log-v1.db``) is this same log, so a future version that
-opens the fixture meets every kind of event, every column, corrections of both sorts and
-offence definitions.
+needs at least three rows (a middle row to delete, a tail to cut, rows to reorder).
+:func:`rich_events` are the events of the version-1 fixture (``tests/fixtures/log-v1.db`` is
+this same log, so a future version that opens it meets every kind of event, every column,
+corrections of both sorts and offence definitions). Storage format 2 keeps more tables, and
+:func:`day_events` and :func:`beats` fill what those events leave thin: the top operation's own
+events (a person arrested twice in one hour, so that every rollup table has rows of three
+operations) and enough events for the Merkle tree to store three tiles (a tile holds 256
+hashes). The tamper matrix's base (``tests/harness/tamper.py``) adds the rest: a migration
+record, reads, restrictions and erasures.
 """
 
 from __future__ import annotations
@@ -460,3 +465,52 @@ def _timed(events: list[dict[str, Any]], first: int = 0) -> list[dict[str, Any]]
         stamp = f"2020-04-18T{9 + n // 60:02d}:{n % 60:02d}:00+01:00"
         timed.append({**event, "occurred_at": stamp})
     return timed
+
+
+def day_events() -> list[dict[str, Any]]:
+    """Events of the day of action's own, at Brixton in the afternoon: a hit, the stop it led
+    to and the same person arrested twice there (a rollup counts a person once, however many
+    times arrested)."""
+    at = "2020-04-18T14:{:02d}:00+01:00"
+    common: dict[str, Any] = {"op_id": DAY, "vrm": "EF56GHJ"}
+    return [
+        f.hit("hit-day", site="brixton", hotlist="force", reasons=["drugs"], **common)
+        | {"occurred_at": at.format(5)},
+        f.stop("stop-day", hit_id="hit-day", site="brixton", **common)
+        | {"occurred_at": at.format(10)},
+        *(
+            f.outcome(
+                f"out-day-{n}",
+                op_id=DAY,
+                search_id=None,
+                stop_id="stop-day",
+                subject_ref="P-day",
+                offences=(code,),
+            )
+            | {"occurred_at": at.format(10 + 5 * n)}
+            for n, code in ((1, "MD71234"), (2, "RT88191"))
+        ),
+    ]
+
+
+#: Where :func:`beats` patrol, in turn.
+BEAT_SITES = ("vauxhall", "blackfriars", "tower-bridge")
+
+
+def beats(count: int) -> list[dict[str, Any]]:
+    """``count`` short foot patrols of Op Kaiser at its sites, spread over its hours: cheap
+    events (no personal values) that make the log long enough to store Merkle tiles."""
+    out = []
+    for n in range(count):
+        hour, minute = 10 + n % 9, n // 9 % 60
+        start = f"2020-04-18T{hour:02d}:{minute:02d}:00+01:00"
+        out.append(
+            f.patrol(
+                f"beat-{n + 1}",
+                site_id=BEAT_SITES[n % len(BEAT_SITES)],
+                location=None,
+                occurred_at=start,
+                ends_at=start.replace(":00+", ":30+"),
+            )
+        )
+    return out
