@@ -83,6 +83,7 @@ class Batch:
         # subject_ref -> the log's number for that person (known, or new in this batch)
         self.persons: dict[str, int] = {}
         self.new_persons: dict[str, int] = {}
+        self.unnumbered: set[str] = set()  # subject refs looked up and not found in the log
         self.next_person = state.next_person
         self.corrected: set[int] = set()  # seqs of stored events corrected in this batch
         self.leaves: list[bytes] = []  # the Merkle leaf hashes of the batch's events
@@ -164,7 +165,9 @@ class Batch:
         return stored
 
     def _load_persons(self, subjects: Iterable[str]) -> None:
-        wanted = sorted(set(subjects).difference(self.persons))
+        wanted = sorted(set(subjects).difference(self.persons, self.unnumbered))
+        # What is not found has no number yet: it is not looked up again in this batch.
+        self.unnumbered.update(wanted)
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
             self.persons.update(
@@ -177,7 +180,7 @@ class Batch:
     def person(self, subject_ref: str) -> int:
         """The log's number for the person ``subject_ref`` names (a new one if new)."""
         number = self.persons.get(subject_ref)
-        if number is None:
+        if number is None and subject_ref not in self.unnumbered:
             self._load_persons([subject_ref])
             number = self.persons.get(subject_ref)
         if number is None:
