@@ -168,13 +168,14 @@ def _confirm(conn: sqlite3.Connection, batch: Batch) -> None:
     an event that was not stored.
     """
     first, last = batch.records[0].seq, batch.records[-1].seq
-    hashes = conn.execute(
-        "SELECT hash FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last)
+    # One statement: the hashes stored, each beside the count of personal rows stored.
+    rows = conn.execute(
+        "SELECT hash, (SELECT count(*) FROM personal WHERE seq BETWEEN ?1 AND ?2) "
+        "FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+        (first, last),
     ).fetchall()
-    kept = conn.execute(
-        "SELECT count(*) FROM personal WHERE seq BETWEEN ? AND ?", (first, last)
-    ).fetchone()[0]
-    if [h for (h,) in hashes] != [r.hash for r in batch.records] or kept != len(batch.personal):
+    kept = rows[0][1] if rows else 0
+    if [h for h, _ in rows] != [r.hash for r in batch.records] or kept != len(batch.personal):
         message = (
             f"appending: the database did not store events {first} to {last} as written "
             "(a trigger or another writer interfered); nothing was committed"
