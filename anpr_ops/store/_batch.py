@@ -49,6 +49,11 @@ from anpr_ops.vocab import EventKind
 
 __all__ = ["Batch", "conflict"]
 
+# The kinds an append checks and records beyond the common rules (see Batch.write).
+# (Names as plain strings: an enum member does not hash as its value.)
+_SPECIAL = frozenset(
+    kind.value for kind in (EventKind.OPERATION, EventKind.OFFENCE_DEFINITION, EventKind.CORRECTION)
+)
 # The kinds that have a site of their own.
 _SITE_KINDS = tuple(spec.kind.value for spec in KINDS if "site_id" in spec.model.model_fields)
 # Whether the latest correction of the event e retracted it.
@@ -500,24 +505,38 @@ class Batch:
 
     def write(self, encoded: Encoded) -> None:
         """Check the event, take the next seq, chain it, and record it with its personal
-        values and its projection."""
+        values and its projection.
+
+        Runs for every event appended: the common kinds skip the checks and bookkeeping of
+        operations, definitions and corrections by their kind's name.
+        """
         event = encoded.event
-        target, referred = self.check(event)
+        data = encoded.public
+        kind = data["kind"]
+        common = kind not in _SPECIAL
+        if common:
+            target, referred = None, self._check_body(event, event)
+        else:
+            target, referred = self.check(event)
         self.seq += 1
         seq = self.seq
         body, raw, personal = seal(encoded, self.person)
-        data = encoded.public
-        kind = data["kind"]
-        fields = (
-            seq,
-            event.event_id,
-            kind,
-            event.op_id,
-            sortable_time(data["occurred_at"]),
-            target.seq if target is not None else None,
-            referred.seq if referred is not None else None,
+        event_id = event.event_id
+        at = data["occurred_at"]
+        record, digest = chain(
+            (
+                seq,
+                event_id,
+                kind,
+                event.op_id,
+                at if len(at) > 20 else sortable_time(at),
+                target.seq if target is not None else None,
+                referred.seq if referred is not None else None,
+            ),
+            body,
+            raw,
+            self.prev_raw,
         )
-        record, digest = chain(fields, body, raw, self.prev_raw)
         self.records.append(record)
         self.leaves.append(leaf_hash(raw))
         if personal is not None:
@@ -525,9 +544,11 @@ class Batch:
         self.prev_raw, self.head_hash = digest, record.hash
         if self.first_seq is None:
             self.first_seq = seq
-        self.appended.append(event.event_id)
-        live = self.known[event.event_id] = Live(seq, kind, event.op_id, live=True, event=event)
-        if isinstance(event, Correction):
+        self.appended.append(event_id)
+        live = self.known[event_id] = Live(seq, kind, event.op_id, True, event)
+        if common:
+            self.upkeep.event(encoded, live, referred)
+        elif isinstance(event, Correction):
             assert target is not None
             self.upkeep.correction(event, target)
             self.apply_correction(event, data, target)
@@ -585,7 +606,13 @@ def _refs_of(event: EventBase) -> dict[str, str]:
 
 
 def _ref_fields(cls: type[EventBase]) -> tuple[str, ...]:
-    return tuple(references(cls))
+    fields = _REF_FIELDS.get(cls)
+    if fields is None:
+        fields = _REF_FIELDS[cls] = tuple(references(cls))
+    return fields
+
+
+_REF_FIELDS: dict[type[EventBase], tuple[str, ...]] = {}
 
 
 def conflict(event: EventBase) -> EventConflictError:

@@ -144,7 +144,8 @@ def encode(event: EventBase, data: dict[str, Any], index: int, salts: Salts) -> 
         sealed = commitment(salt, values)
     except UnicodeEncodeError:
         raise _not_unicode(event, index) from None
-    public["personal"] = {"commitment": sealed, "fields": paths(personal)}
+    fields = paths(personal) if "replacement" in personal else sorted(personal)
+    public["personal"] = {"commitment": sealed, "fields": fields}
     if "subject_ref" in personal or "replacement" in personal:
         return Encoded(event, index, public, personal, values, salt, None, None)
     text = canonical_text(public)
