@@ -269,7 +269,12 @@ def test_the_command_line_adds_the_files_reports(
 
 @pytest.mark.parametrize(
     "flags",
-    [[], ["--op", "op", "--all"], ["--all", "--police-force", "kent"], ["--all", "--site", "vauxhall"]],
+    [
+        [],
+        ["--op", "op", "--all"],
+        ["--all", "--police-force", "kent"],
+        ["--all", "--site", "vauxhall"],
+    ],
 )
 def test_the_command_line_wants_one_selection(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
