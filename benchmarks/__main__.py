@@ -284,6 +284,7 @@ _SINGLE_WRITERS = {
     "sqlite_utils": "sqlite-utils `insert`, raw dict",
     "eventsourcing": "eventsourcing `insert_events` of one event",
     "raw": "stdlib: one transaction inserting the event's rows",
+    "bare": "stdlib: one transaction inserting the event's row into a bare table",
 }
 
 
@@ -314,6 +315,8 @@ def writer_figures(
                one["sqlite_utils"], None),
         Figure("single appends vs eventsourcing", singles, one["anpr_ops"], one["eventsourcing"],
                None),
+        Figure("single appends vs bare one-row transactions", singles, one["anpr_ops"],
+               one["bare"], None),
     ]  # fmt: skip
     lines = appends.jsonl_rates(measure, size, folder, rounds=rounds)
     figures.append(

@@ -92,6 +92,12 @@ def single_rates(measure: Measure, count: int, folder: Path, *, rounds: int) -> 
                 synchronous="NORMAL",
                 _runs=1,
             ),
+            "bare": measure(
+                "raw_singles_bare",
+                source=lib_db,
+                target=str(folder / "bare1.db"),
+                synchronous="NORMAL",
+            ),
         }
         for name, result in sides.items():
             runs.setdefault(name, []).append(count / result["seconds"])

@@ -276,6 +276,22 @@ def raw_singles(source: str, target: str, synchronous: str) -> float:
     return elapsed
 
 
+def raw_singles_bare(source: str, target: str, synchronous: str) -> float:
+    """One transaction per event inserting its event row into a bare table."""
+    groups = list(_rows_by_batch(source, 1, events_only=True))
+    _fresh(target)
+    conn = connect(target, synchronous=synchronous)
+    conn.execute(BARE)
+    start = time.perf_counter()
+    for rows in groups:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(INSERT_EVENT, rows["events"][0])
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
 def rehash_loop(source: str) -> float:
     """Re-hash the stored bytes in a tight loop: the floor of any verification."""
     conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
@@ -352,6 +368,7 @@ MEASURES: dict[str, Callable[..., Any]] = {
     "raw_same_rows": raw_same_rows,
     "raw_bare": raw_bare,
     "raw_singles": raw_singles,
+    "raw_singles_bare": raw_singles_bare,
     "rehash_loop": rehash_loop,
     "tree_batches": tree_batches,
     "tree_singles": tree_singles,

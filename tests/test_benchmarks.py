@@ -19,6 +19,7 @@ FIGURES = (
     "single appends vs one-row transactions",
     "single appends vs sqlite-utils insert",
     "single appends vs eventsourcing",
+    "single appends vs bare one-row transactions",
     "anpr-ops append (JSON Lines) vs sqlite-utils insert --nl",
     "data.police.uk import, rows/s vs 25,000 rows/s",
     "verify() vs re-hash loop",
