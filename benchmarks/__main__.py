@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import appends
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -60,7 +62,11 @@ class Figure:
             floor += f", <= {self.limit * 1000:.0f} ms"
         judged = self.floor is not None or self.limit is not None
         verdict = "" if not judged else ("ok" if self.ok else "BELOW")
-        memory = f"{self.library_kib / 1024:,.0f} / {self.baseline_kib / 1024:,.0f} MiB"
+        memory = (
+            f"{self.library_kib / 1024:,.0f} / {self.baseline_kib / 1024:,.0f} MiB"
+            if self.library_kib or self.baseline_kib
+            else ""  # a median of several runs: no one process's peak
+        )
         return (
             f"| {self.name} | {self.size:,} | {lib} | {base} | {self.ratio:.2f} | {floor} "
             f"| {verdict} | {memory} |"
@@ -87,49 +93,53 @@ def measure(name: str, **args: Any) -> dict[str, Any]:
     return result
 
 
-def run(size: int, folder: Path, *, batch: int, singles: int) -> list[Figure]:
+def run(size: int, folder: Path, *, batch: int, singles: int, appends: bool = True) -> list[Figure]:
+    """The figures of one size: batch appends against their raw baselines (unless
+    ``appends`` is false: :func:`writer_figures` measured them), verify, the rollups' upkeep,
+    the reports, and single appends when ``singles``."""
     ops = max(1, size // 100_000)
     lib_db = str(folder / f"lib-{size}.db")
     figures = []
     lib = measure(
         "append_batches", db=lib_db, events=size, ops=ops, batch=batch, durability="normal"
     )
-    same = measure(
-        "raw_same_rows",
-        source=lib_db,
-        target=str(folder / f"same-{size}.db"),
-        batch=batch,
-        synchronous="NORMAL",
-    )
-    bare = measure(
-        "raw_bare",
-        source=lib_db,
-        target=str(folder / f"bare-{size}.db"),
-        batch=batch,
-        synchronous="NORMAL",
-    )
-    figures.append(
-        Figure(
-            "batch append vs same rows, same schema",
-            size,
-            size / lib["seconds"],
-            size / same["seconds"],
-            0.5,
-            library_kib=lib["peak_kib"],
-            baseline_kib=same["peak_kib"],
+    if appends:
+        same = measure(
+            "raw_same_rows",
+            source=lib_db,
+            target=str(folder / f"same-{size}.db"),
+            batch=batch,
+            synchronous="NORMAL",
         )
-    )
-    figures.append(
-        Figure(
-            "batch append vs bare events table",
-            size,
-            size / lib["seconds"],
-            size / bare["seconds"],
-            0.25,
-            library_kib=lib["peak_kib"],
-            baseline_kib=bare["peak_kib"],
+        bare = measure(
+            "raw_bare",
+            source=lib_db,
+            target=str(folder / f"bare-{size}.db"),
+            batch=batch,
+            synchronous="NORMAL",
         )
-    )
+        figures.append(
+            Figure(
+                "batch append vs same rows, same schema",
+                size,
+                size / lib["seconds"],
+                size / same["seconds"],
+                0.5,
+                library_kib=lib["peak_kib"],
+                baseline_kib=same["peak_kib"],
+            )
+        )
+        figures.append(
+            Figure(
+                "batch append vs bare events table",
+                size,
+                size / lib["seconds"],
+                size / bare["seconds"],
+                None,
+                library_kib=lib["peak_kib"],
+                baseline_kib=bare["peak_kib"],
+            )
+        )
     once = {"_runs": 1} if size >= 1_000_000 else {}  # a long measurement is not repeated
     ver = measure("verify_library", db=lib_db, **once)
     loop = measure("rehash_loop", source=lib_db, **once)
@@ -261,6 +271,74 @@ def reports(
     ]
 
 
+_BATCH_WRITERS = {
+    "anpr_ops": "anpr_ops `OpLog.extend` (validated, canonical, chained, checked, rolled up)",
+    "sqlite_utils": "sqlite-utils `insert_all`, raw dicts (checks nothing)",
+    "sqlite_utils_validated": "anpr_ops' pydantic models + sqlite-utils `insert_all`",
+    "eventsourcing": "eventsourcing `SQLiteApplicationRecorder.insert_events`, pre-serialised",
+    "same_rows": "stdlib `executemany` of the very rows anpr_ops wrote",
+    "bare": "stdlib `executemany` of the event rows into a bare table",
+}
+_SINGLE_WRITERS = {
+    "anpr_ops": "anpr_ops `OpLog.append`",
+    "sqlite_utils": "sqlite-utils `insert`, raw dict",
+    "eventsourcing": "eventsourcing `insert_events` of one event",
+    "raw": "stdlib: one transaction inserting the event's rows",
+    "bare": "stdlib: one transaction inserting the event's row into a bare table",
+}
+
+
+def writer_figures(
+    size: int, folder: Path, *, batch: int, singles: int, rounds: int
+) -> list[Figure]:
+    """The append figures against the peers, every writer measured ``rounds`` times,
+    interleaved; the tables of writers are printed as they come."""
+    rates = appends.batch_rates(measure, size, folder, batch=batch, rounds=rounds)
+    _print(appends.table(f"Batch appends, {size:,} events ({batch:,}-event batches):", rates,
+                         _BATCH_WRITERS))  # fmt: skip
+    ours = rates["anpr_ops"]
+    figures = [
+        Figure("batch append vs sqlite-utils insert_all, raw dicts", size, ours,
+               rates["sqlite_utils"], 1.0),
+        Figure("batch append vs same rows, same schema", size, ours, rates["same_rows"], 0.5),
+        Figure("batch append vs pydantic + sqlite-utils", size, ours,
+               rates["sqlite_utils_validated"], None),
+        Figure("batch append vs eventsourcing recorder", size, ours, rates["eventsourcing"], None),
+        Figure("batch append vs bare events table", size, ours, rates["bare"], None),
+    ]  # fmt: skip
+    one = appends.single_rates(measure, singles, folder, rounds=rounds)
+    _print(appends.table(f"Single appends, {singles:,} events (one transaction each):", one,
+                         _SINGLE_WRITERS))  # fmt: skip
+    figures += [
+        Figure("single appends vs one-row transactions", singles, one["anpr_ops"], one["raw"], 0.5),
+        Figure("single appends vs sqlite-utils insert", singles, one["anpr_ops"],
+               one["sqlite_utils"], None),
+        Figure("single appends vs eventsourcing", singles, one["anpr_ops"], one["eventsourcing"],
+               None),
+        Figure("single appends vs bare one-row transactions", singles, one["anpr_ops"],
+               one["bare"], None),
+    ]  # fmt: skip
+    lines = appends.jsonl_rates(measure, size, folder, rounds=rounds)
+    figures.append(
+        Figure("anpr-ops append (JSON Lines) vs sqlite-utils insert --nl", size,
+               lines["anpr_ops"], lines["sqlite_utils"], 1.0)
+    )  # fmt: skip
+    rows = appends.import_rate(measure, folder, rounds=rounds)
+    if rows is not None:
+        figures.append(Figure("data.police.uk import, rows/s vs 25,000 rows/s", 2000, rows,
+                              25_000.0, 1.0))  # fmt: skip
+    print(
+        "\n| figure | events | anpr_ops | baseline | ratio | floor | verdict "
+        "| peak memory (lib / base) |\n|---|---:|---:|---:|---:|---|---|---:|",
+        flush=True,
+    )
+    return figures
+
+
+def _print(lines: list[str]) -> None:
+    print("\n".join(lines), flush=True)
+
+
 def many_logs(folder: Path, *, logs: int, events: int) -> list[Figure]:
     """The national view: ``logs`` logs reported in one process, on 1 and on 2 Dask workers."""
     times = measure("many", folder=str(folder), logs=logs, events=events)
@@ -300,6 +378,14 @@ def main() -> int:
     parser.add_argument(
         "--national", action="store_true", help="only the national view (many logs, Dask)"
     )
+    parser.add_argument(
+        "--writers",
+        action="store_true",
+        help="only the append figures against the peers (sqlite-utils, eventsourcing, raw)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved runs of each writer (median kept)"
+    )
     parser.add_argument("--logs", type=int, default=50, help="logs of the national view")
     parser.add_argument(
         "--log-events", type=int, default=10_000, help="events in each log of the national view"
@@ -308,7 +394,8 @@ def main() -> int:
     sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
     if args.national:
         sizes = []
-    national = not args.tree
+    national = not args.tree and not args.writers
+    rounds = 1 if args.quick else args.rounds
     singles = 200 if args.quick else args.singles
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
@@ -322,13 +409,19 @@ def main() -> int:
     below = 0
     with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
         for size in sizes:
-            figures = (
-                tree_figures(size, Path(tmp), batch=args.batch, singles=singles)
-                if args.tree
-                else run(
-                    size, Path(tmp), batch=args.batch, singles=singles if size == sizes[0] else 0
+            first = size == sizes[0]
+            if args.tree:
+                figures = tree_figures(size, Path(tmp), batch=args.batch, singles=singles)
+            else:
+                figures = (
+                    writer_figures(
+                        size, Path(tmp), batch=args.batch, singles=singles, rounds=rounds
+                    )
+                    if first
+                    else []
                 )
-            )
+                if not args.writers:
+                    figures += run(size, Path(tmp), batch=args.batch, singles=0, appends=not first)
             for figure in figures:
                 if args.quick:
                     figure.floor = figure.limit = None

@@ -276,6 +276,22 @@ def raw_singles(source: str, target: str, synchronous: str) -> float:
     return elapsed
 
 
+def raw_singles_bare(source: str, target: str, synchronous: str) -> float:
+    """One transaction per event inserting its event row into a bare table."""
+    groups = list(_rows_by_batch(source, 1, events_only=True))
+    _fresh(target)
+    conn = connect(target, synchronous=synchronous)
+    conn.execute(BARE)
+    start = time.perf_counter()
+    for rows in groups:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(INSERT_EVENT, rows["events"][0])
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
 def rehash_loop(source: str) -> float:
     """Re-hash the stored bytes in a tight loop: the floor of any verification."""
     conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
@@ -287,6 +303,38 @@ def rehash_loop(source: str) -> float:
     elapsed = time.perf_counter() - start
     conn.close()
     return elapsed
+
+
+def append_jsonl(db: str, source: str) -> float:
+    """``anpr-ops append DB FILE`` run in this process: the file read, every line validated,
+    the whole file appended as one batch."""
+    from anpr_ops.cli import cli
+
+    _fresh(db)
+    start = time.perf_counter()
+    cli.main(["append", db, source, "--create"], standalone_mode=False)
+    return time.perf_counter() - start
+
+
+def import_police_uk(db: str, source: str) -> dict[str, float]:
+    """``import_police_uk`` of a real data.police.uk file into a new operation of a new log;
+    the seconds it took and the rows it read."""
+    from anpr_ops.interop.police_uk import import_police_uk as run_import
+
+    _fresh(db)
+    with OpLog.open(db, create=True, durability="normal") as log:
+        start = time.perf_counter()
+        done = run_import(log, source, "bench-import")
+        elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "rows": done.rows}
+
+
+def peer(writer: str, **args: Any) -> float:
+    """One of the append peers of :mod:`benchmarks.writers`."""
+    from benchmarks import writers
+
+    seconds: float = getattr(writers, writer)(**args)
+    return seconds
 
 
 def report_rollups(db: str, op_id: str, include_children: bool = True) -> float:
@@ -320,6 +368,7 @@ MEASURES: dict[str, Callable[..., Any]] = {
     "raw_same_rows": raw_same_rows,
     "raw_bare": raw_bare,
     "raw_singles": raw_singles,
+    "raw_singles_bare": raw_singles_bare,
     "rehash_loop": rehash_loop,
     "tree_batches": tree_batches,
     "tree_singles": tree_singles,
@@ -327,6 +376,9 @@ MEASURES: dict[str, Callable[..., Any]] = {
     "report_scan": report_scan,
     "report_duckdb": report_duckdb,
     "append_batches_without_rollups": append_batches_without_rollups,
+    "append_jsonl": append_jsonl,
+    "import_police_uk": import_police_uk,
+    "peer": peer,
 }
 
 
@@ -334,6 +386,7 @@ MEASURES: dict[str, Callable[..., Any]] = {
 #: noise of a shared machine the same way for the library and its baseline. (Single appends
 #: start from a fresh file each time.)
 REPEATED = {
+    "import_police_uk",
     "verify_library",
     "rehash_loop",
     "report_rollups",

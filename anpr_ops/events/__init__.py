@@ -30,6 +30,7 @@ from anpr_ops.events.kinds import (
     SITE_VIA,
     KindSpec,
     personal_fields,
+    reference_fields,
     references,
     referrers,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "parse_events",
     "personal_fields",
     "problems_of",
+    "reference_fields",
     "references",
     "referrers",
     "validation_error",

@@ -39,6 +39,7 @@ __all__ = [
     "SITE_VIA",
     "KindSpec",
     "personal_fields",
+    "reference_fields",
     "references",
     "referrers",
 ]
@@ -80,6 +81,11 @@ def references(model: type[EventBase]) -> dict[str, EventKind]:
     return _REFERENCES[model]
 
 
+def reference_fields(model: type[EventBase]) -> tuple[str, ...]:
+    """The names of :func:`references` (read for every event appended, so kept as a tuple)."""
+    return _REFERENCE_FIELDS[model]
+
+
 def _declared_references(model: type[BaseModel]) -> dict[str, EventKind]:
     return {
         name: marker.kind
@@ -92,6 +98,7 @@ def _declared_references(model: type[BaseModel]) -> dict[str, EventKind]:
 _REFERENCES: dict[type[EventBase], dict[str, EventKind]] = {
     spec.model: _declared_references(spec.model) for spec in KINDS
 }
+_REFERENCE_FIELDS = {model: tuple(fields) for model, fields in _REFERENCES.items()}
 
 
 def referrers(kind: EventKind) -> tuple[tuple[EventKind, str], ...]:

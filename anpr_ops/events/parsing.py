@@ -107,11 +107,14 @@ def _too_deep(line: int | None) -> EventValidationError:
 
 def _odd_kind(data: object) -> tuple[str, ...] | None:
     """Where a mapping's ``kind`` (or its replacement's) holds something other than text."""
-    if not isinstance(data, Mapping):
+    # Runs for every item of a batch: a plain dict is recognised without the ABC check.
+    if type(data) is not dict and not isinstance(data, Mapping):
         return None
-    if "kind" in data and not isinstance(data["kind"], str):
+    if "kind" in data and type(data["kind"]) is not str and not isinstance(data["kind"], str):
         return ("kind",)
     replacement = data.get("replacement")
+    if replacement is None:
+        return None
     if isinstance(replacement, Mapping) and not isinstance(replacement.get("kind", ""), str):
         return ("replacement", "kind")
     return None

@@ -83,7 +83,7 @@ def plate_shaped(public: Mapping[str, Any]) -> list[str]:
     """
     found = []
     for key, value in public.items():
-        if key in FREE_TEXT and isinstance(value, str) and plates_in_text(value):
+        if key in FREE_TEXT and isinstance(value, str) and _has_plate(value):
             found.append(key)
         elif key == "sites" and isinstance(value, list | tuple):
             for i, site in enumerate(value):
@@ -92,6 +92,20 @@ def plate_shaped(public: Mapping[str, Any]) -> list[str]:
         elif key == "replacement" and isinstance(value, Mapping):
             found += [f"replacement.{inner}" for inner in plate_shaped(value)]
     return found
+
+
+def _has_plate(text: str) -> bool:
+    """Whether ``text`` holds a plate-shaped word; the answers for the last few thousand texts
+    are kept (camera ids and quantities come back event after event)."""
+    known = _PLATE_SHAPED.get(text)
+    if known is None:
+        if len(_PLATE_SHAPED) >= 4096:
+            _PLATE_SHAPED.clear()
+        known = _PLATE_SHAPED[text] = bool(plates_in_text(text))
+    return known
+
+
+_PLATE_SHAPED: dict[str, bool] = {}
 
 
 def plate_warnings(events: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[str, ...]:

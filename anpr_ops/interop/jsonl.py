@@ -28,6 +28,7 @@ from anpr_ops.events import (
     parse_event,
 )
 from anpr_ops.store import OpLog
+from anpr_ops.store._connection import CollectorPaused
 
 __all__ = ["export_jsonl", "iter_jsonl", "jsonl_events", "read_jsonl", "write_jsonl"]
 
@@ -36,22 +37,42 @@ def iter_jsonl(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Event]]:
     """``(line number, event)`` for each non-blank line; raises on the first bad line.
 
     The error is an :class:`~anpr_ops.errors.EventValidationError` whose ``line`` is the
-    1-based line number and whose message starts with it.
+    1-based line number and whose message starts with it. Each line is validated from its
+    JSON text by pydantic-core (no Python dict is built), a thousand lines at a time with the
+    cyclic garbage collector paused: otherwise the events read so far make each of its passes
+    longer, which cost about a third of the reading.
     """
-    for number, raw in enumerate(lines, start=1):
-        if isinstance(raw, bytes):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                message = f"line {number}: not UTF-8 text (byte {exc.start})"
-                raise EventValidationError(message, line=number, code="not_utf8") from exc
-        else:
-            text = raw
-        if number == 1:
-            text = text.removeprefix("\ufeff")
-        if not text.strip():
-            continue
-        yield number, parse_event(text, line=number)
+    chunk: list[tuple[int, str | bytes]] = []
+    for numbered in enumerate(lines, start=1):
+        chunk.append(numbered)
+        if len(chunk) == _CHUNK:
+            yield from _parsed(chunk)
+            chunk = []
+    yield from _parsed(chunk)
+
+
+_CHUNK = 1000
+
+
+def _parsed(chunk: list[tuple[int, str | bytes]]) -> list[tuple[int, Event]]:
+    with CollectorPaused():
+        return [
+            (number, parse_event(text, line=number))
+            for number, raw in chunk
+            if (text := _text(number, raw)).strip()
+        ]
+
+
+def _text(number: int, raw: str | bytes) -> str:
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            message = f"line {number}: not UTF-8 text (byte {exc.start})"
+            raise EventValidationError(message, line=number, code="not_utf8") from exc
+    else:
+        text = raw
+    return text.removeprefix("\ufeff") if number == 1 else text
 
 
 def read_jsonl(source: IO[str] | IO[bytes] | Iterable[str | bytes]) -> list[Event]:

@@ -9,32 +9,30 @@ catalogue or the log knows.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from anpr_ops._canonical import canonical_text
 from anpr_ops.errors import (
     BrokenReferenceError,
-    CorrectionError,
     EventConflictError,
     UnknownOffenceCodeError,
 )
 from anpr_ops.events import (
-    KINDS,
     Correction,
     EventBase,
     OffenceDefinition,
     Operation,
+    reference_fields,
     references,
 )
 from anpr_ops.events.personal import strip
 from anpr_ops.merkle import leaf_hash
 from anpr_ops.offences import Offence, OffenceCategory, builtin_catalogue
+from anpr_ops.store._corrections import CorrectionChecks
 from anpr_ops.store._memory import Live, Op, State
 from anpr_ops.store._projection import Projector, chunks
-from anpr_ops.store._queries import current_version, live_dependants
 from anpr_ops.store._record import (
     Encoded,
     PersonalRow,
@@ -49,8 +47,11 @@ from anpr_ops.vocab import EventKind
 
 __all__ = ["Batch", "conflict"]
 
-# The kinds that have a site of their own.
-_SITE_KINDS = tuple(spec.kind.value for spec in KINDS if "site_id" in spec.model.model_fields)
+# The kinds an append checks and records beyond the common rules (see Batch.write).
+# (Names as plain strings: an enum member does not hash as its value.)
+_SPECIAL = frozenset(
+    kind.value for kind in (EventKind.OPERATION, EventKind.OFFENCE_DEFINITION, EventKind.CORRECTION)
+)
 # Whether the latest correction of the event e retracted it.
 _RETRACTED = (
     "(SELECT json_extract(c.body, '$.retract') FROM events c WHERE c.target_seq = e.seq "
@@ -58,7 +59,7 @@ _RETRACTED = (
 )
 
 
-class Batch:
+class Batch(CorrectionChecks):
     """The checks of one append, against the log and the batch so far, and its writes."""
 
     def __init__(self, conn: sqlite3.Connection, state: State) -> None:
@@ -83,6 +84,7 @@ class Batch:
         # subject_ref -> the log's number for that person (known, or new in this batch)
         self.persons: dict[str, int] = {}
         self.new_persons: dict[str, int] = {}
+        self.unnumbered: set[str] = set()  # subject refs looked up and not found in the log
         self.next_person = state.next_person
         self.corrected: set[int] = set()  # seqs of stored events corrected in this batch
         self.leaves: list[bytes] = []  # the Merkle leaf hashes of the batch's events
@@ -119,7 +121,7 @@ class Batch:
                     continue
                 inner = event.replacement
             values = inner.__dict__
-            for field in _ref_fields(type(inner)):
+            for field in reference_fields(type(inner)):
                 if values[field] is not None:
                     refs.add(values[field])
             parent = values.get("parent_op_id")
@@ -164,7 +166,9 @@ class Batch:
         return stored
 
     def _load_persons(self, subjects: Iterable[str]) -> None:
-        wanted = sorted(set(subjects).difference(self.persons))
+        wanted = sorted(set(subjects).difference(self.persons, self.unnumbered))
+        # What is not found has no number yet: it is not looked up again in this batch.
+        self.unnumbered.update(wanted)
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
             self.persons.update(
@@ -177,7 +181,7 @@ class Batch:
     def person(self, subject_ref: str) -> int:
         """The log's number for the person ``subject_ref`` names (a new one if new)."""
         number = self.persons.get(subject_ref)
-        if number is None:
+        if number is None and subject_ref not in self.unnumbered:
             self._load_persons([subject_ref])
             number = self.persons.get(subject_ref)
         if number is None:
@@ -317,7 +321,7 @@ class Batch:
                 code="unknown_site",
             )
         referred = None
-        for field in _ref_fields(type(event)):
+        for field in reference_fields(type(event)):
             ref = values[field]
             if ref is not None:
                 referred = self._check_ref(outer, event, field, ref)
@@ -362,159 +366,40 @@ class Batch:
         message = f"{_where(outer, event)}: {field} {ref!r} {problem}"
         raise BrokenReferenceError(message, event_id=outer.event_id, field=field, ref=ref)
 
-    def _check_correction(self, event: Correction) -> tuple[Live, Live | None]:
-        where = f"event {event.event_id!r} (correction)"
-        target = self.lookup(event.target_id)
-        if target is None:
-            message = f"{where}: target_id {event.target_id!r} names no event in the log or batch"
-            raise BrokenReferenceError(
-                message, event_id=event.event_id, field="target_id", ref=event.target_id
-            )
-        problem = None
-        if target.kind == EventKind.CORRECTION:
-            problem = "targets a correction; correct the original event again instead"
-        elif target.op_id != event.op_id:
-            problem = f"belongs to operation {event.op_id!r} but its target to {target.op_id!r}"
-        elif not target.live:
-            problem = "targets an event that was already retracted"
-        elif event.replacement is not None and event.replacement.kind != target.kind:
-            problem = (
-                f"replaces a {target.kind} with a {event.replacement.kind}; "
-                "a replacement has its target's kind"
-            )
-        elif event.retract and target.kind == EventKind.OPERATION:
-            problem = "cannot retract an operation; retract its events or correct it instead"
-        if problem is not None:
-            raise CorrectionError(f"{where}: {problem}", event_id=event.event_id)
-        replacement = event.replacement
-        referred = None
-        if replacement is None:
-            self._check_no_dependants(event, target)
-        elif isinstance(replacement, Operation):
-            self._check_operation_replacement(event, replacement, target)
-        else:
-            referred = self._check_body(event, replacement)
-            if isinstance(replacement, OffenceDefinition):
-                self._check_definition_replacement(event, replacement, target)
-        return target, referred
-
-    def _check_operation_replacement(
-        self, event: Correction, replacement: Operation, target: Live
-    ) -> None:
-        op = self._op(replacement.op_id)
-        assert op is not None
-        removed = op.sites - set(replacement.site_ids)
-        used = self._sites_in_use(replacement.op_id, removed)
-        if used:
-            message = (
-                f"event {event.event_id!r} (correction): the replacement drops site(s) "
-                f"{', '.join(sorted(used))} that live events of {replacement.op_id!r} still use"
-            )
-            raise CorrectionError(message, event_id=event.event_id, code="site_in_use")
-        self._check_parent(replacement)
-
-    def _sites_in_use(self, op_id: str, sites: frozenset[str]) -> set[str]:
-        used: set[str] = set()
-        if sites:
-            kinds = ",".join(f"'{kind}'" for kind in (*_SITE_KINDS, EventKind.CORRECTION))
-            rows = self.conn.execute(
-                f"SELECT seq FROM events WHERE op_id = ? AND kind IN ({kinds}) "
-                "AND target_seq IS NULL",
-                (op_id,),
-            ).fetchall()
-            for (seq,) in rows:
-                if seq in self.corrected:
-                    continue  # judged by its batch version below
-                version = current_version(self.conn, seq)
-                if version is not None and version.get("site_id") in sites:
-                    used.add(version["site_id"])
-        for _, ev in self._batch_versions():
-            site = getattr(ev, "site_id", None)
-            if ev.op_id == op_id and site in sites and not isinstance(ev, Operation):
-                used.add(site)
-        return used
-
-    def _check_definition_replacement(
-        self, event: Correction, replacement: OffenceDefinition, target: Live
-    ) -> None:
-        code = self._definition_code(target)
-        if replacement.code != code:
-            message = (
-                f"event {event.event_id!r} (correction): a definition's replacement keeps its "
-                f"code ({code}); define {replacement.code} with a new event"
-            )
-            raise CorrectionError(message, event_id=event.event_id, code="definition_code")
-
-    def _batch_versions(self) -> Iterator[tuple[str, EventBase]]:
-        for event_id, live in self.known.items():
-            if live.live and live.event is not None:
-                yield event_id, live.event
-
-    def _check_no_dependants(self, event: Correction, target: Live) -> None:
-        where = f"event {event.event_id!r} (correction)"
-        ref = event.target_id
-        users = [
-            event_id
-            for seq, event_id in live_dependants(self.conn, target.seq)
-            if seq not in self.corrected
-        ]
-        users += [eid for eid, ev in self._batch_versions() if ref in _refs_of(ev).values()]
-        if target.kind == EventKind.OFFENCE_DEFINITION:
-            users += self._definition_users(target)
-        if users:
-            message = (
-                f"{where}: cannot retract {ref!r} while live events refer to it "
-                f"({', '.join(sorted(set(users))[:5])}); retract or correct those first"
-            )
-            raise CorrectionError(message, event_id=event.event_id, code="has_dependants")
-
-    def _definition_users(self, target: Live) -> list[str]:
-        code = self._definition_code(target)
-        if code in self.catalogue:
-            return []  # the catalogue still knows the code after the definition goes
-        users: list[str] = []
-        rows = self.conn.execute(
-            "SELECT seq, event_id FROM events WHERE kind IN ('outcome', 'arrest_enquiry') "
-            "AND target_seq IS NULL AND instr(body, ?) > 0",
-            (f'"{code}"',),
-        ).fetchall()
-        for seq, event_id in rows:
-            if seq in self.corrected:
-                continue
-            version = current_version(self.conn, seq)
-            if version is not None and code in (
-                *version.get("offences", ()),
-                *version.get("wanted_for", ()),
-            ):
-                users.append(event_id)
-        for event_id, ev in self._batch_versions():
-            codes = getattr(ev, "offences", ()) or getattr(ev, "wanted_for", ())
-            if code in codes:
-                users.append(event_id)
-        return users
-
-    # -- writes -------------------------------------------------------------------------
-
     def write(self, encoded: Encoded) -> None:
         """Check the event, take the next seq, chain it, and record it with its personal
-        values and its projection."""
+        values and its projection.
+
+        Runs for every event appended: the common kinds skip the checks and bookkeeping of
+        operations, definitions and corrections by their kind's name.
+        """
         event = encoded.event
-        target, referred = self.check(event)
+        data = encoded.public
+        kind = data["kind"]
+        common = kind not in _SPECIAL
+        if common:
+            target, referred = None, self._check_body(event, event)
+        else:
+            target, referred = self.check(event)
         self.seq += 1
         seq = self.seq
         body, raw, personal = seal(encoded, self.person)
-        data = encoded.public
-        kind = data["kind"]
-        fields = (
-            seq,
-            event.event_id,
-            kind,
-            event.op_id,
-            sortable_time(data["occurred_at"]),
-            target.seq if target is not None else None,
-            referred.seq if referred is not None else None,
+        event_id = event.event_id
+        at = data["occurred_at"]
+        record, digest = chain(
+            (
+                seq,
+                event_id,
+                kind,
+                event.op_id,
+                at if len(at) > 20 else sortable_time(at),
+                target.seq if target is not None else None,
+                referred.seq if referred is not None else None,
+            ),
+            body,
+            raw,
+            self.prev_raw,
         )
-        record, digest = chain(fields, body, raw, self.prev_raw)
         self.records.append(record)
         self.leaves.append(leaf_hash(raw))
         if personal is not None:
@@ -522,9 +407,11 @@ class Batch:
         self.prev_raw, self.head_hash = digest, record.hash
         if self.first_seq is None:
             self.first_seq = seq
-        self.appended.append(event.event_id)
-        live = self.known[event.event_id] = Live(seq, kind, event.op_id, live=True, event=event)
-        if isinstance(event, Correction):
+        self.appended.append(event_id)
+        live = self.known[event_id] = Live(seq, kind, event.op_id, True, event)
+        if common:
+            self.upkeep.event(encoded, live, referred)
+        elif isinstance(event, Correction):
             assert target is not None
             self.upkeep.correction(event, target)
             self.apply_correction(event, data, target)
@@ -560,29 +447,10 @@ class Batch:
         self.remember(replacement, target.seq)
         self.projector.add(data["replacement"], target.seq)
 
-    def _definition_code(self, target: Live) -> str:
-        if isinstance(target.event, OffenceDefinition):
-            return target.event.code
-        # fetchall: a statement left open would hold a read snapshot into the write lock.
-        rows = self.conn.execute("SELECT body FROM events WHERE seq = ?", (target.seq,)).fetchall()
-        version = current_version(self.conn, target.seq, rows[0][0]) or json.loads(rows[0][0])
-        return str(version["code"])
-
 
 def _where(outer: EventBase, event: EventBase) -> str:
     """``event 'x' (kind)``: how messages name the event at fault."""
     return f"event {outer.event_id!r} ({event.__dict__.get('kind', 'event')})"
-
-
-def _refs_of(event: EventBase) -> dict[str, str]:
-    # Field values live in __dict__; getattr on a field a kind lacks takes pydantic's slow
-    # __getattr__ path, which dominated appends.
-    values = event.__dict__
-    return {field: value for field in _ref_fields(type(event)) if (value := values[field])}
-
-
-def _ref_fields(cls: type[EventBase]) -> tuple[str, ...]:
-    return tuple(references(cls))
 
 
 def conflict(event: EventBase) -> EventConflictError:

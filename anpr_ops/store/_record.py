@@ -25,7 +25,8 @@ from anpr_ops._canonical import canonical_text
 from anpr_ops._commitment import SALT_BYTES, commitment, event_object
 from anpr_ops.chain import link
 from anpr_ops.errors import EventValidationError, FieldProblem
-from anpr_ops.events import EVENT_ADAPTER, Event, EventBase
+from anpr_ops.events import EVENT_ADAPTER, Event, EventBase, canonical_dict
+from anpr_ops.events.kinds import personal_fields
 from anpr_ops.events.personal import MARKERS, STAND_INS, merge, paths, split
 
 __all__ = [
@@ -33,12 +34,14 @@ __all__ = [
     "INSERT_PERSONAL",
     "Encoded",
     "PersonalRow",
+    "Salts",
     "StoredEvent",
     "chain",
     "commitment",
     "decode",
     "encode",
     "full_object",
+    "full_text",
     "seal",
     "sortable_time",
 ]
@@ -79,41 +82,109 @@ class PersonalRow(NamedTuple):
 
 
 class Encoded(NamedTuple):
-    """An event ready to store: its model, canonical object and canonical text, and that
-    object split into what is chained and what is kept apart."""
+    """An event ready to store: its model, its position in the batch, the object of its
+    chained bytes, and its personal values apart.
+
+    ``public`` is the event's canonical object without its personal fields and, when it has
+    personal values, with the commitment to them (``"personal"``); :func:`seal` adds the
+    person number of its subject (``"subject"``). ``text`` and ``raw`` are the chained bytes
+    (text and UTF-8) when they are known before the batch is planned (no person number to
+    add), else ``None``; ``values`` and ``salt`` are the canonical text of the personal values
+    and its salt (``None`` without personal values).
+    """
 
     event: EventBase
-    full_text: str
+    position: int
     public: dict[str, Any]
     personal: dict[str, Any]
+    values: str | None
+    salt: bytes | None
+    text: str | None
+    raw: bytes | None
 
 
-def encode(event: EventBase, data: dict[str, Any], index: int) -> Encoded:
+class Salts:
+    """Random salts for a batch's commitments, drawn from the system's generator in one
+    call per batch rather than one per event."""
+
+    __slots__ = ("_left", "_pool")
+
+    def __init__(self, count: int) -> None:
+        self._pool = os.urandom(SALT_BYTES * max(count, 1))
+        self._left = max(count, 1)
+
+    def draw(self) -> bytes:
+        """A salt never drawn before (a fresh pool when this one runs out)."""
+        if not self._left:
+            self._pool = os.urandom(SALT_BYTES * 64)
+            self._left = 64
+        self._left -= 1
+        at = self._left * SALT_BYTES
+        return self._pool[at : at + SALT_BYTES]
+
+
+def encode(event: EventBase, data: dict[str, Any], index: int, salts: Salts) -> Encoded:
     """Split the canonical object ``data`` of ``event`` (its position in the batch is
-    ``index``, for errors) into public and personal parts; refuse text that is not Unicode
-    and events that carry a read's markers instead of values."""
-    try:
-        text = canonical_text(data)
-        text.encode("utf-8")
-    except (ValueError, TypeError) as exc:
-        # Lone surrogates (not text) are the only way a validated event gets here; the
-        # cause would quote the text, so it is not chained.
-        message = (
-            f"event {event.event_id!r}: a string holds characters that are not valid Unicode "
-            f"text ({type(exc).__name__})"
-        )
-        problems = [FieldProblem(loc=(), kind="string_unicode", message="not valid Unicode text")]
-        raise EventValidationError(
-            message, problems=problems, event_id=event.event_id, index=index, code="not_unicode"
-        ) from None
-    public, personal = split(data)
+    ``index``, for errors; ``data`` is taken over, not copied) into the object of its chained
+    bytes and its personal values, and commit to those; refuse text that is not Unicode and
+    events that carry a read's markers instead of values."""
+    names = _personal_of(type(event))
+    if data["kind"] == "correction":
+        public, personal = split(data)
+    else:
+        public = data
+        personal = {name: public.pop(name) for name in names if name in public}
+    if not personal:
+        text = canonical_text(public)
+        return Encoded(event, index, public, personal, None, None, text, _utf8(event, text, index))
     _refuse_markers(event, personal, index)
-    return Encoded(event, text, public, personal)
+    values = canonical_text(personal)
+    salt = salts.draw()
+    try:
+        sealed = commitment(salt, values)
+    except UnicodeEncodeError:
+        raise _not_unicode(event, index) from None
+    fields = paths(personal) if "replacement" in personal else sorted(personal)
+    public["personal"] = {"commitment": sealed, "fields": fields}
+    if "subject_ref" in personal or "replacement" in personal:
+        return Encoded(event, index, public, personal, values, salt, None, None)
+    text = canonical_text(public)
+    return Encoded(event, index, public, personal, values, salt, text, _utf8(event, text, index))
+
+
+def _personal_of(model: type[EventBase]) -> tuple[str, ...]:
+    names = _PERSONAL_OF.get(model)
+    if names is None:
+        names = _PERSONAL_OF[model] = personal_fields(model)
+    return names
+
+
+_PERSONAL_OF: dict[type[EventBase], tuple[str, ...]] = {}
+
+
+def _utf8(event: EventBase, text: str, index: int) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_unicode(event, index) from None
+
+
+def _not_unicode(event: EventBase, index: int) -> EventValidationError:
+    # Lone surrogates (not text) are the only way a validated event gets here; the cause
+    # would quote the text, so it is not chained.
+    message = (
+        f"event {event.event_id!r}: a string holds characters that are not valid Unicode "
+        "text (UnicodeEncodeError)"
+    )
+    problems = [FieldProblem(loc=(), kind="string_unicode", message="not valid Unicode text")]
+    return EventValidationError(
+        message, problems=problems, event_id=event.event_id, index=index, code="not_unicode"
+    )
 
 
 def _refuse_markers(event: EventBase, personal: Mapping[str, Any], index: int) -> None:
     for key, value in personal.items():
-        if isinstance(value, Mapping):
+        if type(value) is dict:
             _refuse_markers(event, value, index)
         elif value in MARKERS:
             message = (
@@ -127,31 +198,35 @@ def _refuse_markers(event: EventBase, personal: Mapping[str, Any], index: int) -
 
 
 def seal(
-    encoded: Encoded, person: Callable[[str], int], salt: bytes | None = None
+    encoded: Encoded, person: Callable[[str], int]
 ) -> tuple[str, bytes, tuple[bytes, str] | None]:
     """The chained body of an encoded event (text and bytes) and its ``(salt, values)`` to
     keep apart (``None`` when it has no personal values).
 
-    ``person`` gives the log's number for a subject reference; ``salt`` is drawn at random
-    unless given (it is given when comparing an event with a stored one).
+    ``person`` gives the log's number for a subject reference; the numbers are written into
+    ``encoded.public``, which then is the object of the chained bytes.
     """
-    public = encoded.public
     personal = encoded.personal
-    if not personal:
-        text = canonical_text(public)
-        return text, text.encode("utf-8"), None
-    body = dict(public)
+    text = encoded.text
+    if text is not None and encoded.raw is not None:
+        kept = None if encoded.values is None else (encoded.salt or b"", encoded.values)
+        return text, encoded.raw, kept
+    body = encoded.public
     if "subject_ref" in personal:
         body["subject"] = person(personal["subject_ref"])
     inner = personal.get("replacement")
-    if isinstance(inner, Mapping) and "subject_ref" in inner:
-        body["replacement"] = {**body["replacement"], "subject": person(inner["subject_ref"])}
-    values = canonical_text(personal)
-    if salt is None:
-        salt = os.urandom(SALT_BYTES)
-    body["personal"] = {"commitment": commitment(salt, values), "fields": paths(personal)}
+    if inner is not None and "subject_ref" in inner:
+        body["replacement"]["subject"] = person(inner["subject_ref"])
     text = canonical_text(body)
-    return text, text.encode("utf-8"), (salt, values)
+    raw = _utf8(encoded.event, text, encoded.position)
+    assert encoded.salt is not None and encoded.values is not None
+    return text, raw, (encoded.salt, encoded.values)
+
+
+def full_text(event: EventBase) -> str:
+    """The canonical text of the whole event, personal values included (to compare an event
+    with another of the same id)."""
+    return canonical_text(canonical_dict(event))
 
 
 def chain(

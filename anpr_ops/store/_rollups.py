@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -261,17 +262,58 @@ _NONE: Final = [0] * _N
 
 def _merged(text: str, changes: Mapping[str, int]) -> str:
     """The JSON object ``text`` of breakdown counts with ``changes`` added (no zero kept,
-    sorted keys: one text for one set of counts)."""
+    sorted keys: one text for one set of counts, exactly ``json.dumps(counts,
+    sort_keys=True, separators=(",", ":"))``)."""
     if not changes:
         return text
-    counts: dict[str, int] = json.loads(text)
+    # The same texts come back append after append (a cell's, an operation's totals): each is
+    # parsed once into its sorted keys, counts and members' text, and a change rewrites only
+    # the members it touches. A text is its own key, so a text changed by anyone else is
+    # simply another one, parsed afresh.
+    parsed = _PARSED.get(text)
+    if parsed is None:
+        counts: dict[str, int] = json.loads(text)
+        names = sorted(counts)
+        parsed = (names, counts, [_member(name, counts[name]) for name in names])
+    names, counts, members = parsed
+    names, counts, members = list(names), dict(counts), list(members)
     for key, n in changes.items():
+        if not n:
+            continue
         total = counts.get(key, 0) + n
-        if total:
+        at = bisect_left(names, key)
+        if at < len(names) and names[at] == key:
+            if total:
+                counts[key] = total
+                members[at] = _member(key, total)
+            else:
+                del counts[key], names[at], members[at]
+        elif total:
             counts[key] = total
-        else:
-            counts.pop(key, None)
-    return json.dumps(counts, sort_keys=True, separators=(",", ":"))
+            names.insert(at, key)
+            members.insert(at, _member(key, total))
+    merged = "{" + ",".join(members) + "}"
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[merged] = (names, counts, members)
+    return merged
+
+
+def _member(key: str, n: int) -> str:
+    """``"key":n`` as ``json.dumps`` writes a member (keys are remembered quoted)."""
+    quoted = _QUOTED.get(key)
+    if quoted is None:
+        if len(_QUOTED) >= 4096:
+            _QUOTED.clear()
+        quoted = _QUOTED[key] = json.dumps(key) + ":"
+    return quoted + (str(n) if type(n) is int else json.dumps(n))
+
+
+_QUOTED: dict[str, str] = {}
+
+
+_PARSED: dict[str, tuple[list[str], dict[str, int], list[str]]] = {}
+_PARSED_MAX: Final = 256
 
 
 def split_key(text: str) -> tuple[str, Any]:

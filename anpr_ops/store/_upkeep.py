@@ -96,7 +96,7 @@ class Upkeep:
             self.every_operation = True
         if self.general:
             return
-        if kind == _OUTCOME and "subject_ref" in encoded.personal:
+        if kind == _OUTCOME and "subject" not in data and "subject_ref" in encoded.personal:
             data = {**data, "subject": self.batch.persons[encoded.personal["subject_ref"]]}
         site: str | None = data.get("site_id")
         if site is None and referred is not None:

@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 
 from anpr_ops._canonical import canonical_text
 from anpr_ops.errors import StorageError
-from anpr_ops.events import EventBase, canonical_dicts
+from anpr_ops.events import EventBase, canonical_dict, canonical_dicts
 from anpr_ops.events.personal import strip
 from anpr_ops.store._batch import Batch, conflict
 from anpr_ops.store._memory import Stale, State
-from anpr_ops.store._record import INSERT, INSERT_PERSONAL, Encoded, encode
+from anpr_ops.store._record import INSERT, INSERT_PERSONAL, Encoded, Salts, encode, full_text
 from anpr_ops.store._tiles import write as write_tiles
 
 __all__ = ["Progress", "Ticker", "insert", "plan", "prepare"]
@@ -56,12 +56,14 @@ class Ticker:
 def prepare(parsed: Sequence[EventBase], ticker: Ticker | None) -> list[Encoded]:
     """Each event in its stored form (canonical body, personal values apart), in order."""
     datas = canonical_dicts(list(parsed))
+    salts = Salts(len(datas))
     if ticker is None:
-        return [encode(e, d, index) for index, (e, d) in enumerate(zip(parsed, datas, strict=True))]
+        pairs = zip(parsed, datas, strict=True)
+        return [encode(event, data, index, salts) for index, (event, data) in enumerate(pairs)]
     ticker.total = 3 * len(parsed)
     prepared = []
     for index, (event, data) in enumerate(zip(parsed, datas, strict=True)):
-        prepared.append(encode(event, data, index))
+        prepared.append(encode(event, data, index, salts))
         if index % _EVERY == 0:
             ticker.step(index)
     ticker.step(len(parsed))
@@ -85,7 +87,7 @@ def plan(
     batch = Batch(conn, state)
     batch.upkeep.start([item.event for item in prepared])
     stored = batch.prefetch([item.event for item in prepared], own=own)
-    in_batch: dict[str, str] = {}
+    in_batch: dict[str, EventBase] = {}
     start = len(prepared)
     for index, item in enumerate(prepared):
         if ticker is not None and index % _EVERY == 0:
@@ -94,23 +96,25 @@ def plan(
         event_id = event.event_id
         previous = in_batch.get(event_id)
         if previous is not None:
-            if previous != item.full_text:
+            # The canonical texts are compared only when an id comes again (rare).
+            if previous is not event and full_text(previous) != full_text(event):
                 raise conflict(event)
             batch.duplicates.append(event_id)
             continue
-        found = stored.get(event_id)
-        if found is not None:
-            full, public = found
-            same = (
-                full == item.full_text
-                if public is None
-                else public == canonical_text(strip(canonical_dicts([event])[0]))
-            )
-            if not same:
-                raise conflict(event)
-            batch.duplicates.append(event_id)
-            continue
-        in_batch[event_id] = item.full_text
+        if stored:
+            found = stored.get(event_id)
+            if found is not None:
+                full, public = found
+                same = (
+                    full == full_text(event)
+                    if public is None
+                    else public == canonical_text(strip(canonical_dict(event)))
+                )
+                if not same:
+                    raise conflict(event)
+                batch.duplicates.append(event_id)
+                continue
+        in_batch[event_id] = event
         batch.write(item)
     if batch.leaves:
         batch.frontier, batch.tiles = batch.frontier.append(batch.leaves)
@@ -164,13 +168,14 @@ def _confirm(conn: sqlite3.Connection, batch: Batch) -> None:
     an event that was not stored.
     """
     first, last = batch.records[0].seq, batch.records[-1].seq
-    hashes = conn.execute(
-        "SELECT hash FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last)
+    # One statement: the hashes stored, each beside the count of personal rows stored.
+    rows = conn.execute(
+        "SELECT hash, (SELECT count(*) FROM personal WHERE seq BETWEEN ?1 AND ?2) "
+        "FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+        (first, last),
     ).fetchall()
-    kept = conn.execute(
-        "SELECT count(*) FROM personal WHERE seq BETWEEN ? AND ?", (first, last)
-    ).fetchone()[0]
-    if [h for (h,) in hashes] != [r.hash for r in batch.records] or kept != len(batch.personal):
+    kept = rows[0][1] if rows else 0
+    if [h for h, _ in rows] != [r.hash for r in batch.records] or kept != len(batch.personal):
         message = (
             f"appending: the database did not store events {first} to {last} as written "
             "(a trigger or another writer interfered); nothing was committed"

@@ -308,6 +308,7 @@ class OpLog(DataProtection, Integrity):
                 batch.frontier,
                 forget=batch.upkeep.forgets,
             )
+        written = set(batch.appended) if batch.duplicates else None
         return AppendResult(
             appended=tuple(batch.appended),
             duplicates=tuple(batch.duplicates),
@@ -317,7 +318,7 @@ class OpLog(DataProtection, Integrity):
             warnings=plate_warnings(
                 (item.event.event_id, item.public)
                 for item in prepared
-                if item.event.event_id in set(batch.appended)
+                if written is None or item.event.event_id in written
             ),
         )
 
