@@ -27,6 +27,9 @@ from tests.conftest import ROOT
 from tests.harness.tamper import Base, Case, apply
 from tests.harness.tamper_doc import Claim, Expected
 
+# What the standalone verifier says it leaves to the library (docs/log.md).
+STANDALONE_NOT_CHECKED = ("the derived tables, which anpr-ops verify compares with a rebuild",)
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -84,7 +87,11 @@ def classify(path: Path, checkpoints: tuple[Path, ...]) -> Finding:
             for file in checkpoints
         ]
     shared = [_shared(full, None), *(_shared(full, result) for result in against)]
-    standalone = tuple((_status(r), r.summary()) for r in shared)
+    # The standalone verifier says, when the chain holds, that it left the derived tables out.
+    standalone = tuple(
+        (_status(r), dataclasses.replace(r, not_checked=STANDALONE_NOT_CHECKED).summary())
+        for r in shared
+    )
     if not quick.ok:
         return Finding("verify", quick.problem, quick.first_bad_seq, standalone)
     if not full.ok:
