@@ -3,8 +3,10 @@ nothing written by a failed import, no plates in what they print."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -413,3 +415,54 @@ def test_output_files_are_readable_by_their_owner_only(
     assert run(capsys, "import", "police-uk", db, source, "--op", "city", "--create")[0] == 0
     assert run(capsys, "export", "jsonl", db, "-o", tmp_path / "all.jsonl")[0] == 0
     assert (tmp_path / "all.jsonl").stat().st_mode & 0o077 == 0
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _stages(drawn: str, reading: str) -> tuple[str, str]:
+    """The reading bar's text and the writing bar's, which must start on a line of its own
+    once reading has reached 100%."""
+    assert reading in drawn and "writing events" in drawn
+    at = drawn.index("writing events")
+    before, after = drawn[:at], drawn[at:]
+    assert "\n" in before[before.rindex("100%") :], before[-80:]
+    return before, after
+
+
+@needs_real
+def test_import_police_uk_draws_the_write_after_the_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "2020-01-city-of-london-stop-and-search.csv"
+    shutil.copyfile(CITY, source)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    argv = ["import", "police-uk", str(tmp_path / "c.db"), str(source), "--op", "c", "--create"]
+    assert main(argv) == 0
+    reading, writing = _stages(terminal.getvalue(), "reading rows")
+    assert "100%" in reading
+    assert "0%" in writing and "100%" in writing
+
+
+def test_import_hits_draws_the_write_after_the_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = hits_db(tmp_path)
+    source = tmp_path / "hits.csv"
+    rows = [
+        f"2020-04-18T{10 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}+01:00,vauxhall,VX-1,"
+        f"AB{i % 19 + 51}CDE,pnc,drugs,95\n"
+        for i in range(1500)
+    ]
+    source.write_text(HITS + "".join(rows), encoding="utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["import", "hits", str(db), str(source), "--op", "kaiser"]) == 0
+    reading, writing = _stages(terminal.getvalue(), "reading hits")
+    assert "100%" in reading
+    assert "0%" in writing and "100%" in writing
+    with OpLog.open(db) as log:
+        assert len(log) == 1501

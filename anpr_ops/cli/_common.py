@@ -134,25 +134,33 @@ def signed_by(checkpoint: Checkpoint) -> str:
 
 @contextlib.contextmanager
 def progress(label: str) -> Iterator[Progress | None]:
-    """A progress callback drawing a bar on stderr, or ``None`` when stderr is no terminal."""
+    """A progress callback drawing a bar on stderr, or ``None`` when stderr is no terminal.
+    The bar is finished (its line ended) once it reaches its total, so that a second bar,
+    for the next stage, is drawn on a line of its own."""
     if not sys.stderr.isatty():
         yield None
         return
     bars: list[Any] = []
+    finished: list[bool] = []
 
     def advance(done: int, total: int) -> None:
+        if finished:
+            return
         if not bars:
             bar = click.progressbar(length=total, label=label, file=sys.stderr)
             bar.__enter__()
             bars.append(bar)
         bar = bars[0]
         bar.update(done - bar.pos)
+        if done >= total:
+            finished.append(True)
+            bar.__exit__(None, None, None)
 
     try:
         yield advance
     finally:
-        for bar in bars:
-            bar.__exit__(None, None, None)
+        if bars and not finished:
+            bars[0].__exit__(None, None, None)
 
 
 #: ``-o``/``--output``: where a command writes, instead of stdout.

@@ -147,7 +147,11 @@ def import_police_uk_command(
     if skip_invalid and path is None:
         raise click.UsageError("--skip-invalid needs a file (rejected rows are written beside it)")
     mapping = PoliceUkMapping.from_file(mapping_file) if mapping_file else DEFAULT_MAPPING
-    with _new_log_removed_on_failure(db, create) as log, _progress("reading rows") as progress:
+    with (
+        _new_log_removed_on_failure(db, create) as log,
+        _progress("reading rows  ") as progress,
+        _progress("writing events") as write_progress,
+    ):
         try:
             result = import_police_uk(
                 log,
@@ -160,6 +164,7 @@ def import_police_uk_command(
                 skip_invalid=skip_invalid,
                 earlier=earlier,  # type: ignore[arg-type]  # click.Choice
                 progress=progress,
+                write_progress=write_progress,
             )
         except ImportRefusedError as exc:
             if exc.code != "force_required":
@@ -247,7 +252,11 @@ def import_hits_command(
     path, opened = _source(source)
     if skip_invalid and path is None:
         raise click.UsageError("--skip-invalid needs a file (rejected rows are written beside it)")
-    with existing_log(db) as log, _progress("reading hits") as progress:
+    with (
+        existing_log(db) as log,
+        _progress("reading hits  ") as progress,
+        _progress("writing events") as write_progress,
+    ):
         result = import_hits(
             log,
             opened,
@@ -257,6 +266,7 @@ def import_hits_command(
             doubtful=doubtful,  # type: ignore[arg-type]  # click.Choice
             skip_invalid=skip_invalid,
             progress=progress,
+            write_progress=write_progress,
         )
     click.echo(
         f"read {result.rows} row(s): wrote {result.hits} hit(s) to {op_id}; "

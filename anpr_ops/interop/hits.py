@@ -421,12 +421,14 @@ def import_hits(
     doubtful: Doubtful = "skip",
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    write_progress: Progress | None = None,
 ) -> HitImport:
     """Import a hit file into operation ``op_id`` (which must exist) as one atomic batch.
 
     See the module documentation for the layout and the policy on doubtful reads. Hits are
     identified by their content (or the ``event_id`` column), so a re-import is a no-op and
-    a row repeated in the file is recorded once.
+    a row repeated in the file is recorded once. ``progress`` is told how many rows are read
+    (done, total); ``write_progress`` how far the batch is written (as ``OpLog.extend``'s).
     """
     hits, summary = read_hits(
         log,
@@ -438,7 +440,7 @@ def import_hits(
         skip_invalid=skip_invalid,
         progress=progress,
     )
-    result = log.extend(hits)
+    result = log.extend(hits, progress=write_progress)
     return attrs.evolve(
         summary, hits=result.count, duplicates=len(result.duplicates), append=result
     )

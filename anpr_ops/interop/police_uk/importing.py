@@ -179,6 +179,7 @@ def import_police_uk(
     skip_invalid: bool = False,
     earlier: Earlier = "error",
     progress: Progress | None = None,
+    write_progress: Progress | None = None,
     now: datetime | None = None,
 ) -> PoliceUkImport:
     """Import a data.police.uk CSV file or API JSON response into operation ``op_id``.
@@ -192,6 +193,9 @@ def import_police_uk(
     operation's time zone), that this file lacks — a corrected release: ``"error"`` (the
     default) refuses the import naming how many, ``"supersede"`` retracts them in the same
     batch, ``"keep"`` leaves them.
+
+    ``progress`` is told how many rows are read (done, total); ``write_progress`` how far the
+    batch is written (as ``OpLog.extend``'s).
     """
     text = read_source(source)
     label = source_name(source)
@@ -261,7 +265,7 @@ def import_police_uk(
         else:
             kept = sum(1 for e, _ in stale if e.startswith(_SEARCH_PREFIX))
     batch += events
-    result = log.extend(batch)
+    result = log.extend(batch, progress=write_progress)
     written = set(result.appended)
     return PoliceUkImport(
         op_id=op_id,
