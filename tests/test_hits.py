@@ -140,6 +140,47 @@ def test_repeated_rows_are_one_hit_and_a_reimport_adds_nothing() -> None:
     assert (again.hits, again.duplicates) == (0, 1)
 
 
+def test_hits_that_differ_only_in_their_plates_are_all_kept() -> None:
+    # Two vehicles read at one camera in the same second, same hotlist and confidence: the
+    # derived id leaves the plate out, so they would share it.
+    rows = [
+        f"2020-04-18T10:15:00+01:00,vauxhall,,{plate},pnc,drugs,90\n"
+        for plate in ("AB12CDE", "XY51ZZZ", "AB12CDE", "LM09ABC")
+    ]
+    with log_with_op() as log:
+        first = import_hits(log, io.StringIO(HEADER + "".join(rows)), "kaiser")
+        again = import_hits(log, io.StringIO(HEADER + "".join(rows)), "kaiser")
+        hits = [
+            e for e in log.events("kaiser", "anpr_hit", personal=True) if isinstance(e, AnprHit)
+        ]
+    assert (first.hits, first.duplicates) == (3, 1)
+    assert (again.hits, again.duplicates) == (0, 4)
+    assert [str(h.vrm) for h in hits] == ["AB12CDE", "XY51ZZZ", "LM09ABC"]
+    base = hits[0].event_id
+    assert base.startswith("anpr_hit-")
+    assert [h.event_id for h in hits] == [base, f"{base}-2", f"{base}-3"]
+
+
+def test_events_that_differ_only_in_personal_values_are_told_to_take_ids() -> None:
+    from anpr_ops.errors import EventConflictError
+
+    hit = {
+        "kind": "anpr_hit",
+        "op_id": "kaiser",
+        "occurred_at": "2020-04-18T10:15:00Z",
+        "site_id": "vauxhall",
+        "hotlist": "pnc",
+        "reasons": ["drugs"],
+    }
+    with log_with_op() as log:
+        head = log.head()
+        with pytest.raises(EventConflictError) as info:
+            log.extend([{**hit, "vrm": "AB12CDE"}, {**hit, "vrm": "XY51ZZZ"}])
+        assert log.head() == head
+    assert "give each such event an event_id" in info.value.message
+    assert "AB12CDE" not in str(info.value) and "XY51ZZZ" not in str(info.value)
+
+
 def test_an_event_id_column_names_the_hits() -> None:
     text = (
         "time,site,plate,hotlist,reasons,event_id\n"

@@ -16,10 +16,12 @@ column         required  content
 ``reasons``    yes       one or more of the hit reasons, separated by ``;`` or ``|``
 ``confidence`` no        the read's confidence, 0-100 (a trailing ``%`` is allowed)
 ``country``    no        ISO 3166-1 code of a foreign plate (``FR``); blank for a UK plate
-``event_id``   no        the hit's event id; derived from the row's content when blank
+``event_id``   no        the hit's event id; derived from the row's content when blank [2]_
 =============  ========  ==================================================================
 
 .. [1] each row needs a site: from ``site``, or from ``camera`` through ``camera_sites``.
+.. [2] from its public fields: hits that differ only in their plates (two vehicles read at
+   one camera in the same instant) take ``-2``, ``-3`` after the id, in the file's order.
 
 Plates: a read that is a valid UK plate as it stands is kept as read (normalised). One that
 is not is corrected for ANPR's O/0 and I/1 confusion (:func:`anpr_ops.vrm.coerce`): with one
@@ -47,10 +49,11 @@ import attrs
 from pydantic import ValidationError
 
 from anpr_ops import vrm as plates
+from anpr_ops._canonical import canonical_bytes
 from anpr_ops._csv import read_cell
 from anpr_ops._time import TimeFormatError, parse_aware
 from anpr_ops.errors import InvalidVrmError
-from anpr_ops.events import AnprHit, problems_of
+from anpr_ops.events import AnprHit, canonical_dict, derive_event_id, problems_of
 from anpr_ops.interop._source import (
     Progress,
     RejectedRow,
@@ -289,6 +292,32 @@ class _Reader:
         return _Read(line, hit, corrected, low, ambiguous)
 
 
+def _distinct_ids(hits: list[AnprHit]) -> list[AnprHit]:
+    """The hits with ids that tell apart hits differing only in their plates.
+
+    A derived id leaves personal values out (so that it is no hash of a plate), so two
+    vehicles read at one camera in the same instant, on the same hotlist, with the same
+    confidence, would share it. The second such content takes ``<id>-2``, the third ``-3``,
+    in the file's order, so that importing the same file again gives the same ids (and
+    appends nothing); a row repeated whole keeps its id and is recorded once.
+    """
+    contents: dict[str, list[bytes]] = {}
+    out = []
+    for hit in hits:
+        if hit.event_id != derive_event_id(hit):
+            out.append(hit)  # the file's own event_id
+            continue
+        data = canonical_dict(hit)
+        del data["event_id"]
+        seen = contents.setdefault(hit.event_id, [])
+        text = canonical_bytes(data)
+        if text not in seen:
+            seen.append(text)
+        n = seen.index(text) + 1
+        out.append(hit if n == 1 else hit.model_copy(update={"event_id": f"{hit.event_id}-{n}"}))
+    return out
+
+
 def _header(name: str, cells: Sequence[str]) -> tuple[str, ...]:
     columns = tuple(cell.strip().casefold() for cell in cells)
     unknown = [c for c in columns if c not in HIT_COLUMNS]
@@ -408,7 +437,7 @@ def read_hits(
         rejected=tuple(rejected),
         header=tuple(cell.strip() for cell in header_cells),
     )
-    return [r.hit for r in reads], summary
+    return _distinct_ids([r.hit for r in reads]), summary
 
 
 def import_hits(

@@ -24,6 +24,7 @@ from anpr_ops.events import (
     EventBase,
     OffenceDefinition,
     Operation,
+    derive_event_id,
     reference_fields,
     references,
 )
@@ -459,4 +460,11 @@ def conflict(event: EventBase) -> EventConflictError:
         f"event {event.event_id!r} is already in the log (or earlier in the batch) with "
         "different content; an event cannot be changed: append a correction instead"
     )
+    if event.event_id == derive_event_id(event):
+        # A derived id leaves personal values out: two events that differ only in them (two
+        # plates read at one camera in the same instant) are given the same id.
+        message += (
+            ", or, if it is another event whose public fields are the same and only its "
+            "personal values (a plate, a subject) differ, give each such event an event_id"
+        )
     return EventConflictError(message, event_id=event.event_id)
