@@ -146,6 +146,7 @@ def _personal(
     values kept (or the erasure recorded)."""
     checked = erased = 0
     last = 0
+    named_lists: dict[bytes, Any] = {}  # a body's list of personal fields, parsed once per text
     while rows := conn.execute(
         'SELECT e.seq, CAST(e.body AS BLOB), p.salt, p."values", x.seq IS NOT NULL '
         "FROM events e LEFT JOIN personal p ON p.seq = e.seq LEFT JOIN erased x ON x.seq = e.seq "
@@ -184,7 +185,12 @@ def _personal(
             digest = commitment(bytes(salt), str(values))
             try:
                 fields = paths(json.loads(values))
-                named = json.loads(found.group(2))
+                named_text = found.group(2)
+                named = named_lists.get(named_text)
+                if named is None:
+                    named = json.loads(named_text)
+                    if len(named_lists) < 4096:  # a few dozen in an honest log
+                        named_lists[named_text] = named
             except (ValueError, TypeError, AttributeError):
                 fields, named = ["?"], []
             if digest != found.group(1).decode("ascii") or fields != named:
