@@ -221,7 +221,8 @@ _COUNT_COLUMNS = ",\n".join(f"    {name} INTEGER NOT NULL DEFAULT 0" for name in
 # site or window filter: an operation's own events by site (``rollup_sites``) and their
 # breakdowns (``rollup_totals``), and by hour (``rollup_hours``), where ``below`` is 0 for its
 # own events and 1 for those of every operation below it. ``people`` is a bitmap of person
-# numbers (bit n for person n, little-endian, no trailing zero bytes).
+# numbers (bit n for person n): empty for none, else the count of zero bytes it starts with
+# (4 bytes, big-endian), then the rest, little-endian, without trailing zero bytes.
 ROLLUP_CELLS = f"""CREATE TABLE rollup_cells (
     op_id TEXT NOT NULL,
     site TEXT NOT NULL,

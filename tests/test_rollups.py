@@ -13,6 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from anpr_ops import OpLog, OpReport
 from tests.factory import (
@@ -420,3 +422,55 @@ def test_a_stop_retracted_after_its_search_and_arrest_leaves_the_hit_alone(
         stages.append(funnel(rolled(searched)))
     assert stages == [(1, 1, 0, 0), (1, 0, 0, 0), (0, 0, 0, 0)]
     assert rolled(searched).totals.anpr_hits == 1
+
+
+def _people_of(stored: bytes) -> set[int]:
+    """The person numbers of a stored bitmap, read as docs/scale.md describes it: empty, or
+    4 bytes (big-endian) counting the zero bytes left out, then little-endian bytes."""
+    if not stored:
+        return set()
+    skipped = int.from_bytes(stored[:4], "big")
+    rest = stored[4:]
+    assert rest and rest[0] != 0 and rest[-1] != 0, "not the shortest form"
+    return {
+        8 * (skipped + i) + bit
+        for i, byte in enumerate(rest)
+        for bit in range(8)
+        if byte >> bit & 1
+    }
+
+
+def test_an_operations_people_are_stored_by_the_bytes_around_them() -> None:
+    """Person numbers are the log's: after 3,000 people arrested in one operation, the one
+    person of the next is stored in a few bytes, not a byte for every eight people before."""
+    with OpLog.memory() as log:
+        events: list[dict[str, Any]] = [operation()]
+        for i in range(3000):
+            events += [
+                stop(f"stop-{i}", hit_id=None),
+                search(f"search-{i}", stop_id=f"stop-{i}"),
+                outcome(f"out-{i}", search_id=f"search-{i}", subject_ref=f"P-{i}"),
+            ]
+        log.extend(events)
+        later = "later-op"
+        log.extend([operation(later), stop("stop-late", op_id=later, hit_id=None),
+                    search("search-late", op_id=later, stop_id="stop-late"),
+                    outcome("out-late", op_id=later, search_id="search-late",
+                            subject_ref="P-late")])  # fmt: skip
+        conn = raw(log)
+        numbers = dict(conn.execute("SELECT subject_ref, person FROM subjects").fetchall())
+        rows = dict(conn.execute("SELECT scope, people FROM rollup_sites").fetchall())
+        assert _people_of(rows[later]) == {numbers["P-late"]}
+        assert len(rows[later]) <= 4 + 1
+        assert _people_of(rows[OP]) == {numbers[f"P-{i}"] for i in range(3000)}
+        assert rolled(log, later).totals.people_arrested == 1
+        assert rolled(log).totals.people_arrested == 3000
+
+
+@given(st.sets(st.integers(min_value=0, max_value=5000), max_size=40))
+def test_a_stored_bitmap_reads_back_as_its_people(numbers: set[int]) -> None:
+    from anpr_ops.store._rollups import bitmap, bitmap_bytes, bitmap_of
+
+    stored = bitmap_bytes(bitmap(numbers))
+    assert _people_of(stored) == numbers
+    assert bitmap_of(stored) == bitmap(numbers)

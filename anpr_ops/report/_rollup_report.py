@@ -32,7 +32,7 @@ from anpr_ops.report._scan import (
 from anpr_ops.report.figures import ZERO, People, Rollup, Tally, frozen_map, tally_of
 from anpr_ops.report.hours import hour_of_start
 from anpr_ops.report.opreport import OperationInfo, OpReport
-from anpr_ops.store._rollups import bitmap, split_key
+from anpr_ops.store._rollups import bitmap, bitmap_of, split_key
 
 __all__ = ["Source", "answerable", "report", "rollup_report"]
 
@@ -111,10 +111,6 @@ class _Sum:
         return tally_of(self.counts, People.from_bitmap(log, self.people))
 
 
-def _bits(blob: bytes) -> int:
-    return int.from_bytes(blob, "little")
-
-
 def rollup_report(
     conn: sqlite3.Connection,
     ops: list[OperationInfo],
@@ -183,7 +179,7 @@ def _from_aggregates(conn: sqlite3.Connection, op_ids: list[str]) -> _Parts:
         f"SELECT scope, site, {_COLUMNS}, people FROM rollup_sites WHERE scope IN ({marks})",
         op_ids,
     ).fetchall():
-        counts, people = rest[:_N], _bits(rest[_N])
+        counts, people = rest[:_N], bitmap_of(rest[_N])
         own.setdefault(scope, _Sum()).add(counts, people)
         sites.setdefault(site, _Sum()).add(counts, people)
     own_keys: dict[str, dict[str, dict[Any, int]]] = {}
@@ -200,7 +196,7 @@ def _from_aggregates(conn: sqlite3.Connection, op_ids: list[str]) -> _Parts:
         f"WHERE scope = ? AND below IN ({','.join('?' * len(below))})",
         (root, *below),
     ).fetchall():
-        hours.setdefault(hour, _Sum()).add(rest[:_N], _bits(rest[_N]))
+        hours.setdefault(hour, _Sum()).add(rest[:_N], bitmap_of(rest[_N]))
     return own, own_keys, sites, hours, keys
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "HourOf",
     "bitmap",
     "bitmap_bytes",
+    "bitmap_of",
     "decode_key",
     "encode_key",
     "rebuild_aggregates",
@@ -76,8 +77,28 @@ def decode_key(name: str, text: str) -> Any:
 
 
 def bitmap_bytes(bits: int) -> bytes:
-    """A bitmap of person numbers as stored: little-endian, no trailing zero bytes."""
-    return bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    """A bitmap of person numbers as stored: empty for none; else the number of zero bytes
+    it starts with (4 bytes, big-endian), then the rest, little-endian, without trailing zero
+    bytes. The people of one operation have numbers near each other, however many the log
+    holds, so a row keeps only the bytes around them.
+
+    >>> bitmap_bytes(0), bitmap_bytes(0b101), bitmap_bytes(1 << 20).hex()
+    (b'', b'\\x00\\x00\\x00\\x00\\x05', '0000000210')
+    >>> all(bitmap_of(bitmap_bytes(b)) == b for b in (0, 1, 255, 256, 1 << 20 | 1 << 99))
+    True
+    """
+    if not bits:
+        return b""
+    skip = ((bits & -bits).bit_length() - 1) // 8
+    rest = bits >> (8 * skip)
+    return skip.to_bytes(4, "big") + rest.to_bytes((rest.bit_length() + 7) // 8, "little")
+
+
+def bitmap_of(stored: bytes) -> int:
+    """The bitmap :func:`bitmap_bytes` stored."""
+    if not stored:
+        return 0
+    return int.from_bytes(stored[4:], "little") << (8 * int.from_bytes(stored[:4], "big"))
 
 
 class HourOf:
@@ -480,7 +501,7 @@ def _people_bits(
         found = conn.execute(f"SELECT people FROM {table} WHERE {where}", row).fetchone()
         if found is None:
             continue  # the row fell to zero and goes
-        bits = (int.from_bytes(found[0], "little") | bitmap(added)) & ~bitmap(removed)
+        bits = (bitmap_of(found[0]) | bitmap(added)) & ~bitmap(removed)
         conn.execute(f"UPDATE {table} SET people = ? WHERE {where}", (bitmap_bytes(bits), *row))
 
 
