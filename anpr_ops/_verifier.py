@@ -11,7 +11,10 @@ Both verifiers run this code: ``OpLog.verify()`` and the standalone
    and the caller's check of the event it holds passes;
 4. personal values: each body that commits to personal values has them, matching the
    commitment and naming the same fields, or they were erased by a recorded erasure; no values
-   are kept for a body that commits to none, nor for a seq no event has;
+   are kept for a body that commits to none, nor for a seq no event has; the ``subjects``
+   table gives each subject reference held the number its events chain, and no other
+   reference; the log's ``next_person`` is above every number chained (a new person must
+   never get a number in use, or that of someone erased);
 5. the chain of ``access_log``, and the ``erased`` table against the erasures it records;
 6. with ``bodies``, for a log migrated from a version-1 log, that its events recompute the old
    chain to the head its migration record names (:func:`anpr_ops._v1.descent`);
@@ -88,7 +91,14 @@ ORDER BY e.seq LIMIT 1
 #: erasure on request, and a retention run): ``anpr_ops.store._access.ERASING``.
 _ERASING = ("erase", "retention")
 
+_SUBJECTS = "SELECT subject_ref, person FROM subjects"
+
 _PERSONAL = re.compile(rb'"personal":\{"commitment":"([0-9a-f]{64})","fields":(\[[^\]]*\])\}')
+# The log's number for the person a body names, beside (or in a replacement, inside) it. No
+# body names two: only searches, outcomes and arrest enquiries hold a subject reference, and a
+# correction's replacement is one of them. Quotes inside JSON strings are escaped, so this
+# matches only a member.
+_SUBJECT = re.compile(rb'"subject":(\d+)[,}]')
 
 
 def _failed(result: VerifyResult, seq: int | None, problem: str, reason: str) -> VerifyResult:
@@ -141,12 +151,13 @@ def _bodies(conn: sqlite3.Connection, check: BodyCheck | None) -> tuple[int, str
 
 def _personal(
     conn: sqlite3.Connection,
-) -> tuple[int, int, tuple[int, str, str] | None]:
+) -> tuple[int, int, tuple[int | None, str, str] | None]:
     """(commitments checked, erased, first problem): every personal commitment against the
     values kept (or the erasure recorded)."""
     checked = erased = 0
     last = 0
     named_lists: dict[bytes, Any] = {}  # a body's list of personal fields, parsed once per text
+    people = _People(conn)
     while rows := conn.execute(
         'SELECT e.seq, CAST(e.body AS BLOB), p.salt, p."values", x.seq IS NOT NULL '
         "FROM events e LEFT JOIN personal p ON p.seq = e.seq LEFT JOIN erased x ON x.seq = e.seq "
@@ -156,6 +167,8 @@ def _personal(
         for seq, raw, salt, values, was_erased in rows:
             last = seq
             found = _PERSONAL.search(raw)
+            if found is not None:
+                people.chained(raw)
             if found is None:
                 if values is not None:
                     return (
@@ -183,8 +196,10 @@ def _personal(
                 erased += 1
                 continue
             digest = commitment(bytes(salt), str(values))
+            held: Any = None
             try:
-                fields = paths(json.loads(values))
+                held = json.loads(values)
+                fields = paths(held)
                 named_text = found.group(2)
                 named = named_lists.get(named_text)
                 if named is None:
@@ -203,6 +218,9 @@ def _personal(
                         "the personal values kept do not match the commitment in the body",
                     ),
                 )
+            why = people.held(raw, held)
+            if why is not None:
+                return checked, erased, (seq, "subjects_mismatch", why)
             checked += 1
     # Values under a seq no event has are compared with nothing above, and would jam the
     # append of the event that gets that seq. The chain held, so the events are 1..head.
@@ -213,7 +231,56 @@ def _personal(
     if orphan is not None:
         why = "personal values are kept for a seq no event has"
         return checked, erased, (int(orphan), "personal_unexpected", why)
-    return checked, erased, None
+    return checked, erased, people.finish(conn)
+
+
+class _People:
+    """The log's numbers for people, checked as the personal values are: the ``subjects``
+    table against the numbers the bodies chain, and ``next_person`` against the highest."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.numbers = {str(ref): n for ref, n in conn.execute(_SUBJECTS)}
+        self.named: set[str] = set()
+        self.highest = 0
+
+    def chained(self, raw: bytes) -> None:
+        """Note the number a body chains, whether or not its values are still held."""
+        for found in _SUBJECT.finditer(raw):
+            self.highest = max(self.highest, int(found.group(1)))
+
+    def held(self, raw: bytes, values: Any) -> str | None:
+        """Why the subject reference among ``values`` (held, matching the commitment) and the
+        number the body chains disagree with ``subjects``, if they do."""
+        inner = values.get("replacement") if isinstance(values, dict) else None
+        ref = values.get("subject_ref") if isinstance(values, dict) else None
+        if ref is None and isinstance(inner, dict):
+            ref = inner.get("subject_ref")
+        if not isinstance(ref, str):
+            return None
+        self.named.add(ref)
+        chained = [int(found.group(1)) for found in _SUBJECT.finditer(raw)]
+        kept = self.numbers.get(ref)
+        if kept is None:
+            return "the subject reference held is missing from the subjects table"
+        if chained != [kept]:
+            return "the subjects table gives the subject another number than the event chains"
+        return None
+
+    def finish(self, conn: sqlite3.Connection) -> tuple[int | None, str, str] | None:
+        """What is wrong with the rows no event checked, and with ``next_person``."""
+        if self.numbers.keys() - self.named:
+            why = "the subjects table holds a reference that no personal value held names"
+            return None, "subjects_mismatch", why
+        row = conn.execute("SELECT value FROM anpr_ops_meta WHERE key = 'next_person'").fetchone()
+        text = "1" if row is None else str(row[0])
+        following = int(text) if text.isascii() and text.isdigit() else None
+        if following is None or following <= self.highest:
+            why = (
+                "the log's next_person is not above every number its events chain: a new person "
+                "would be given a number in use, or that of someone erased"
+            )
+            return None, "next_person_reused", why
+        return None
 
 
 def _access(conn: sqlite3.Connection) -> tuple[int, int, tuple[int | None, str, str] | None]:

@@ -58,11 +58,9 @@ ERASURES = (
     "it equal to the erasures the access record holds"
 )
 SUBJECTS = (
-    "**not checked** by either verifier. `subjects` gives the log's number for each person "
-    "still named by a value held, and a new event naming that person chains the number. "
-    "Changed, the events already chained keep their numbers, but the person's later events "
-    "get another (or a new) one, so reports count them as someone else; a forged row keeps a "
-    "reference no event holds"
+    "both verifiers hold `subjects` to the values kept: each subject reference held must have "
+    "the number its events chain, and no row may name a reference no value holds (changed, a "
+    "person's later events would chain another number, and reports count them as someone else)"
 )
 SEQUENCE = (
     "harmless: the library numbers events and access entries itself (head + 1), never from "
@@ -82,17 +80,21 @@ META_HARMLESS = {
     "record (the access record's first entry) instead",
 }
 NEXT_PERSON = Claim(
+    "verify",
+    "next_person_reused",
+    "both verifiers hold `next_person` (the number the next new person gets) above every number "
+    "the events chain, erased ones included: lowered, deleted (which means 1) or not a number, "
+    "it would give a new person a number in use, or that of someone erased",
+)
+NEXT_PERSON_RAISED = Claim(
     "nobody",
     None,
-    "**not checked** by either verifier: the number the next new person gets, read only when "
-    "an append names someone new. Lowered (or deleted, which means 1), it gives a new person "
-    "a number in use, and the append fails; if an erasure freed that number, the new person is "
-    "counted as the erased one. Not a number, appends naming someone new fail. Raised, "
-    "numbers are skipped: harmless",
+    "the flipped bit raises the number: numbers are skipped, which is harmless (lowered or not a "
+    "number, both verifiers find it)",
 )
 NEXT_PERSON_SWAPPED = Claim(
-    "nobody",
-    None,
+    "verify",
+    "next_person_reused",
     "the swap changes `next_person` too: see that row",
 )
 NOT_NULL = "SQLite refuses: the schema does not allow NULL here"
@@ -389,6 +391,8 @@ def _meta(case: Case) -> Claim:
     if touched & {"log_id", "name"}:
         return ORIGIN
     if case.row == "next_person":
+        if (case.column, case.mutation) == ("value", "flip"):
+            return NEXT_PERSON_RAISED
         return NEXT_PERSON
     if "next_person" in touched:
         return NEXT_PERSON_SWAPPED
@@ -419,7 +423,7 @@ def expected(case: Case) -> Claim:
             return PERSONAL_COLUMNS.get((column, mutation), PERSONAL)
         return PERSONAL_ROWS[mutation]
     if table == "subjects":
-        return Claim("nobody", None, SUBJECTS)
+        return Claim("verify", "subjects_mismatch", SUBJECTS)
     if table == "access_log":
         if column:
             return ACCESS_COLUMNS.get((column, mutation), ACCESS)

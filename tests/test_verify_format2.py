@@ -206,3 +206,68 @@ def test_damaged_data_reads_as_one_storage_error_naming_the_seq_not_the_value(
         assert caught.value.__cause__ is None  # pydantic's own error quotes values
     code, out = standalone(db)
     assert code == 1, out
+
+
+# -- the people numbers ------------------------------------------------------------------
+
+
+def _numbers(db: Path) -> dict[str, int]:
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT subject_ref, person FROM subjects").fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("UPDATE subjects SET person = person + 7", ()),
+        ("DELETE FROM subjects", ()),
+        ("INSERT INTO subjects (subject_ref, person) VALUES ('P-forged', 99)", ()),
+        ("UPDATE subjects SET subject_ref = 'P-2'", ()),
+    ],
+    ids=["renumbered", "deleted", "forged", "renamed"],
+)
+def test_the_subjects_table_is_held_to_the_values_and_the_chain(
+    db: Path, change: tuple[str, tuple[object, ...]]
+) -> None:
+    assert _numbers(db) == {"P-1": 1}
+    tamper(db, change)
+    ok, problem, _ = library(db)
+    assert (ok, problem) == (False, "subjects_mismatch")
+    code, out = standalone(db)
+    assert code == 1 and "subjects table" in out
+    assert "P-1" not in out and "P-forged" not in out and "P-2" not in out
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [("1", True), ("0", True), ("x", True), ("", True), ("2", False), ("900", False)],
+)
+def test_next_person_must_stay_above_every_number_chained(
+    db: Path, value: str, found: bool
+) -> None:
+    tamper(db, ("UPDATE anpr_ops_meta SET value = ? WHERE key = 'next_person'", (value,)))
+    ok, problem, _ = library(db)
+    assert (ok, problem) == ((False, "next_person_reused") if found else (True, None))
+    code, out = standalone(db)
+    assert code == (1 if found else 0), out
+    assert ("not above every number" in out) == found
+
+
+def test_next_person_deleted_means_one_and_is_found(db: Path) -> None:
+    tamper(db, ("DELETE FROM anpr_ops_meta WHERE key = 'next_person'", ()))
+    assert library(db)[:2] == (False, "next_person_reused")
+    assert standalone(db)[0] == 1
+
+
+def test_an_erased_subjects_number_is_still_counted_as_used(db: Path) -> None:
+    """After the subject's every value is erased their row goes, but their number stays in the
+    bodies: next_person lowered to it would give a new person the erased one's number."""
+    with OpLog.open(db) as log:
+        log.erase(subject_ref="P-1", reason="erasure request")
+        assert log.verify().ok
+    assert _numbers(db) == {}
+    tamper(db, ("UPDATE anpr_ops_meta SET value = '1' WHERE key = 'next_person'", ()))
+    assert library(db)[:2] == (False, "next_person_reused")
