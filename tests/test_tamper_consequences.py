@@ -149,8 +149,8 @@ def _arrest_p_day(log: OpLog) -> None:
 
 
 def test_a_renumbered_subject_is_counted_as_someone_else(base: Base, tmp_path: Path) -> None:
-    """Nobody notices a changed subjects row, and the person's next event counts as another
-    person's (a limit docs/reliability.md states)."""
+    """A changed subjects row makes the person's next event count as another person's; both
+    verifiers find the row no longer gives the number the person's events chain."""
     intact = tmp_path / "intact.db"
     shutil.copyfile(base.path, intact)
     with OpLog.open(intact) as log:
@@ -160,7 +160,7 @@ def test_a_renumbered_subject_is_counted_as_someone_else(base: Base, tmp_path: P
     with OpLog.open(path) as log:
         _arrest_p_day(log)
         assert people_arrested(log, DAY) == 2
-        assert log.verify().ok
+        assert log.verify().problem == "subjects_mismatch"
 
 
 def _arrest_someone_new(log: OpLog) -> None:
@@ -175,9 +175,9 @@ def _arrest_someone_new(log: OpLog) -> None:
 
 
 def test_a_lowered_next_person_fails_appends_or_merges_people(base: Base, tmp_path: Path) -> None:
-    """Nobody notices a changed next_person: lowered to a number in use, the next append naming
-    someone new fails; lowered to the number of a person whose values were erased, the new
-    person is counted as that one (a limit docs/reliability.md states)."""
+    """A lowered next_person: to a number in use, the next append naming someone new fails; to
+    the number of a person whose values were erased, the new person is counted as that one.
+    Both verifiers find it below the numbers chained."""
     in_use = one(base.path, "SELECT min(person) FROM subjects")
     path = changed(base, tmp_path, f"UPDATE anpr_ops_meta SET value = '{in_use}' "
                    "WHERE key = 'next_person'")  # fmt: skip
@@ -202,4 +202,4 @@ def test_a_lowered_next_person_fails_appends_or_merges_people(base: Base, tmp_pa
     with OpLog.open(path) as log:
         _arrest_someone_new(log)
         assert people_arrested(log, KAISER) == arrested
-        assert log.verify().ok
+        assert log.verify().problem == "next_person_reused"
