@@ -474,3 +474,43 @@ def test_a_stored_bitmap_reads_back_as_its_people(numbers: set[int]) -> None:
     stored = bitmap_bytes(bitmap(numbers))
     assert _people_of(stored) == numbers
     assert bitmap_of(stored) == bitmap(numbers)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE rollup_totals SET keys = '{\"disposals|arr'",
+        "UPDATE rollup_totals SET keys = '[1, 2]'",
+        'UPDATE rollup_totals SET keys = \'{"disposals|arrest": "P-secret"}\'',
+        "UPDATE rollup_sites SET arrests = 'P-secret'",
+        "UPDATE rollup_sites SET people = x'ffffffff01'",  # a person past a billion
+        "UPDATE rollup_hours SET people = x'01'",
+        "UPDATE rollup_hours SET people = x'0000000000'",
+        "UPDATE rollup_cells SET keys = 'P-secret'",
+    ],
+)
+def test_damaged_rollups_are_a_storage_error_that_shows_nothing(log: OpLog, change: str) -> None:
+    from anpr_ops.errors import StorageError
+
+    kept = log.report(OP)
+    raw(log).execute(change)
+    with pytest.raises(StorageError) as info:
+        log.report(OP, site="vauxhall" if "cells" in change else None)
+    assert info.value.code == "damaged_rollups"
+    assert "P-secret" not in str(info.value) and info.value.__cause__ is None
+    assert log.verify().problem == "derived_mismatch"
+    assert log.report(OP, source="scan") == kept
+    log.rebuild()
+    assert log.report(OP) == kept
+
+
+def test_an_append_over_a_damaged_bitmap_is_refused_and_writes_nothing(log: OpLog) -> None:
+    from anpr_ops.errors import StorageError
+    from tests.support import stored_state
+
+    raw(log).execute("UPDATE rollup_sites SET people = x'ffffffff01'")
+    before = stored_state(log)
+    with pytest.raises(StorageError) as info:
+        log.append(outcome("out-2", subject_ref="P-2", occurred_at="2020-04-18T09:50:00+01:00"))
+    assert info.value.code == "damaged_rollups"
+    assert stored_state(log) == before

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from anpr_ops._schema import COUNTS
 from anpr_ops._time import offset_at
-from anpr_ops.errors import ReportError
+from anpr_ops.errors import AnprOpsError, ReportError, StorageError
 from anpr_ops.report._scan import (
     assemble,
     breakdown_maps,
@@ -119,7 +119,33 @@ def rollup_report(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> OpReport:
-    """The report of ``ops`` (the root first) from the rollups; see :func:`answerable`."""
+    """The report of ``ops`` (the root first) from the rollups; see :func:`answerable`.
+
+    Rows that hold what the library never writes (changed by hand, or damaged) are a
+    :class:`~anpr_ops.errors.StorageError` (``code="damaged_rollups"``) that shows nothing of
+    them.
+    """
+    try:
+        return _rollup_report(conn, ops, site=site, start=start, end=end)
+    except AnprOpsError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+        message = (
+            "the rollups this report is read from are damaged (a row holds what the library "
+            f"never writes: {type(exc).__name__}); verify() names the table, rebuild() "
+            'repairs them, and report(..., source="scan") reads the events instead'
+        )
+        raise StorageError(message, code="damaged_rollups") from None
+
+
+def _rollup_report(
+    conn: sqlite3.Connection,
+    ops: list[OperationInfo],
+    *,
+    site: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> OpReport:
     log = read_log_key(conn)
     zone = ZoneInfo(ops[0].timezone)
     op_ids = [info.op_id for info in ops]

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from anpr_ops._schema import COUNTS
 from anpr_ops._time import epoch_of, hour_start, offset_at
+from anpr_ops.errors import StorageError
 from anpr_ops.store._contrib import Contribution
 from anpr_ops.store._projection import chunks
 
@@ -94,11 +95,22 @@ def bitmap_bytes(bits: int) -> bytes:
     return skip.to_bytes(4, "big") + rest.to_bytes((rest.bit_length() + 7) // 8, "little")
 
 
+#: The most zero bytes a stored bitmap may say it starts with: a person number beyond 2³⁰
+#: (a billion people) is damage, not data, and would make an integer of gigabytes.
+MAX_SKIP = 1 << 27
+
+
 def bitmap_of(stored: bytes) -> int:
-    """The bitmap :func:`bitmap_bytes` stored."""
+    """The bitmap :func:`bitmap_bytes` stored; ``ValueError`` for bytes it cannot have
+    written (damage)."""
     if not stored:
         return 0
-    return int.from_bytes(stored[4:], "little") << (8 * int.from_bytes(stored[:4], "big"))
+    if not isinstance(stored, bytes) or len(stored) < 5:
+        raise ValueError("a stored bitmap is empty or 4 bytes and more")
+    skip = int.from_bytes(stored[:4], "big")
+    if skip > MAX_SKIP or stored[4] == 0 or stored[-1] == 0:
+        raise ValueError("not a bitmap this library stores")
+    return int.from_bytes(stored[4:], "little") << (8 * skip)
 
 
 class HourOf:
@@ -501,7 +513,15 @@ def _people_bits(
         found = conn.execute(f"SELECT people FROM {table} WHERE {where}", row).fetchone()
         if found is None:
             continue  # the row fell to zero and goes
-        bits = (bitmap_of(found[0]) | bitmap(added)) & ~bitmap(removed)
+        try:
+            stored = bitmap_of(found[0])
+        except ValueError:
+            message = (
+                f"the rollups of this log are damaged ({table} holds a bitmap the library "
+                "never writes); verify() names the table and rebuild() repairs them"
+            )
+            raise StorageError(message, code="damaged_rollups") from None
+        bits = (stored | bitmap(added)) & ~bitmap(removed)
         conn.execute(f"UPDATE {table} SET people = ? WHERE {where}", (bitmap_bytes(bits), *row))
 
 
