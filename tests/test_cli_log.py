@@ -149,3 +149,80 @@ def test_verify_quick_skips_the_derived_tables_and_says_so(
     conn.close()
     code, out, _ = run(capsys, "verify", str(db), "--quick")
     assert code == 1 and "chain broken at seq 2" in out
+
+
+def _logged(tmp_path: Path) -> Path:
+    db = tmp_path / "day.db"
+    with OpLog.open(db, create=True) as log:
+        log.extend(f.chain())
+    return db
+
+
+def _sql(db: Path, statement: str) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def test_rebuild_repairs_edited_derived_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _logged(tmp_path)
+    code, report, _ = run(capsys, "report", str(db), "--op", f.OP, "--format", "json")
+    assert code == 0
+    _sql(db, "UPDATE rollup_sites SET arrests = arrests + 5")
+    _sql(db, "UPDATE operations SET timezone = 'Not/AZone'")
+    code, out, _ = run(capsys, "verify", str(db))
+    assert code == 1 and "differs from a rebuild" in out and "anpr-ops rebuild" in out
+    code, _, err = run(capsys, "report", str(db), "--op", f.OP, "--no-verify")
+    assert code == 1 and "damaged" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "rebuild", str(db))
+    assert code == 0 and "rebuilt the derived tables" in out and "chain holds" in out
+    assert run(capsys, "verify", str(db))[0] == 0
+    assert run(capsys, "report", str(db), "--op", f.OP, "--format", "json")[1] == report
+
+
+def test_rebuild_refuses_a_log_whose_chain_does_not_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _logged(tmp_path)
+    conn = sqlite3.connect(db)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+        if name.startswith("events_"):
+            conn.execute(f"DROP TRIGGER {name}")
+    conn.commit()
+    conn.close()
+    # The guards gone, the log is refused on open: nothing is rebuilt either way.
+    code, _, err = run(capsys, "rebuild", str(db))
+    assert code in (1, 2) and "Traceback" not in err
+
+
+def test_rebuild_does_not_launder_changed_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from anpr_ops._schema import GUARDS
+
+    db = _logged(tmp_path)
+    conn = sqlite3.connect(db)
+    for name in GUARDS:
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("UPDATE events SET body = replace(body, 'vauxhall', 'blackfriars') WHERE seq = 2")
+    for create in GUARDS.values():
+        conn.execute(create)
+    conn.commit()
+    before = conn.execute("SELECT * FROM rollup_sites").fetchall()
+    conn.close()
+    code, _, err = run(capsys, "rebuild", str(db))
+    assert code == 1 and "not rebuilt" in err
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT * FROM rollup_sites").fetchall() == before
+    conn.close()
+
+
+def test_rebuild_of_a_missing_file_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "rebuild", str(tmp_path / "nope.db"))
+    assert code == 2 and "nope.db" in err
+    assert not (tmp_path / "nope.db").exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -514,3 +514,26 @@ def test_an_append_over_a_damaged_bitmap_is_refused_and_writes_nothing(log: OpLo
         log.append(outcome("out-2", subject_ref="P-2", occurred_at="2020-04-18T09:50:00+01:00"))
     assert info.value.code == "damaged_rollups"
     assert stored_state(log) == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE operations SET timezone = 'Not/AZone'",
+        "UPDATE operations SET timezone = 5",
+        "UPDATE operations SET starts_at = 'P-secret'",
+    ],
+)
+@pytest.mark.parametrize("source", ["auto", "scan"])
+def test_a_damaged_operations_row_is_a_storage_error(
+    log: OpLog, change: str, source: Literal["auto", "scan"]
+) -> None:
+    from anpr_ops.errors import StorageError
+
+    raw(log).execute(change)
+    with pytest.raises(StorageError) as info:
+        log.report(OP, source=source)
+    assert info.value.code == "damaged_operations"
+    assert "P-secret" not in str(info.value) and "AZone" not in str(info.value)
+    log.rebuild()
+    assert log.report(OP, source=source).totals.arrests == 1

@@ -1,4 +1,4 @@
-"""Commands about the log itself: init, append, verify, checkpoint, migrate, schema."""
+"""Commands about the log itself: init, append, verify, rebuild, checkpoint, migrate, schema."""
 
 from __future__ import annotations
 
@@ -170,6 +170,34 @@ def verify(db: Path, checkpoint_file: Path | None, keys: tuple[str, ...], quick:
         click.echo(
             "anpr-ops: error: the checkpoint is of another log: nothing to compare", err=True
         )
+    return verdict(result)
+
+
+@cli.command()
+@click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
+def rebuild(db: Path) -> int:
+    """Rebuild DB's derived tables (operations, sites, definitions, zone offsets, erasures,
+    restrictions, the Merkle tiles and the rollups) from its events and access record.
+
+    For a log whose full verification says derived_mismatch or whose reports say its rollups
+    are damaged: find out first how they came to differ. The chain is checked first, and a
+    log whose chain does not hold is not rebuilt (its derived tables would be derived from
+    events that may have been changed); exit 1 then. The record tables are never written.
+
+    \b
+    Example:
+      anpr-ops verify day.db        # derived_mismatch: table rollup_sites differs ...
+      anpr-ops rebuild day.db
+    """
+    with existing_log(db) as log:
+        held = log.verify(quick=True)
+        if not held.ok:
+            raise CommandError(
+                f"{db}: {held.summary()}; the derived tables were not rebuilt", Exit.FAILED
+            )
+        log.rebuild()
+        result = log.verify()
+    click.echo(f"rebuilt the derived tables of {db}; {result.summary()}")
     return verdict(result)
 
 

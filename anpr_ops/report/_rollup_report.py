@@ -132,8 +132,9 @@ def rollup_report(
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
         message = (
             "the rollups this report is read from are damaged (a row holds what the library "
-            f"never writes: {type(exc).__name__}); verify() names the table, rebuild() "
-            'repairs them, and report(..., source="scan") reads the events instead'
+            f"never writes: {type(exc).__name__}); verification names the table, and "
+            "rebuilding the derived tables (OpLog.rebuild(), anpr-ops rebuild) repairs them; "
+            'report(..., source="scan") reads the events instead'
         )
         raise StorageError(message, code="damaged_rollups") from None
 

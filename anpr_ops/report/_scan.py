@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from anpr_ops._time import parse_utc
-from anpr_ops.errors import EventNotFoundError, ReportError
+from anpr_ops.errors import EventNotFoundError, ReportError, StorageError
 from anpr_ops.events import SITE_VIA
 from anpr_ops.report.figures import (
     NO_SITE,
@@ -174,20 +174,35 @@ def operation_infos(
         tree,
     ).fetchall():
         sites.setdefault(row_op, []).append((site_id, mask_plates_in_text(name)))
-    infos = [
-        OperationInfo(
-            op_id=row_op,
-            name=mask_plates_in_text(name),
-            timezone=tz,
-            parent_op_id=parent,
-            sites=tuple(sites.get(row_op, ())),
-            starts_at=parse_utc(starts),
-            ends_at=parse_utc(ends) if ends else None,
+    try:
+        infos = [
+            OperationInfo(
+                op_id=row_op,
+                name=mask_plates_in_text(name),
+                timezone=_zone_key(tz),
+                parent_op_id=parent,
+                sites=tuple(sites.get(row_op, ())),
+                starts_at=parse_utc(starts),
+                ends_at=parse_utc(ends) if ends else None,
+            )
+            for row_op, name, tz, parent, starts, ends in rows
+        ]
+    except (ValueError, TypeError, KeyError, OverflowError):
+        message = (
+            "the operations or sites table of this log is damaged (a row holds what the "
+            "library never writes); verification names it, and rebuilding the derived tables "
+            "(OpLog.rebuild(), anpr-ops rebuild) repairs it"
         )
-        for row_op, name, tz, parent, starts, ends in rows
-    ]
+        raise StorageError(message, code="damaged_operations") from None
     infos.sort(key=lambda info: (info.op_id != op_id, info.op_id))
     return infos
+
+
+def _zone_key(key: str) -> str:
+    """``key`` if it names a time zone this machine knows (``KeyError`` or ``ValueError``
+    otherwise: a zone the library never stores)."""
+    ZoneInfo(key)
+    return key
 
 
 class _Scope:

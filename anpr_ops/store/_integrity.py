@@ -61,7 +61,7 @@ def deep_verify(conn: sqlite3.Connection, cp: Checkpoint | None, *, quick: bool)
         problem="derived_mismatch",
         reason=f"table {table} differs from a rebuild from the events and the access "
         f"record{f' (first difference at seq {seq})' if seq is not None else ''}; "
-        "run rebuild() after finding out how",
+        "rebuild them (OpLog.rebuild(), anpr-ops rebuild) after finding out how",
         first_bad_seq=seq,
     )
 

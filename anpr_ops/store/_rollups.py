@@ -518,7 +518,8 @@ def _people_bits(
         except ValueError:
             message = (
                 f"the rollups of this log are damaged ({table} holds a bitmap the library "
-                "never writes); verify() names the table and rebuild() repairs them"
+                "never writes); rebuilding the derived tables (OpLog.rebuild(), anpr-ops "
+                "rebuild) repairs them"
             )
             raise StorageError(message, code="damaged_rollups") from None
         bits = (stored | bitmap(added)) & ~bitmap(removed)
