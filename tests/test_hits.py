@@ -161,6 +161,42 @@ def test_hits_that_differ_only_in_their_plates_are_all_kept() -> None:
     assert [h.event_id for h in hits] == [base, f"{base}-2", f"{base}-3"]
 
 
+def test_a_hit_differing_only_in_its_plate_from_an_earlier_files_takes_the_next_id() -> None:
+    row = "2020-04-18T10:15:00+01:00,vauxhall,,{},pnc,drugs,90\n"
+    first = HEADER + row.format("AB12CDE") + row.format("XY51ZZZ")
+    second = HEADER + row.format("LM09ABC")
+    with log_with_op() as log:
+        a = import_hits(log, io.StringIO(first), "kaiser")
+        b = import_hits(log, io.StringIO(second), "kaiser")
+        again = [import_hits(log, io.StringIO(text), "kaiser") for text in (first, second)]
+        hits = [
+            e for e in log.events("kaiser", "anpr_hit", personal=True) if isinstance(e, AnprHit)
+        ]
+        assert log.verify().ok
+    assert (a.hits, b.hits) == (2, 1)
+    assert [(r.hits, r.duplicates) for r in again] == [(0, 2), (0, 1)]
+    base = hits[0].event_id
+    assert [(h.event_id, str(h.vrm)) for h in hits] == [
+        (base, "AB12CDE"),
+        (f"{base}-2", "XY51ZZZ"),
+        (f"{base}-3", "LM09ABC"),
+    ]
+
+
+def test_a_file_that_names_its_hits_is_not_renumbered() -> None:
+    from anpr_ops.errors import EventConflictError
+
+    text = (
+        "time,site,plate,hotlist,reasons,event_id\n2020-04-18T10:15:00Z,vauxhall,{},pnc,drugs,h-1\n"
+    )
+    with log_with_op() as log:
+        import_hits(log, io.StringIO(text.format("AB12CDE")), "kaiser")
+        head = log.head()
+        with pytest.raises(EventConflictError):
+            import_hits(log, io.StringIO(text.format("XY51ZZZ")), "kaiser")
+        assert log.head() == head
+
+
 def test_events_that_differ_only_in_personal_values_are_told_to_take_ids() -> None:
     from anpr_ops.errors import EventConflictError
 

@@ -21,7 +21,8 @@ column         required  content
 
 .. [1] each row needs a site: from ``site``, or from ``camera`` through ``camera_sites``.
 .. [2] from its public fields: hits that differ only in their plates (two vehicles read at
-   one camera in the same instant) take ``-2``, ``-3`` after the id, in the file's order.
+   one camera in the same instant) take ``-2``, ``-3`` after the id, in the file's order; a
+   hit whose id the log already holds for another plate (from an earlier file) takes the next.
 
 Plates: a read that is a valid UK plate as it stands is kept as read (normalised). One that
 is not is corrected for ANPR's O/0 and I/1 confusion (:func:`anpr_ops.vrm.coerce`): with one
@@ -52,7 +53,7 @@ from anpr_ops import vrm as plates
 from anpr_ops._canonical import canonical_bytes
 from anpr_ops._csv import read_cell
 from anpr_ops._time import TimeFormatError, parse_aware
-from anpr_ops.errors import InvalidVrmError
+from anpr_ops.errors import EventConflictError, InvalidVrmError
 from anpr_ops.events import AnprHit, canonical_dict, derive_event_id, problems_of
 from anpr_ops.interop._source import (
     Progress,
@@ -469,7 +470,47 @@ def import_hits(
         skip_invalid=skip_invalid,
         progress=progress,
     )
-    result = log.extend(hits, progress=write_progress)
+    for _ in range(_RENUMBERINGS):
+        try:
+            result = log.extend(hits, progress=write_progress)
+            break
+        except EventConflictError as exc:
+            # A hit of an earlier file has this derived id and another plate: take the next.
+            renumbered = _next_id(hits, exc.event_id)
+            if renumbered is None:
+                raise
+            hits = renumbered
+    else:
+        result = log.extend(hits, progress=write_progress)  # raises the conflict left
     return attrs.evolve(
         summary, hits=result.count, duplicates=len(result.duplicates), append=result
     )
+
+
+#: How many times an import gives a hit the next id (``-2``, ``-3``…) because the log holds
+#: another hit, differing only in its plate, under the one it would take.
+_RENUMBERINGS = 20
+
+
+def _next_id(hits: list[AnprHit], event_id: str | None) -> list[AnprHit] | None:
+    """``hits`` with the hit whose derived id is ``event_id`` given the next free one, or
+    ``None`` when no hit of the batch has that id as a derived one (the file named it)."""
+    at = next((i for i, hit in enumerate(hits) if hit.event_id == event_id), None)
+    if at is None:
+        return None
+    hit = hits[at]
+    base = derive_event_id(hit)
+    if hit.event_id == base:
+        n = 1
+    else:
+        head, _, tail = hit.event_id.rpartition("-")
+        if head != base or not tail.isdigit():
+            return None
+        n = int(tail)
+    taken = {h.event_id for h in hits}
+    n += 1
+    while f"{base}-{n}" in taken:
+        n += 1
+    out = list(hits)
+    out[at] = hit.model_copy(update={"event_id": f"{base}-{n}"})
+    return out
