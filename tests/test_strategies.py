@@ -246,3 +246,24 @@ def test_strategies_module_imports_before_hypothesis() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "VehicleStop"
+
+
+def test_a_patrol_starting_in_the_repeated_autumn_hour_ends_after_it() -> None:
+    """01:00 GMT on the night the clocks go back (the second 01:00) plus no minutes is not
+    01:00 BST, an hour earlier: the strategies add elapsed time, not wall-clock time."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from anpr_ops.strategies._kinds import _plus
+
+    second = datetime(2000, 10, 29, 1, 0, fold=1, tzinfo=ZoneInfo("Europe/London"))
+    assert _plus(second, 0) == second and _plus(second, 0).utcoffset() == timedelta(0)
+    assert _plus(second, 30).astimezone(UTC) == datetime(2000, 10, 29, 1, 30, tzinfo=UTC)
+
+
+@given(st.from_type(Patrol), st.from_type(Operation))
+def test_drawn_patrols_and_operations_end_after_they_start(patrol: Any, op: Any) -> None:
+    if patrol.ends_at is not None:
+        assert patrol.ends_at >= patrol.occurred_at
+    if op.ends_at is not None:
+        assert op.ends_at >= op.starts_at

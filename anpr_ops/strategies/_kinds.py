@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,6 +45,13 @@ from anpr_ops.strategies._values import (
 # Each _draw_* function draws one event of its kind from fixed context (ids, operation,
 # sites, references, time), so that the same code builds free-standing events for
 # st.from_type and the members of a coherent operation.
+
+
+def _plus(at: datetime, minutes: int) -> datetime:
+    """``minutes`` after ``at`` in elapsed time, in ``at``'s zone. Adding to a local time adds
+    to the wall clock: across an autumn clock change, 01:00 GMT plus nothing would become 01:00
+    BST, an hour earlier."""
+    return (at.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(at.tzinfo)
 
 
 def _draw_hit(draw: DrawFn, base: dict[str, Any], site_ids: Sequence[str]) -> AnprHit:
@@ -225,7 +232,7 @@ def _draw_patrol(draw: DrawFn, base: dict[str, Any], site_ids: Sequence[str]) ->
     from anpr_ops.events import Patrol
 
     st = _st()
-    ends_at = base["occurred_at"] + timedelta(minutes=draw(st.integers(0, 240)))
+    ends_at = _plus(base["occurred_at"], draw(st.integers(0, 240)))
     if site_ids and draw(st.integers(0, 3)) > 0:
         return Patrol(**base, site_id=_pick(draw, site_ids), ends_at=ends_at)
     return Patrol(
@@ -281,9 +288,7 @@ def operations() -> SearchStrategy[Operation]:
             force=draw(st.sampled_from(["metropolitan", "city-of-london", "btp"])),
             timezone=draw(st.sampled_from(TIMEZONES)),
             starts_at=starts,
-            ends_at=draw(
-                _optional(st.integers(0, 48 * 60).map(lambda m: starts + timedelta(minutes=m)))
-            ),
+            ends_at=draw(_optional(st.integers(0, 48 * 60).map(lambda m: _plus(starts, m)))),
             sites=tuple(Site(site_id=s, name=s.title()) for s in ids),
             parent_op_id=parent,
         )
