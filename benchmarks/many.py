@@ -50,7 +50,7 @@ def cluster(stack: contextlib.ExitStack, workers: int) -> Any:
             n_workers=workers,
             processes=True,
             threads_per_worker=1,
-            dashboard_address=None,
+            dashboard_address=":0",
             host="127.0.0.1",
         )
     )

@@ -39,13 +39,14 @@ def test_without_a_client_or_an_address_the_error_says_so(tmp_path: Path) -> Non
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    """One local cluster for the module: two worker processes, one thread each, no dashboard."""
+    """One local cluster for the module: two worker processes, one thread each, its HTTP
+    server on a free port (another cluster may hold the default one)."""
     with (
         distributed.LocalCluster(
             n_workers=2,
             processes=True,
             threads_per_worker=1,
-            dashboard_address=None,
+            dashboard_address=":0",
             host="127.0.0.1",
         ) as cluster,
         distributed.Client(cluster) as made,
