@@ -167,8 +167,6 @@ def _personal(
         for seq, raw, salt, values, was_erased in rows:
             last = seq
             found = _PERSONAL.search(raw)
-            if found is not None:
-                people.chained(raw)
             if found is None:
                 if values is not None:
                     return (
@@ -181,6 +179,7 @@ def _personal(
                         ),
                     )
                 continue
+            numbers = people.chained(raw)
             if values is None:
                 if not was_erased:
                     return (
@@ -218,7 +217,7 @@ def _personal(
                         "the personal values kept do not match the commitment in the body",
                     ),
                 )
-            why = people.held(raw, held)
+            why = people.held(numbers, held)
             if why is not None:
                 return checked, erased, (seq, "subjects_mismatch", why)
             checked += 1
@@ -243,14 +242,17 @@ class _People:
         self.named: set[str] = set()
         self.highest = 0
 
-    def chained(self, raw: bytes) -> None:
-        """Note the number a body chains, whether or not its values are still held."""
-        for found in _SUBJECT.finditer(raw):
-            self.highest = max(self.highest, int(found.group(1)))
+    def chained(self, raw: bytes) -> list[int]:
+        """The numbers a body chains (none or one), noted whether or not its values are still
+        held."""
+        numbers = [int(found.group(1)) for found in _SUBJECT.finditer(raw)]
+        if numbers:
+            self.highest = max(self.highest, *numbers)
+        return numbers
 
-    def held(self, raw: bytes, values: Any) -> str | None:
+    def held(self, chained: list[int], values: Any) -> str | None:
         """Why the subject reference among ``values`` (held, matching the commitment) and the
-        number the body chains disagree with ``subjects``, if they do."""
+        numbers its body chains disagree with ``subjects``, if they do."""
         inner = values.get("replacement") if isinstance(values, dict) else None
         ref = values.get("subject_ref") if isinstance(values, dict) else None
         if ref is None and isinstance(inner, dict):
@@ -258,7 +260,6 @@ class _People:
         if not isinstance(ref, str):
             return None
         self.named.add(ref)
-        chained = [int(found.group(1)) for found in _SUBJECT.finditer(raw)]
         kept = self.numbers.get(ref)
         if kept is None:
             return "the subject reference held is missing from the subjects table"
