@@ -11,9 +11,10 @@ sums the cells in that site and those hours. Anything else is answered by the sc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -111,22 +112,13 @@ class _Sum:
         return tally_of(self.counts, People.from_bitmap(log, self.people))
 
 
-def rollup_report(
-    conn: sqlite3.Connection,
-    ops: list[OperationInfo],
-    *,
-    site: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> OpReport:
-    """The report of ``ops`` (the root first) from the rollups; see :func:`answerable`.
-
-    Rows that hold what the library never writes (changed by hand, or damaged) are a
+@contextlib.contextmanager
+def _damage_said() -> Iterator[None]:
+    """Rows that hold what the library never writes (changed by hand, or damaged) become a
     :class:`~anpr_ops.errors.StorageError` (``code="damaged_rollups"``) that shows nothing of
-    them.
-    """
+    them."""
     try:
-        return _rollup_report(conn, ops, site=site, start=start, end=end)
+        yield
     except AnprOpsError:
         raise
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
@@ -139,7 +131,8 @@ def rollup_report(
         raise StorageError(message, code="damaged_rollups") from None
 
 
-def _rollup_report(
+@_damage_said()
+def rollup_report(
     conn: sqlite3.Connection,
     ops: list[OperationInfo],
     *,
@@ -147,6 +140,8 @@ def _rollup_report(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> OpReport:
+    """The report of ``ops`` (the root first) from the rollups; see :func:`answerable`.
+    Damaged rows are a :class:`~anpr_ops.errors.StorageError` (``code="damaged_rollups"``)."""
     log = read_log_key(conn)
     zone = ZoneInfo(ops[0].timezone)
     op_ids = [info.op_id for info in ops]
