@@ -249,42 +249,30 @@ def reports(
         f"queries {_seconds(duck['seconds'])}, peak {duck['peak_kib'] / 1024:,.0f} MiB -->",
         flush=True,
     )
+
+    def against(name: str, baseline: dict[str, Any], floor: float) -> Figure:
+        return Figure(
+            f"{what}: rollups vs {name}",
+            size,
+            rolled["seconds"],
+            baseline["seconds"],
+            floor,
+            per_second=False,
+            library_kib=rolled["peak_kib"],
+            baseline_kib=baseline["peak_kib"],
+            limit=limit,
+        )
+
     figures = []
     if size <= SCAN_LIMIT or not include_children:  # one operation's scan reads its own
-        scan = measure("report_scan", **args)
-        figures.append(
-            Figure(
-                f"{what}: rollups vs scan",
-                size,
-                rolled["seconds"],
-                scan["seconds"],
-                50.0,
-                per_second=False,
-                library_kib=rolled["peak_kib"],
-                baseline_kib=scan["peak_kib"],
-                limit=limit,
-            )
-        )
+        figures.append(against("scan", measure("report_scan", **args), 50.0))
     else:
         print(
             f"<!-- {what}, {size:,} events: the scan is not run above {SCAN_LIMIT:,} events "
             "(it holds every event's current version: about 2.5 GiB a million) -->",
             flush=True,
         )
-    return [
-        *figures,
-        Figure(
-            f"{what}: rollups vs DuckDB in memory",
-            size,
-            rolled["seconds"],
-            duck["seconds"],
-            1.0,
-            per_second=False,
-            library_kib=rolled["peak_kib"],
-            baseline_kib=duck["peak_kib"],
-            limit=limit,
-        ),
-    ]
+    return [*figures, against("DuckDB in memory", duck, 1.0)]
 
 
 _BATCH_WRITERS = {
