@@ -7,8 +7,10 @@ purpose) go through :func:`raw` rather than reaching into ``OpLog`` themselves.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from anpr_ops import OpLog
+from anpr_ops._schema import GUARDS
 from anpr_ops.store._memory import State
 
 
@@ -61,3 +63,16 @@ def rollup_rows(log: OpLog) -> dict[str, list[tuple[object, ...]]]:
         name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
         for name in ROLLUP_TABLES
     }
+
+
+def tamper(db: Path, *statements: tuple[str, tuple[object, ...]]) -> None:
+    """Change the file as an attacker with write access would: guards off, change, guards on."""
+    conn = sqlite3.connect(db)
+    for name in GUARDS:
+        conn.execute(f"DROP TRIGGER {name}")
+    for sql, params in statements:
+        conn.execute(sql, params)
+    for create in GUARDS.values():
+        conn.execute(create)
+    conn.commit()
+    conn.close()

@@ -11,6 +11,7 @@ import pytest
 from anpr_ops import OpLog
 from anpr_ops.cli import main
 from tests import factory as f
+from tests.support import tamper
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -85,19 +86,10 @@ def test_verify_exit_statuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_verify_reports_a_broken_chain_with_exit_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from anpr_ops._schema import GUARDS
-
     db = tmp_path / "day.db"
     with OpLog.open(db, create=True) as log:
         log.extend(f.chain())
-    conn = sqlite3.connect(db)
-    for name in GUARDS:
-        conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("UPDATE events SET hash = ? WHERE seq = 2", ("0" * 64,))
-    for sql in GUARDS.values():
-        conn.execute(sql)
-    conn.commit()
-    conn.close()
+    tamper(db, ("UPDATE events SET hash = ? WHERE seq = 2", ("0" * 64,)))
     code, out, _ = run(capsys, "verify", str(db))
     assert code == 1 and "chain broken at seq 2" in out
 
@@ -128,8 +120,6 @@ def test_verify_quick_skips_the_derived_tables_and_says_so(
 ) -> None:
     """An edited derived table is found by the full verification, not by --quick, which names
     what it left out; both find a broken chain."""
-    from anpr_ops._schema import GUARDS
-
     db = tmp_path / "day.db"
     with OpLog.open(db, create=True) as log:
         log.extend(f.chain())
@@ -140,13 +130,8 @@ def test_verify_quick_skips_the_derived_tables_and_says_so(
     assert code == 0 and "not checked: bodies, derived tables" in out
     code, out, _ = run(capsys, "verify", str(db))
     assert code == 1 and "table sites differs from a rebuild" in out
-    for name in GUARDS:
-        conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("UPDATE events SET hash = ? WHERE seq = 2", ("0" * 64,))
-    for sql in GUARDS.values():
-        conn.execute(sql)
-    conn.commit()
     conn.close()
+    tamper(db, ("UPDATE events SET hash = ? WHERE seq = 2", ("0" * 64,)))
     code, out, _ = run(capsys, "verify", str(db), "--quick")
     assert code == 1 and "chain broken at seq 2" in out
 
@@ -201,16 +186,11 @@ def test_rebuild_refuses_a_log_whose_chain_does_not_hold(
 def test_rebuild_does_not_launder_changed_events(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from anpr_ops._schema import GUARDS
-
     db = _logged(tmp_path)
+    tamper(
+        db, ("UPDATE events SET body = replace(body, 'vauxhall', 'blackfriars') WHERE seq = 2", ())
+    )
     conn = sqlite3.connect(db)
-    for name in GUARDS:
-        conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("UPDATE events SET body = replace(body, 'vauxhall', 'blackfriars') WHERE seq = 2")
-    for create in GUARDS.values():
-        conn.execute(create)
-    conn.commit()
     before = conn.execute("SELECT * FROM rollup_sites").fetchall()
     conn.close()
     code, _, err = run(capsys, "rebuild", str(db))

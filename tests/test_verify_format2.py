@@ -17,9 +17,9 @@ import pytest
 
 from anpr_ops import OpLog
 from anpr_ops._canonical import GENESIS_HASH
-from anpr_ops._schema import GUARDS
 from tests import factory as f
 from tests.conftest import ROOT
+from tests.support import tamper
 
 
 @pytest.fixture
@@ -45,19 +45,6 @@ def standalone(db: Path) -> tuple[int, str]:
         check=False,
     )
     return done.returncode, done.stdout + done.stderr
-
-
-def tamper(db: Path, *statements: tuple[str, tuple[object, ...]]) -> None:
-    """Change the file as an attacker with write access would: guards off, change, guards on."""
-    conn = sqlite3.connect(db)
-    for name in GUARDS:
-        conn.execute(f"DROP TRIGGER {name}")
-    for sql, params in statements:
-        conn.execute(sql, params)
-    for create in GUARDS.values():
-        conn.execute(create)
-    conn.commit()
-    conn.close()
 
 
 def rewrite_bodies(db: Path, change: Callable[[int, str], str]) -> None:
