@@ -25,7 +25,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,31 +72,33 @@ def _batches(events: int, ops: int, batch: int) -> list[list[dict[str, Any]]]:
 
 def sqlite_utils_batches(db: str, events: int, ops: int, batch: int) -> float:
     """``insert_all`` of the raw dicts, one transaction per batch; the seconds it took."""
-    chunks = _batches(events, ops, batch)
-    database = _sqlite_utils(db)
-    table = database.table("events")
-    start = time.perf_counter()
-    for chunk in chunks:
-        with database.conn:
-            database.conn.execute("BEGIN IMMEDIATE")
-            table.insert_all(chunk, alter=True, batch_size=batch)
-    elapsed = time.perf_counter() - start
-    database.close()
-    return elapsed
+    return _insert_all(db, events, ops, batch, lambda chunk: chunk)
 
 
 def sqlite_utils_validated_batches(db: str, events: int, ops: int, batch: int) -> float:
     """Validation with anpr_ops' models, then ``insert_all`` of the validated dicts."""
+
+    def validated(chunk: list[dict[str, Any]]) -> Any:
+        models = BATCH_ADAPTER.validate_python(chunk)
+        return BATCH_ADAPTER.dump_python(models, mode="json", exclude_none=True)
+
+    return _insert_all(db, events, ops, batch, validated)
+
+
+def _insert_all(
+    db: str, events: int, ops: int, batch: int, rows: Callable[[list[dict[str, Any]]], Any]
+) -> float:
+    """``insert_all`` of ``rows(chunk)`` for each batch, one transaction each (what ``rows``
+    does is timed too); the seconds it took."""
     chunks = _batches(events, ops, batch)
     database = _sqlite_utils(db)
     table = database.table("events")
     start = time.perf_counter()
     for chunk in chunks:
-        models = BATCH_ADAPTER.validate_python(chunk)
-        rows = BATCH_ADAPTER.dump_python(models, mode="json", exclude_none=True)
+        prepared = rows(chunk)
         with database.conn:
             database.conn.execute("BEGIN IMMEDIATE")
-            table.insert_all(rows, alter=True, batch_size=batch)
+            table.insert_all(prepared, alter=True, batch_size=batch)
     elapsed = time.perf_counter() - start
     database.close()
     return elapsed
