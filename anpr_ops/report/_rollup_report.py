@@ -33,6 +33,7 @@ from anpr_ops.report._scan import (
 from anpr_ops.report.figures import ZERO, People, Rollup, Tally, frozen_map, tally_of
 from anpr_ops.report.hours import hour_of_start
 from anpr_ops.report.opreport import OperationInfo, OpReport
+from anpr_ops.store._projection import REBUILDING
 from anpr_ops.store._rollups import bitmap, bitmap_of, split_key
 
 __all__ = ["Source", "answerable", "report", "rollup_report"]
@@ -125,7 +126,7 @@ def _damage_said() -> Iterator[None]:
         message = (
             "the rollups this report is read from are damaged (a row holds what the library "
             f"never writes: {type(exc).__name__}); verification names the table, and "
-            "rebuilding the derived tables (OpLog.rebuild(), anpr-ops rebuild) repairs them; "
+            f"{REBUILDING} repairs them; "
             'report(..., source="scan") reads the events instead'
         )
         raise StorageError(message, code="damaged_rollups") from None

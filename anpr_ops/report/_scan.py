@@ -38,7 +38,7 @@ from anpr_ops.store._contrib import (
     flags_given,
     flags_passed_on,
 )
-from anpr_ops.store._projection import category_of
+from anpr_ops.store._projection import REBUILDING, category_of
 from anpr_ops.store._queries import operation_tree
 from anpr_ops.vocab import EventKind
 from anpr_ops.vrm import mask_plates_in_text
@@ -190,8 +190,7 @@ def operation_infos(
     except (ValueError, TypeError, KeyError, OverflowError):
         message = (
             "the operations or sites table of this log is damaged (a row holds what the "
-            "library never writes); verification names it, and rebuilding the derived tables "
-            "(OpLog.rebuild(), anpr-ops rebuild) repairs it"
+            f"library never writes); verification names it, and {REBUILDING} repairs it"
         )
         raise StorageError(message, code="damaged_operations") from None
     infos.sort(key=lambda info: (info.op_id != op_id, info.op_id))

@@ -22,6 +22,7 @@ from anpr_ops.store._access import Actor
 from anpr_ops.store._connection import Database
 from anpr_ops.store._memory import State
 from anpr_ops.store._personal import disclose
+from anpr_ops.store._projection import REBUILDING
 from anpr_ops.store._queries import head
 from anpr_ops.store._rebuild import derived_mismatch, rebuild
 from anpr_ops.store._tiles import node_reader
@@ -61,7 +62,7 @@ def deep_verify(conn: sqlite3.Connection, cp: Checkpoint | None, *, quick: bool)
         problem="derived_mismatch",
         reason=f"table {table} differs from a rebuild from the events and the access "
         f"record{f' (first difference at seq {seq})' if seq is not None else ''}; "
-        "rebuild them (OpLog.rebuild(), anpr-ops rebuild) after finding out how",
+        f"repair it by {REBUILDING} after finding out how",
         first_bad_seq=seq,
     )
 

@@ -24,12 +24,16 @@ from anpr_ops.vocab import DrugClass, EventKind
 
 __all__ = [
     "PROJECTED",
+    "REBUILDING",
     "Projector",
     "category_of",
     "chunks",
     "refresh_zones",
     "stored_definitions",
 ]
+
+#: How a message says to repair derived tables that differ from the events or hold damage.
+REBUILDING = "rebuilding the derived tables (OpLog.rebuild(), anpr-ops rebuild)"
 
 #: The kinds whose current versions are kept in a table of their own.
 PROJECTED = frozenset({EventKind.OPERATION, EventKind.OFFENCE_DEFINITION})

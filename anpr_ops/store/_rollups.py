@@ -27,7 +27,7 @@ from anpr_ops._schema import COUNTS
 from anpr_ops._time import epoch_of, hour_start, offset_at
 from anpr_ops.errors import StorageError
 from anpr_ops.store._contrib import Contribution
-from anpr_ops.store._projection import chunks
+from anpr_ops.store._projection import REBUILDING, chunks
 
 __all__ = [
     "AGGREGATES",
@@ -518,8 +518,7 @@ def _people_bits(
         except ValueError:
             message = (
                 f"the rollups of this log are damaged ({table} holds a bitmap the library "
-                "never writes); rebuilding the derived tables (OpLog.rebuild(), anpr-ops "
-                "rebuild) repairs them"
+                f"never writes); {REBUILDING} repairs them"
             )
             raise StorageError(message, code="damaged_rollups") from None
         bits = (stored | bitmap(added)) & ~bitmap(removed)
