@@ -425,19 +425,25 @@ def test_a_stop_retracted_after_its_search_and_arrest_leaves_the_hit_alone(
 
 
 def _people_of(stored: bytes) -> set[int]:
-    """The person numbers of a stored bitmap, read as docs/scale.md describes it: empty, or
-    4 bytes (big-endian) counting the zero bytes left out, then little-endian bytes."""
+    """The person numbers of a stored set, read as docs/scale.md describes it: empty, or the
+    count (4 bytes, big-endian), then runs, each the zero bytes skipped before it and its length
+    (4 bytes each, big-endian) and its little-endian bytes, cut at 64 zero bytes or more."""
     if not stored:
         return set()
-    skipped = int.from_bytes(stored[:4], "big")
-    rest = stored[4:]
-    assert rest and rest[0] != 0 and rest[-1] != 0, "not the shortest form"
-    return {
-        8 * (skipped + i) + bit
-        for i, byte in enumerate(rest)
-        for bit in range(8)
-        if byte >> bit & 1
-    }
+    found: set[int] = set()
+    at, end = 4, 0
+    while at < len(stored):
+        skipped, length = (int.from_bytes(stored[i : i + 4], "big") for i in (at, at + 4))
+        run = stored[at + 8 : at + 8 + length]
+        assert len(run) == length and run[0] != 0 and run[-1] != 0, "not the shortest run"
+        assert at == 4 or skipped >= 64, "runs apart by fewer than 64 zero bytes"
+        assert b"\0" * 64 not in run, "a run holding 64 zero bytes"
+        start = end + skipped
+        found |= {8 * (start + i) + bit for i, byte in enumerate(run) for bit in range(8)
+                  if byte >> bit & 1}  # fmt: skip
+        at, end = at + 8 + length, start + length
+    assert int.from_bytes(stored[:4], "big") == len(found), "the count disagrees"
+    return found
 
 
 def test_an_operations_people_are_stored_by_the_bytes_around_them() -> None:
@@ -461,19 +467,86 @@ def test_an_operations_people_are_stored_by_the_bytes_around_them() -> None:
         numbers = dict(conn.execute("SELECT subject_ref, person FROM subjects").fetchall())
         rows = dict(conn.execute("SELECT scope, people FROM rollup_sites").fetchall())
         assert _people_of(rows[later]) == {numbers["P-late"]}
-        assert len(rows[later]) <= 4 + 1
+        assert len(rows[later]) <= 4 + 8 + 1
         assert _people_of(rows[OP]) == {numbers[f"P-{i}"] for i in range(3000)}
         assert rolled(log, later).totals.people_arrested == 1
         assert rolled(log).totals.people_arrested == 3000
 
 
-@given(st.sets(st.integers(min_value=0, max_value=5000), max_size=40))
-def test_a_stored_bitmap_reads_back_as_its_people(numbers: set[int]) -> None:
-    from anpr_ops.store._rollups import bitmap, bitmap_bytes, bitmap_of
+#: Sets of person numbers in clusters far apart, as a parent's row holds them (one cluster per
+#: child), and dense runs, so that stored sets have one run or many.
+_clustered = st.lists(
+    st.tuples(st.integers(0, 40_000), st.sets(st.integers(0, 700), max_size=30)), max_size=6
+).map(lambda clusters: {base + n for base, numbers in clusters for n in numbers})
 
-    stored = bitmap_bytes(bitmap(numbers))
+
+@given(_clustered)
+def test_a_stored_set_reads_back_as_its_people(numbers: set[int]) -> None:
+    from anpr_ops.store._bitsets import bitmap, count, decode, encode
+
+    stored = encode(bitmap(numbers))
     assert _people_of(stored) == numbers
-    assert bitmap_of(stored) == bitmap(numbers)
+    assert decode(stored) == bitmap(numbers)
+    assert count(stored) == len(numbers)
+
+
+@given(st.lists(_clustered, max_size=6))
+def test_stored_sets_unite_as_their_people(sets: list[set[int]]) -> None:
+    from anpr_ops.store._bitsets import bitmap, encode, union
+
+    assert union(encode(bitmap(numbers)) for numbers in sets) == bitmap(set().union(*sets))
+
+
+@given(_clustered, _clustered)
+def test_people_read_from_a_stored_set_are_the_people_it_holds(a: set[int], b: set[int]) -> None:
+    """Counted without decoding, they equal, hash, unite and pickle as the bitmap would."""
+    import pickle
+
+    from anpr_ops.report.figures import People
+    from anpr_ops.store._bitsets import bitmap, encode
+
+    read, plain = People.from_stored("log", encode(bitmap(a))), People.of("log", a)
+    assert len(read) == len(a) and bool(read) == bool(a)
+    assert read == plain and hash(read) == hash(plain)
+    assert read | People.of("log", b) == People.of("log", a | b)
+    assert People.of("other", b) | read == People.of("other", b) | plain
+    assert pickle.loads(pickle.dumps(read)) == plain  # noqa: S301 (our own bytes)
+    with pytest.raises(AttributeError, match="immutable"):
+        read._logs = ()
+
+
+def test_a_damaged_stored_set_counted_but_not_read_is_refused_when_read() -> None:
+    """A count its runs do not hold is found when the runs are read."""
+    from anpr_ops.errors import StorageError
+    from anpr_ops.report.figures import People
+
+    read = People.from_stored("log", bytes.fromhex("0000000200000000 00000001 01"))
+    assert len(read) == 2
+    with pytest.raises(StorageError) as info:
+        _ = read.logs
+    assert info.value.code == "damaged_rollups"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "01",
+        "0000000000",
+        "ffffffff0000000000000001ff",  # more people than bits
+        "0000000100000000 00000001 00",  # a run that ends in a zero byte
+        "0000000200000000 00000001 0100000010 00000001 01",  # runs 16 zero bytes apart
+        "0000000100000000 00000002 01",  # a run longer than its bytes
+        "0000000200000000 00000001 01",  # a count its runs do not hold
+        "0000000108000000 00000001 01",  # a person past a billion
+    ],
+)
+def test_a_set_the_library_never_stores_is_refused(stored: str) -> None:
+    from anpr_ops.store._bitsets import decode, union
+
+    with pytest.raises(ValueError, match="set of people"):
+        decode(bytes.fromhex(stored))
+    with pytest.raises(ValueError, match="set of people"):
+        union([bytes.fromhex(stored)])
 
 
 @pytest.mark.parametrize(
@@ -486,6 +559,7 @@ def test_a_stored_bitmap_reads_back_as_its_people(numbers: set[int]) -> None:
         "UPDATE rollup_sites SET people = x'ffffffff01'",  # a person past a billion
         "UPDATE rollup_hours SET people = x'01'",
         "UPDATE rollup_hours SET people = x'0000000000'",
+        "UPDATE rollup_hours SET people = x'00000001' || x'00000000' || x'00000002' || x'01'",
         "UPDATE rollup_cells SET keys = 'P-secret'",
     ],
 )

@@ -39,7 +39,7 @@ V1 = FIXTURES / "log-v1.db"
 V2 = FIXTURES / "log-v2.db"
 # The fixtures' identity: if one changes, someone rewrote a file from the past.
 V1_SHA256 = "f10cab7f1730e067bcce0bf7938b22a12be059ec076e6284e70917599a941875"
-V2_SHA256 = "6a0df9c727f1bbb7a371b01a45b136cda4594899fa3cab7c3fcad785b3f0032f"
+V2_SHA256 = "3d9f074a8760aabaa4cfabd23ee20a64f831381c30efa6c720fb6d98770d827e"
 OPS = ("msc-day-2020-04-18", "kaiser-2020-04-18", "kaiser-east-2020-04-18")
 
 

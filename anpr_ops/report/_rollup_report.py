@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -33,8 +33,9 @@ from anpr_ops.report._scan import (
 from anpr_ops.report.figures import ZERO, People, Rollup, Tally, frozen_map, tally_of
 from anpr_ops.report.hours import hour_of_start
 from anpr_ops.report.opreport import OperationInfo, OpReport
+from anpr_ops.store._bitsets import bitmap, union, union_at
 from anpr_ops.store._projection import REBUILDING
-from anpr_ops.store._rollups import bitmap, bitmap_of, split_key
+from anpr_ops.store._rollups import split_key
 
 __all__ = ["Source", "answerable", "report", "rollup_report"]
 
@@ -97,20 +98,42 @@ def _on_hour(bound: datetime, zone: ZoneInfo) -> bool:
 
 
 class _Sum:
-    """Counts and people of one part of a report, added up from rows."""
+    """Counts and people of one part of a report, added up from rows (rows of counts summed,
+    and people as a bitmap or as the sets stored in aggregate rows, united, when the part is
+    made a tally; a part's people are counted without building a bitmap of the whole log)."""
 
-    __slots__ = ("counts", "people")
+    __slots__ = ("people", "rows", "stored")
 
     def __init__(self) -> None:
-        self.counts = [0] * _N
+        self.rows: list[Sequence[int]] = []
         self.people = 0
+        self.stored: list[bytes] = []
 
-    def add(self, counts: Iterable[int], people: int = 0) -> None:
-        self.counts = [a + b for a, b in zip(self.counts, counts, strict=True)]
-        self.people |= people
+    def add(self, counts: Sequence[int], stored: bytes = b"") -> None:
+        self.rows.append(counts)
+        if stored:
+            self.stored.append(stored)
+
+    def counts(self) -> Iterable[int]:
+        rows = self.rows
+        if len(rows) == 1:
+            return rows[0]
+        return map(sum, zip(*rows, strict=True)) if rows else _NONE
 
     def tally(self, log: str) -> Tally:
-        return tally_of(self.counts, People.from_bitmap(log, self.people))
+        stored = self.stored
+        if self.people or not stored:
+            bits = union(stored) | self.people if stored else self.people
+            return tally_of(self.counts(), People.from_bitmap(log, bits))
+        if len(stored) == 1:
+            return tally_of(self.counts(), People.from_stored(log, stored[0]))
+        bits, at = union_at(stored)
+        return tally_of(
+            self.counts(), People.deferred(log, bits.bit_count(), lambda: bits << 8 * at)
+        )
+
+
+_NONE = (0,) * _N
 
 
 @contextlib.contextmanager
@@ -158,11 +181,8 @@ def rollup_report(
         tally = part.tally(log)
         by_hour[label] = by_hour[label] + tally if label in by_hour else tally
     by_site = {name: part.tally(log) for name, part in sites.items()}
-    everything = _Sum()
-    for part in sites.values():
-        everything.add(part.counts, part.people)
     combined = Rollup(
-        totals=everything.tally(log) if sites else ZERO,
+        totals=sum(by_site.values(), ZERO),
         by_site=frozen_map(by_site),
         by_hour=frozen_map(by_hour),
         **breakdown_maps(keys),
@@ -186,11 +206,38 @@ _Parts = tuple[
 ]
 
 
-def _add_keys(into: dict[str, dict[Any, int]], text: str) -> None:
-    for name_key, n in json.loads(text).items():
-        name, key = split_key(name_key)
-        values = into.setdefault(name, {})
-        values[key] = values.get(key, 0) + n
+class _Keys:
+    """Breakdown objects read from rows, each parsed once, their keys decoded once."""
+
+    __slots__ = ("_split",)
+
+    def __init__(self) -> None:
+        self._split: dict[str, tuple[str, Any]] = {}
+
+    def parse(self, text: str) -> dict[str, dict[Any, int]]:
+        """The counts of a breakdown object, by breakdown and key."""
+        parsed: dict[str, dict[Any, int]] = {}
+        split = self._split
+        for name_key, n in json.loads(text).items():
+            found = split.get(name_key)
+            if found is None:
+                found = split[name_key] = split_key(name_key)
+            name, key = found
+            values = parsed.get(name)
+            if values is None:
+                values = parsed[name] = {}
+            values[key] = values.get(key, 0) + n
+        return parsed
+
+
+def _add_keys(into: dict[str, dict[Any, int]], parsed: dict[str, dict[Any, int]]) -> None:
+    for name, values in parsed.items():
+        mine = into.get(name)
+        if mine is None:
+            into[name] = dict(values)
+            continue
+        for key, n in values.items():
+            mine[key] = mine.get(key, 0) + n
 
 
 def _from_aggregates(conn: sqlite3.Connection, op_ids: list[str]) -> _Parts:
@@ -202,16 +249,17 @@ def _from_aggregates(conn: sqlite3.Connection, op_ids: list[str]) -> _Parts:
         f"SELECT scope, site, {_COLUMNS}, people FROM rollup_sites WHERE scope IN ({marks})",
         op_ids,
     ).fetchall():
-        counts, people = rest[:_N], bitmap_of(rest[_N])
+        counts, people = rest[:_N], rest[_N]
         own.setdefault(scope, _Sum()).add(counts, people)
         sites.setdefault(site, _Sum()).add(counts, people)
     own_keys: dict[str, dict[str, dict[Any, int]]] = {}
     keys: dict[str, dict[Any, int]] = {}
+    parse = _Keys().parse
     for scope, text in conn.execute(
         f"SELECT scope, keys FROM rollup_totals WHERE scope IN ({marks})", op_ids
     ).fetchall():
-        _add_keys(own_keys.setdefault(scope, {}), text)
-        _add_keys(keys, text)
+        own_keys[scope] = parsed = parse(text)
+        _add_keys(keys, parsed)
     hours: dict[int, _Sum] = {}
     below = (0, 1) if len(op_ids) > 1 else (0,)
     for hour, *rest in conn.execute(
@@ -219,7 +267,7 @@ def _from_aggregates(conn: sqlite3.Connection, op_ids: list[str]) -> _Parts:
         f"WHERE scope = ? AND below IN ({','.join('?' * len(below))})",
         (root, *below),
     ).fetchall():
-        hours.setdefault(hour, _Sum()).add(rest[:_N], bitmap_of(rest[_N]))
+        hours.setdefault(hour, _Sum()).add(rest[:_N], rest[_N])
     return own, own_keys, sites, hours, keys
 
 
@@ -246,6 +294,7 @@ def _from_cells(
     hours: dict[int, _Sum] = {}
     own_keys: dict[str, dict[str, dict[Any, int]]] = {}
     keys: dict[str, dict[Any, int]] = {}
+    parse = _Keys().parse
     for op_id, at_site, hour, *rest in conn.execute(
         f"SELECT op_id, site, hour, {_COLUMNS}, keys FROM rollup_cells WHERE {where}", params
     ).fetchall():
@@ -253,8 +302,9 @@ def _from_cells(
         own.setdefault(op_id, _Sum()).add(counts)
         sites.setdefault(at_site, _Sum()).add(counts)
         hours.setdefault(hour, _Sum()).add(counts)
-        _add_keys(own_keys.setdefault(op_id, {}), rest[_N])
-        _add_keys(keys, rest[_N])
+        parsed = parse(rest[_N])
+        _add_keys(own_keys.setdefault(op_id, {}), parsed)
+        _add_keys(keys, parsed)
     of_op: dict[str, set[int]] = {}
     of_site: dict[str, set[int]] = {}
     of_hour: dict[int, set[int]] = {}

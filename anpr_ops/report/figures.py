@@ -9,15 +9,19 @@ are not kept in the breakdown maps.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from operator import add, attrgetter
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 import attrs
 
+from anpr_ops.errors import StorageError
 from anpr_ops.offences import CATEGORY_GROUP, OffenceCategory, OffenceGroup
+from anpr_ops.store import _bitsets as bitsets
+from anpr_ops.store._bitsets import bitmap
 from anpr_ops.store._contrib import NO_SITE, NOT_RECORDED, UNKNOWN
-from anpr_ops.store._rollups import bitmap
+from anpr_ops.store._projection import REBUILDING
 from anpr_ops.vocab import (
     Disposal,
     DrugClass,
@@ -111,19 +115,24 @@ class Rate:
         return {"numerator": self.numerator, "denominator": self.denominator}
 
 
-@attrs.frozen
 class People:
     """Distinct people, for counting them once when figures are added: for each log (the first
     16 characters of its id), a bitmap of the log's numbers for the people (bit ``n`` is set
-    for person ``n``). People are the same person only within one log.
+    for person ``n``). People are the same person only within one log. Immutable.
 
     >>> a, b = People.of("log-1", [1, 5]), People.of("log-1", [5, 9])
     >>> len(a | b), len(a | People.of("log-2", [1]))
     (3, 3)
     """
 
-    logs: tuple[tuple[str, int], ...] = ()
-    """``(log key, bitmap)`` pairs, sorted by log key, no empty bitmap."""
+    __slots__ = ("_later", "_logs")
+
+    _logs: tuple[tuple[str, int], ...] | None
+    _later: tuple[str, int, Callable[[], int]] | None
+
+    def __init__(self, logs: tuple[tuple[str, int], ...] = ()) -> None:
+        _set(self, "_logs", logs)
+        _set(self, "_later", None)
 
     @classmethod
     def of(cls, log: str, numbers: Iterable[int]) -> People:
@@ -135,12 +144,45 @@ class People:
         """The people whose bits are set in ``bits``, in log ``log``."""
         return cls(((log[:16], bits),)) if bits else NOBODY
 
+    @classmethod
+    def deferred(cls, log: str, count: int, build: Callable[[], int]) -> People:
+        """``count`` people of log ``log``, whose bitmap ``build()`` makes when it is needed
+        (to unite them with others, or to compare them): a report counts people it never
+        unites without building their bitmaps. ``build`` raising ``ValueError`` means damaged
+        rollups (a :class:`~anpr_ops.errors.StorageError`, ``code="damaged_rollups"``)."""
+        if not count:
+            return NOBODY
+        people = cls.__new__(cls)
+        _set(people, "_logs", None)
+        _set(people, "_later", (log[:16], count, build))
+        return people
+
+    @classmethod
+    def from_stored(cls, log: str, stored: bytes) -> People:
+        """The people of a set as the rollups store it (:mod:`anpr_ops.store._bitsets`), in
+        log ``log``, counted from its first bytes and decoded when needed (see
+        :meth:`deferred`). Bytes the library cannot have stored are a
+        :class:`~anpr_ops.errors.StorageError` (``code="damaged_rollups"``), now or then."""
+        return cls.deferred(
+            log, _damage_said(bitsets.count, stored), partial(bitsets.decode, stored)
+        )
+
+    @property
+    def logs(self) -> tuple[tuple[str, int], ...]:
+        """``(log key, bitmap)`` pairs, sorted by log key, no empty bitmap."""
+        if self._logs is None:
+            assert self._later is not None
+            log, _, build = self._later
+            _set(self, "_logs", ((log, _damage_said(build)),))  # the same people, decoded
+        assert self._logs is not None
+        return self._logs
+
     def __or__(self, other: People) -> People:
         if not isinstance(other, People):
             return NotImplemented
-        if not other.logs:
+        if not other:
             return self
-        if not self.logs:
+        if not self:
             return other
         mine, theirs = self.logs, other.logs
         if len(mine) == 1 and len(theirs) == 1 and mine[0][0] == theirs[0][0]:
@@ -151,10 +193,46 @@ class People:
         return People(tuple(sorted(merged.items())))
 
     def __len__(self) -> int:
-        return sum(bits.bit_count() for _, bits in self.logs)
+        if self._logs is None:
+            assert self._later is not None
+            return self._later[1]
+        return sum(bits.bit_count() for _, bits in self._logs)
 
     def __bool__(self) -> bool:
-        return bool(self.logs)
+        return self._logs is None or bool(self._logs)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, People):
+            return NotImplemented
+        return self is other or (len(self) == len(other) and self.logs == other.logs)
+
+    def __hash__(self) -> int:
+        return hash(self.logs)
+
+    def __repr__(self) -> str:
+        return f"<People: {len(self)} in {len(self.logs)} log(s)>"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("People is immutable")
+
+    def __reduce__(self) -> tuple[type[People], tuple[tuple[tuple[str, int], ...]]]:
+        return (People, (self.logs,))
+
+
+_set: Final = object.__setattr__
+
+
+def _damage_said(read: Callable[..., int], *args: Any) -> int:
+    """``read(*args)``, reading a stored set of people; damage said as a ``StorageError``."""
+    try:
+        return read(*args)
+    except (ValueError, TypeError):
+        message = (
+            "the rollups this report is read from are damaged (a stored set of people the "
+            f"library never writes); verification names the table, and {REBUILDING} repairs "
+            'them; report(..., source="scan") reads the events instead'
+        )
+        raise StorageError(message, code="damaged_rollups") from None
 
 
 NOBODY: Final = People()
@@ -275,6 +353,7 @@ class SearchCounts:
         return attrs.asdict(self)
 
 
+_NO_SEARCHES: Final = SearchCounts()
 _V = TypeVar("_V", int, Tally, SearchCounts)
 _K = TypeVar("_K")
 
@@ -285,11 +364,11 @@ def frozen_map(items: Mapping[_K, _V]) -> Mapping[_K, _V]:
 
 
 def _nonzero(value: int | Tally | SearchCounts) -> bool:
+    if type(value) is int:
+        return value != 0
     if isinstance(value, Tally):
         return not value.is_zero()
-    if isinstance(value, SearchCounts):
-        return value != SearchCounts()
-    return value != 0
+    return value != _NO_SEARCHES
 
 
 def _merge(a: Mapping[_K, _V], b: Mapping[_K, _V]) -> Mapping[_K, _V]:

@@ -10,8 +10,9 @@ operation above it. Rows that fall to zero are deleted, so the tables equal a re
 row.
 
 People: ``rollup_people`` counts the live arrests of each person in a cell, so that an arrest
-taken away leaves the person counted while another remains; the aggregates hold a bitmap of
-person numbers, a bit cleared only when no cell below the aggregate holds the person any more.
+taken away leaves the person counted while another remains; the aggregates hold a set of
+person numbers (stored as :mod:`anpr_ops.store._bitsets` says), a person taken out only when no
+cell below the aggregate holds them any more.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from anpr_ops._schema import COUNTS
 from anpr_ops._time import epoch_of, hour_start, offset_at
 from anpr_ops.errors import StorageError
+from anpr_ops.store._bitsets import bitmap, decode, encode
 from anpr_ops.store._contrib import Contribution
 from anpr_ops.store._projection import REBUILDING, chunks
 
@@ -35,9 +37,6 @@ __all__ = [
     "COUNT_INDEX",
     "Deltas",
     "HourOf",
-    "bitmap",
-    "bitmap_bytes",
-    "bitmap_of",
     "decode_key",
     "encode_key",
     "rebuild_aggregates",
@@ -75,42 +74,6 @@ def decode_key(name: str, text: str) -> Any:
         harm, first, underlying = text.split(_SEP)
         return (harm == "1", first, underlying)
     return text
-
-
-def bitmap_bytes(bits: int) -> bytes:
-    """A bitmap of person numbers as stored: empty for none; else the number of zero bytes
-    it starts with (4 bytes, big-endian), then the rest, little-endian, without trailing zero
-    bytes. The people of one operation have numbers near each other, however many the log
-    holds, so a row keeps only the bytes around them.
-
-    >>> bitmap_bytes(0), bitmap_bytes(0b101), bitmap_bytes(1 << 20).hex()
-    (b'', b'\\x00\\x00\\x00\\x00\\x05', '0000000210')
-    >>> all(bitmap_of(bitmap_bytes(b)) == b for b in (0, 1, 255, 256, 1 << 20 | 1 << 99))
-    True
-    """
-    if not bits:
-        return b""
-    skip = ((bits & -bits).bit_length() - 1) // 8
-    rest = bits >> (8 * skip)
-    return skip.to_bytes(4, "big") + rest.to_bytes((rest.bit_length() + 7) // 8, "little")
-
-
-#: The most zero bytes a stored bitmap may say it starts with: a person number beyond 2³⁰
-#: (a billion people) is damage, not data, and would make an integer of gigabytes.
-MAX_SKIP = 1 << 27
-
-
-def bitmap_of(stored: bytes) -> int:
-    """The bitmap :func:`bitmap_bytes` stored; ``ValueError`` for bytes it cannot have
-    written (damage)."""
-    if not stored:
-        return 0
-    if not isinstance(stored, bytes) or len(stored) < 5:
-        raise ValueError("a stored bitmap is empty or 4 bytes and more")
-    skip = int.from_bytes(stored[:4], "big")
-    if skip > MAX_SKIP or stored[4] == 0 or stored[-1] == 0:
-        raise ValueError("not a bitmap this library stores")
-    return int.from_bytes(stored[4:], "little") << (8 * skip)
 
 
 class HourOf:
@@ -514,15 +477,15 @@ def _people_bits(
         if found is None:
             continue  # the row fell to zero and goes
         try:
-            stored = bitmap_of(found[0])
+            stored = decode(found[0])
         except ValueError:
             message = (
-                f"the rollups of this log are damaged ({table} holds a bitmap the library "
+                f"the rollups of this log are damaged ({table} holds a set of people the library "
                 f"never writes); {REBUILDING} repairs them"
             )
             raise StorageError(message, code="damaged_rollups") from None
         bits = (stored | bitmap(added)) & ~bitmap(removed)
-        conn.execute(f"UPDATE {table} SET people = ? WHERE {where}", (bitmap_bytes(bits), *row))
+        conn.execute(f"UPDATE {table} SET people = ? WHERE {where}", (encode(bits), *row))
 
 
 def _under(op_id: str, scope: str, below: int, parent: Callable[[str], str | None]) -> bool:
@@ -551,14 +514,3 @@ def rebuild_aggregates(conn: sqlite3.Connection, parent: Callable[[str], str | N
         ).fetchall()
     }
     _aggregate(conn, cells, keys, people, parent)
-
-
-def bitmap(numbers: Iterable[int]) -> int:
-    """The bitmap with bit ``n`` set for every ``n`` of ``numbers`` (non-negative)."""
-    wanted = list(numbers)
-    if not wanted:
-        return 0
-    buffer = bytearray(max(wanted) // 8 + 1)
-    for n in wanted:
-        buffer[n >> 3] |= 1 << (n & 7)
-    return int.from_bytes(buffer, "little")
