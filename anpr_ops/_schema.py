@@ -220,9 +220,11 @@ _COUNT_COLUMNS = ",\n".join(f"    {name} INTEGER NOT NULL DEFAULT 0" for name in
 # each person (the log's number for them) in a cell. The aggregates answer reports without a
 # site or window filter: an operation's own events by site (``rollup_sites``) and their
 # breakdowns (``rollup_totals``), and by hour (``rollup_hours``), where ``below`` is 0 for its
-# own events and 1 for those of every operation below it. ``people`` is a bitmap of person
-# numbers (bit n for person n): empty for none, else the count of zero bytes it starts with
-# (4 bytes, big-endian), then the rest, little-endian, without trailing zero bytes.
+# own events and 1 for those of every operation below it. ``people`` is a set of person
+# numbers: empty for none, else their count (4 bytes, big-endian), then the bitmap (bit n for
+# person n, little-endian) in runs cut at 64 zero bytes or more, each the zero bytes skipped
+# before it and its length (4 bytes each, big-endian), then its bytes
+# (``anpr_ops.store._bitsets``).
 ROLLUP_CELLS = f"""CREATE TABLE rollup_cells (
     op_id TEXT NOT NULL,
     site TEXT NOT NULL,

@@ -559,6 +559,8 @@ def test_a_set_the_library_never_stores_is_refused(stored: str) -> None:
         "UPDATE rollup_sites SET people = x'ffffffff01'",  # a person past a billion
         "UPDATE rollup_hours SET people = x'01'",
         "UPDATE rollup_hours SET people = x'0000000000'",
+        "UPDATE rollup_sites SET people = 0",
+        "UPDATE rollup_hours SET people = ''",
         "UPDATE rollup_hours SET people = x'00000001' || x'00000000' || x'00000002' || x'01'",
         "UPDATE rollup_cells SET keys = 'P-secret'",
     ],

@@ -111,7 +111,7 @@ class _Sum:
 
     def add(self, counts: Sequence[int], stored: bytes = b"") -> None:
         self.rows.append(counts)
-        if stored:
+        if stored != b"":  # anything else is a set, or damage that reading it will say
             self.stored.append(stored)
 
     def counts(self) -> Iterable[int]:

@@ -85,9 +85,11 @@ def count(stored: bytes) -> int:
     """How many people a stored set holds, read from its first bytes (the runs are checked
     against it when they are decoded); ``ValueError`` for bytes :func:`encode` cannot have
     written."""
+    if type(stored) is not bytes:
+        raise ValueError("a stored set of people is bytes")
     if not stored:
         return 0
-    if type(stored) is not bytes or len(stored) < 13:
+    if len(stored) < 13:
         raise ValueError("a stored set of people is empty or 13 bytes and more")
     n = int.from_bytes(stored[:4], "big")
     if not 0 < n <= 8 * (len(stored) - 12):
