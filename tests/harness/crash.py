@@ -161,7 +161,12 @@ def run_campaign(
             # Now and then kill while it opens the log (creating it, on the first run).
             time.sleep(rng.uniform(0, 0.03))
         else:
-            _wait_ready(acks, run, writer)
+            try:
+                _wait_ready(acks, run, writer)
+            except BaseException:  # never leave a writer running after a failure
+                writer.kill()
+                writer.wait()
+                raise
             time.sleep(rng.uniform(0, max_delay))
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait()
