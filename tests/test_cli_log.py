@@ -123,14 +123,11 @@ def test_verify_quick_skips_the_derived_tables_and_says_so(
     db = tmp_path / "day.db"
     with OpLog.open(db, create=True) as log:
         log.extend(f.chain())
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE sites SET name = 'Elsewhere'")
-    conn.commit()
+    tamper(db, ("UPDATE sites SET name = 'Elsewhere'", ()))
     code, out, _ = run(capsys, "verify", str(db), "--quick")
     assert code == 0 and "not checked: bodies, derived tables" in out
     code, out, _ = run(capsys, "verify", str(db))
     assert code == 1 and "table sites differs from a rebuild" in out
-    conn.close()
     tamper(db, ("UPDATE events SET hash = ? WHERE seq = 2", ("0" * 64,)))
     code, out, _ = run(capsys, "verify", str(db), "--quick")
     assert code == 1 and "chain broken at seq 2" in out
@@ -143,21 +140,14 @@ def _logged(tmp_path: Path) -> Path:
     return db
 
 
-def _sql(db: Path, statement: str) -> None:
-    conn = sqlite3.connect(db)
-    conn.execute(statement)
-    conn.commit()
-    conn.close()
-
-
 def test_rebuild_repairs_edited_derived_tables(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = _logged(tmp_path)
     code, report, _ = run(capsys, "report", str(db), "--op", f.OP, "--format", "json")
     assert code == 0
-    _sql(db, "UPDATE rollup_sites SET arrests = arrests + 5")
-    _sql(db, "UPDATE operations SET timezone = 'Not/AZone'")
+    tamper(db, ("UPDATE rollup_sites SET arrests = arrests + 5", ()))
+    tamper(db, ("UPDATE operations SET timezone = 'Not/AZone'", ()))
     code, out, _ = run(capsys, "verify", str(db))
     assert code == 1 and "differs from a rebuild" in out and "anpr-ops rebuild" in out
     code, _, err = run(capsys, "report", str(db), "--op", f.OP, "--no-verify")

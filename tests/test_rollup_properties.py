@@ -48,6 +48,17 @@ BATCHES = st.one_of(
 )
 
 
+def in_small_batches(events: Sequence[Any], rng: random.Random, most: int, *logs: OpLog) -> None:
+    """Append ``events`` in order, in batches of 1 to ``most``, each by one of ``logs`` (at
+    random when there are several)."""
+    at = 0
+    while at < len(events):
+        size = rng.randint(1, most)
+        log = logs[0] if len(logs) == 1 else rng.choice(logs)
+        log.extend(events[at : at + size])
+        at += size
+
+
 def site_keys(batch: Sequence[Any]) -> list[str]:
     ids = {s.site_id for e in batch if e.kind == "operation" for s in e.sites}
     return [*sorted(ids), "_no_site"]
@@ -138,11 +149,7 @@ def test_many_small_appends_keep_the_rollups_of_one_batch(
     the rollups a rebuild would write, and the same report as one batch."""
     with OpLog.memory() as whole, OpLog.memory() as pieces:
         whole.extend(batch)
-        at = 0
-        while at < len(batch):
-            size = rng.randint(1, 4)
-            pieces.extend(batch[at : at + size])
-            at += size
+        in_small_batches(batch, rng, 4, pieces)
         kept = rollup_rows(pieces)
         assert pieces.report(OP, source="scan").to_dict() == whole.report(OP).to_dict()
         pieces.rebuild()
@@ -160,11 +167,7 @@ def test_two_connections_taking_turns_keep_the_rollups(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "two.db"
         with OpLog.open(path, create=True) as first, OpLog.open(path) as second:
-            at = 0
-            while at < len(batch):
-                size = rng.randint(1, 4)
-                rng.choice((first, second)).extend(batch[at : at + size])
-                at += size
+            in_small_batches(batch, rng, 4, first, second)
             kept = rollup_rows(first)
             for op_id in {e.op_id for e in batch}:  # one by one: children may have other zones
                 rolled = first.report(op_id, include_children=False, source="rollups")
@@ -187,11 +190,7 @@ def test_the_funnel_follows_its_links_through_later_batches(
         whole.extend(history)
         path = Path(folder) / "funnel.db"
         with OpLog.open(path, create=True) as first, OpLog.open(path) as second:
-            at = 0
-            while at < len(history):
-                size = rng.randint(1, 3)
-                rng.choice((first, second)).extend(history[at : at + size])
-                at += size
+            in_small_batches(history, rng, 3, first, second)
             rolled = first.report(KAISER, source="rollups")
             assert rolled == second.report(KAISER, source="scan")
             assert rolled.to_dict() == reference_report(first, KAISER)
