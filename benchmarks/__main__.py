@@ -93,6 +93,21 @@ def measure(name: str, **args: Any) -> dict[str, Any]:
     return result
 
 
+def _rates(
+    name: str, count: int, lib: dict[str, Any], base: dict[str, Any], floor: float | None
+) -> Figure:
+    """A figure of ``count`` events written by the library and by a baseline, per second."""
+    return Figure(
+        name,
+        count,
+        count / lib["seconds"],
+        count / base["seconds"],
+        floor,
+        library_kib=lib["peak_kib"],
+        baseline_kib=base["peak_kib"],
+    )
+
+
 def run(size: int, folder: Path, *, batch: int, singles: int, appends: bool = True) -> list[Figure]:
     """The figures of one size: batch appends against their raw baselines (unless
     ``appends`` is false: :func:`writer_figures` measured them), verify, the rollups' upkeep,
@@ -118,28 +133,8 @@ def run(size: int, folder: Path, *, batch: int, singles: int, appends: bool = Tr
             batch=batch,
             synchronous="NORMAL",
         )
-        figures.append(
-            Figure(
-                "batch append vs same rows, same schema",
-                size,
-                size / lib["seconds"],
-                size / same["seconds"],
-                0.5,
-                library_kib=lib["peak_kib"],
-                baseline_kib=same["peak_kib"],
-            )
-        )
-        figures.append(
-            Figure(
-                "batch append vs bare events table",
-                size,
-                size / lib["seconds"],
-                size / bare["seconds"],
-                None,
-                library_kib=lib["peak_kib"],
-                baseline_kib=bare["peak_kib"],
-            )
-        )
+        figures.append(_rates("batch append vs same rows, same schema", size, lib, same, 0.5))
+        figures.append(_rates("batch append vs bare events table", size, lib, bare, None))
     once = {"_runs": 1} if size >= 1_000_000 else {}  # a long measurement is not repeated
     ver = measure("verify_library", db=lib_db, **once)
     loop = measure("rehash_loop", source=lib_db, **once)
@@ -163,17 +158,7 @@ def run(size: int, folder: Path, *, batch: int, singles: int, appends: bool = Tr
         batch=batch,
         durability="normal",
     )
-    figures.append(
-        Figure(
-            "batch append vs the same without rollups",
-            size,
-            size / lib["seconds"],
-            size / plain["seconds"],
-            0.9,
-            library_kib=lib["peak_kib"],
-            baseline_kib=plain["peak_kib"],
-        )
-    )
+    figures.append(_rates("batch append vs the same without rollups", size, lib, plain, 0.9))
     figures += reports(lib_db, size, "bench", "full report", include_children=True, limit=0.05)
     figures += reports(lib_db, size, "bench-0", "one operation's report", limit=0.01)
     if singles:
@@ -185,17 +170,7 @@ def run(size: int, folder: Path, *, batch: int, singles: int, appends: bool = Tr
             target=str(folder / f"rawsingle-{size}.db"),
             synchronous="NORMAL",
         )
-        figures.append(
-            Figure(
-                "single appends vs one-row transactions",
-                singles,
-                singles / one["seconds"],
-                singles / raw["seconds"],
-                0.5,
-                library_kib=one["peak_kib"],
-                baseline_kib=raw["peak_kib"],
-            )
-        )
+        figures.append(_rates("single appends vs one-row transactions", singles, one, raw, 0.5))
     for path in folder.glob("*.db*"):
         path.unlink()
     return figures
