@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from anpr_ops._schema import COUNTS
 from anpr_ops._time import offset_at
-from anpr_ops.errors import AnprOpsError, ReportError, StorageError
+from anpr_ops.errors import AnprOpsError, ReportError
 from anpr_ops.report._scan import (
     assemble,
     breakdown_maps,
@@ -33,9 +33,8 @@ from anpr_ops.report._scan import (
 from anpr_ops.report.figures import ZERO, People, Rollup, Tally, frozen_map, tally_of
 from anpr_ops.report.hours import hour_of_start
 from anpr_ops.report.opreport import OperationInfo, OpReport
-from anpr_ops.store._bitsets import bitmap, union, union_at
-from anpr_ops.store._projection import REBUILDING
-from anpr_ops.store._rollups import split_key
+from anpr_ops.store._bitsets import bitmap, union_at
+from anpr_ops.store._rollups import damaged, split_key
 
 __all__ = ["Source", "answerable", "report", "rollup_report"]
 
@@ -98,9 +97,9 @@ def _on_hour(bound: datetime, zone: ZoneInfo) -> bool:
 
 
 class _Sum:
-    """Counts and people of one part of a report, added up from rows (rows of counts summed,
-    and people as a bitmap or as the sets stored in aggregate rows, united, when the part is
-    made a tally; a part's people are counted without building a bitmap of the whole log)."""
+    """Counts and people of one part of a report, added up from rows: rows of counts, summed
+    when the part is made a tally, and people either as a bitmap (read from cells) or as the
+    sets stored in aggregate rows, counted without building a bitmap of the whole log."""
 
     __slots__ = ("people", "rows", "stored")
 
@@ -122,15 +121,14 @@ class _Sum:
 
     def tally(self, log: str) -> Tally:
         stored = self.stored
-        if self.people or not stored:
-            bits = union(stored) | self.people if stored else self.people
-            return tally_of(self.counts(), People.from_bitmap(log, bits))
-        if len(stored) == 1:
-            return tally_of(self.counts(), People.from_stored(log, stored[0]))
-        bits, at = union_at(stored)
-        return tally_of(
-            self.counts(), People.deferred(log, bits.bit_count(), lambda: bits << 8 * at)
-        )
+        if not stored:
+            people = People.from_bitmap(log, self.people)
+        elif len(stored) == 1:
+            people = People.from_stored(log, stored[0])
+        else:
+            bits, at = union_at(stored)
+            people = People.deferred(log, bits.bit_count(), lambda: bits << 8 * at)
+        return tally_of(self.counts(), people)
 
 
 _NONE = (0,) * _N
@@ -146,13 +144,7 @@ def _damage_said() -> Iterator[None]:
     except AnprOpsError:
         raise
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
-        message = (
-            "the rollups this report is read from are damaged (a row holds what the library "
-            f"never writes: {type(exc).__name__}); verification names the table, and "
-            f"{REBUILDING} repairs them; "
-            'report(..., source="scan") reads the events instead'
-        )
-        raise StorageError(message, code="damaged_rollups") from None
+        raise damaged(f"a row holds what the library never writes: {type(exc).__name__}") from None
 
 
 @_damage_said()

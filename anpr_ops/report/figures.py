@@ -16,12 +16,11 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from anpr_ops.errors import StorageError
 from anpr_ops.offences import CATEGORY_GROUP, OffenceCategory, OffenceGroup
 from anpr_ops.store import _bitsets as bitsets
 from anpr_ops.store._bitsets import bitmap
 from anpr_ops.store._contrib import NO_SITE, NOT_RECORDED, UNKNOWN
-from anpr_ops.store._projection import REBUILDING
+from anpr_ops.store._rollups import damaged
 from anpr_ops.vocab import (
     Disposal,
     DrugClass,
@@ -227,12 +226,7 @@ def _damage_said(read: Callable[..., int], *args: Any) -> int:
     try:
         return read(*args)
     except (ValueError, TypeError):
-        message = (
-            "the rollups this report is read from are damaged (a stored set of people the "
-            f"library never writes); verification names the table, and {REBUILDING} repairs "
-            'them; report(..., source="scan") reads the events instead'
-        )
-        raise StorageError(message, code="damaged_rollups") from None
+        raise damaged("a stored set of people the library never writes") from None
 
 
 NOBODY: Final = People()

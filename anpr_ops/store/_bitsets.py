@@ -123,29 +123,10 @@ def _runs(stored: bytes) -> list[tuple[int, bytes]]:
     return runs
 
 
-def _joined(runs: list[tuple[int, bytes]], at: int = 0) -> int:
-    """The bitmap of runs given in order of position, none overlapping the one before, less
-    its first ``at`` bytes (zero)."""
-    pieces: list[bytes] = []
-    end = at
-    for start, data in runs:
-        pieces += (bytes(start - end), data)
-        end = start + len(data)
-    return int.from_bytes(b"".join(pieces), "little")
-
-
 def decode(stored: bytes) -> int:
     """The set :func:`encode` stored, as a bitmap; ``ValueError`` for bytes it cannot have
     written (damage)."""
-    n = count(stored)
-    if not n:
-        return 0
-    runs = _runs(stored)
-    at = runs[0][0]
-    bits = _joined(runs, at)
-    if bits.bit_count() != n:
-        raise ValueError("a stored set of people holds another number of people than it says")
-    return bits << (8 * at)
+    return union((stored,))
 
 
 def union(stored: Iterable[bytes]) -> int:
@@ -171,17 +152,16 @@ def union_at(stored: Iterable[bytes]) -> tuple[int, int]:
     if not runs:
         return 0, 0
     runs.sort(key=lambda run: run[0])
-    at = runs[0][0]
-    apart: list[tuple[int, bytes]] = []
+    at = end = runs[0][0]
+    pieces: list[bytes] = []
     over: list[tuple[int, bytes]] = []
-    end = at
     for start, data in runs:
         if start >= end:
-            apart.append((start, data))
+            pieces += (bytes(start - end), data)
             end = start + len(data)
         else:
             over.append((start, data))
-    bits = _joined(apart, at)
+    bits = int.from_bytes(b"".join(pieces), "little")
     for start, data in over:
         bits |= int.from_bytes(data, "little") << (8 * (start - at))
     return bits, at

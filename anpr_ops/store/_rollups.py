@@ -37,6 +37,7 @@ __all__ = [
     "COUNT_INDEX",
     "Deltas",
     "HourOf",
+    "damaged",
     "decode_key",
     "encode_key",
     "rebuild_aggregates",
@@ -55,6 +56,17 @@ CELL_TABLES: Final = ("rollup_cells", "rollup_people")
 AGGREGATES: Final = ("rollup_sites", "rollup_hours", "rollup_totals")
 
 _SEP: Final = "|"  # vocabulary strings and offence codes never hold it
+
+
+def damaged(detail: str) -> StorageError:
+    """The error of a report read from rollups that hold what the library never writes
+    (``detail`` says what, never a stored value)."""
+    message = (
+        f"the rollups this report is read from are damaged ({detail}); verification names the "
+        f'table, and {REBUILDING} repairs them; report(..., source="scan") reads the events '
+        "instead"
+    )
+    return StorageError(message, code="damaged_rollups")
 
 
 def encode_key(key: Any) -> str:
